@@ -1,0 +1,158 @@
+package io.fourtuple.agent.core;
+
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Process-wide counters the hooks update: binds by outcome, connects by result, internal errors. Fixed size
+ * whatever the application does; updates are contention-free ({@link LongAdder}).
+ */
+public final class AgentStats {
+  private static final int APIS = Api.values().length;
+  private static final int OUTCOMES = BindOutcome.values().length;
+  private static final int FAILURES = ConnectFailure.values().length;
+
+  private final LongAdder[] binds = adders(APIS * OUTCOMES);
+  private final LongAdder[] bindFailures = adders(APIS * FAILURES);
+  private final LongAdder[] connected = adders(APIS);
+  private final LongAdder[] connectsInProgress = adders(APIS);
+  private final LongAdder[] connectFailures = adders(APIS * FAILURES);
+  private final LongAdder internalErrors = new LongAdder();
+
+  private final AtomicIntegerArray firstBind = new AtomicIntegerArray(APIS * OUTCOMES);
+  private final AtomicIntegerArray firstConnectFailure = new AtomicIntegerArray(APIS * FAILURES);
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+
+  /** Counts a bind; returns true the first time this API has had this outcome. */
+  public boolean bind(Api api, BindOutcome outcome) {
+    int i = api.ordinal() * OUTCOMES + outcome.ordinal();
+    binds[i].increment();
+    return firstBind.get(i) == 0 && firstBind.compareAndSet(i, 0, 1);
+  }
+
+  /** Counts a failed bind; returns true the first time for this API and cause. */
+  public boolean bindFailed(Api api, ConnectFailure cause) {
+    int i = api.ordinal() * FAILURES + cause.ordinal();
+    bindFailures[i].increment();
+    return firstConnectFailure.get(i) == 0 && firstConnectFailure.compareAndSet(i, 0, 1);
+  }
+
+  public void connectSucceeded(Api api) {
+    connected[api.ordinal()].increment();
+  }
+
+  public void connectInProgress(Api api) {
+    connectsInProgress[api.ordinal()].increment();
+  }
+
+  /** Counts a failed connect; returns true the first time for this API and cause. */
+  public boolean connectFailed(Api api, ConnectFailure cause) {
+    int i = api.ordinal() * FAILURES + cause.ordinal();
+    connectFailures[i].increment();
+    return firstConnectFailure.get(i) == 0 && firstConnectFailure.compareAndSet(i, 0, 1);
+  }
+
+  public void internalError() {
+    internalErrors.increment();
+  }
+
+  public long binds(Api api, BindOutcome outcome) {
+    return binds[api.ordinal() * OUTCOMES + outcome.ordinal()].sum();
+  }
+
+  public long connected(Api api) {
+    return connected[api.ordinal()].sum();
+  }
+
+  public long connectFailures(Api api, ConnectFailure cause) {
+    return connectFailures[api.ordinal() * FAILURES + cause.ordinal()].sum();
+  }
+
+  public long bindFailures(Api api, ConnectFailure cause) {
+    return bindFailures[api.ordinal() * FAILURES + cause.ordinal()].sum();
+  }
+
+  public long internalErrors() {
+    return internalErrors.sum();
+  }
+
+  /**
+   * One line per API that saw any activity, e.g. {@code java.net.Socket: binds [IP_BIND_ADDRESS_NO_PORT
+   * set: 100]; bind failures [none]; connects 100 ok, 0 in progress; connect failures [none]}.
+   */
+  public String describe() {
+    StringBuilder out = new StringBuilder();
+    for (Api api : Api.values()) {
+      StringBuilder bindPart = new StringBuilder();
+      long activity = 0;
+      for (BindOutcome o : BindOutcome.values()) {
+        long n = binds(api, o);
+        activity += n;
+        if (n > 0) {
+          append(bindPart, o.description() + ": " + n);
+        }
+      }
+      StringBuilder bindFailurePart = new StringBuilder();
+      StringBuilder connectFailurePart = new StringBuilder();
+      for (ConnectFailure f : ConnectFailure.values()) {
+        long b = bindFailures(api, f);
+        long c = connectFailures(api, f);
+        activity += b + c;
+        if (b > 0) {
+          append(bindFailurePart, f.label() + ": " + b);
+        }
+        if (c > 0) {
+          append(connectFailurePart, f.label() + ": " + c);
+        }
+      }
+      long ok = connected(api);
+      long pending = connectsInProgress[api.ordinal()].sum();
+      activity += ok + pending;
+      if (activity == 0) {
+        continue;
+      }
+      if (out.length() > 0) {
+        out.append("; ");
+      }
+      out.append(api)
+          .append(": binds [")
+          .append(orNone(bindPart))
+          .append("], bind failures [")
+          .append(orNone(bindFailurePart))
+          .append("], connects ")
+          .append(ok)
+          .append(" ok + ")
+          .append(pending)
+          .append(" in progress, connect failures [")
+          .append(orNone(connectFailurePart))
+          .append(']');
+    }
+    if (out.length() == 0) {
+      out.append("no client socket activity seen");
+    }
+    if (internalErrors() > 0) {
+      out.append("; internal errors: ").append(internalErrors());
+    }
+    return out.toString();
+  }
+
+  private static void append(StringBuilder to, String item) {
+    if (to.length() > 0) {
+      to.append(", ");
+    }
+    to.append(item);
+  }
+
+  private static String orNone(StringBuilder part) {
+    return part.length() == 0 ? "none" : part.toString();
+  }
+}

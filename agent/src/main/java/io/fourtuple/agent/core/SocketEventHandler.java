@@ -1,0 +1,121 @@
+package io.fourtuple.agent.core;
+
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.bind.BindPolicy;
+import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.SocketOptions;
+import io.fourtuple.bootstrap.SocketHooks;
+import java.io.FileDescriptor;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The agent's answer to every hook: apply the bind policy, count, and hand anything worth saying to the
+ * {@link Reporter} as a {@link Finding}. Runs on application threads inside JDK socket methods (see {@link
+ * SocketHooks}), so everything here is non-blocking and allocation-light; a stack is filled in only the
+ * first time an outcome is seen, and walked later on the reporter thread.
+ */
+public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
+  private final BindPolicy policy;
+  private final AgentStats stats;
+  private final Reporter reporter;
+  private final ConcurrentHashMap<String, Boolean> reportedErrors =
+      new ConcurrentHashMap<String, Boolean>();
+
+  public SocketEventHandler(
+      AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
+    this.policy = new BindPolicy(config, options, this);
+    this.stats = stats;
+    this.reporter = reporter;
+  }
+
+  @Override
+  public void beforeSocketBind(
+      Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {
+    BindOutcome outcome = policy.beforeBind(fd, port, server);
+    recordBind(Api.SOCKET, outcome, address, port);
+  }
+
+  @Override
+  public void beforeChannelBind(
+      Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
+    BindOutcome outcome;
+    InetAddress address = null;
+    int port = 0;
+    if (boundAlready != null) {
+      outcome = BindOutcome.ALREADY_BOUND;
+    } else if (local == null) {
+      // bind(null): the wildcard address and port 0.
+      outcome = policy.beforeBind(fd, 0, false);
+    } else if (local instanceof InetSocketAddress && !((InetSocketAddress) local).isUnresolved()) {
+      InetSocketAddress inet = (InetSocketAddress) local;
+      address = inet.getAddress();
+      port = inet.getPort();
+      outcome = policy.beforeBind(fd, port, false);
+    } else {
+      outcome = BindOutcome.NOT_INET;
+    }
+    recordBind(Api.SOCKET_CHANNEL, outcome, address, port);
+  }
+
+  @Override
+  public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
+    Api which = Api.of(api);
+    ConnectFailure cause = ConnectFailure.classify(thrown);
+    if (stats.bindFailed(which, cause)) {
+      reporter.submit(
+          new Finding(
+              Finding.Kind.BIND_FAILURE, which, thrown, String.valueOf(local), new Throwable()));
+    }
+  }
+
+  @Override
+  public void afterConnect(
+      int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
+    Api which = Api.of(api);
+    if (thrown != null) {
+      ConnectFailure cause = ConnectFailure.classify(thrown);
+      if (stats.connectFailed(which, cause)) {
+        reporter.submit(
+            new Finding(
+                Finding.Kind.CONNECT_FAILURE,
+                which,
+                thrown,
+                String.valueOf(remote),
+                new Throwable()));
+      }
+    } else if (completed) {
+      stats.connectSucceeded(which);
+    } else {
+      stats.connectInProgress(which);
+    }
+  }
+
+  @Override
+  public void onInternalError(String where, Throwable error) {
+    stats.internalError();
+    if (reportedErrors.putIfAbsent(where, Boolean.TRUE) == null) {
+      reporter.submit(new Finding(Finding.Kind.INTERNAL_ERROR, null, where, where, error));
+    }
+  }
+
+  @Override
+  public void onFailure(BindOutcome outcome, Throwable error) {
+    if (outcome == BindOutcome.REFUSED_BY_KERNEL
+        || reportedErrors.putIfAbsent("setsockopt", Boolean.TRUE) == null) {
+      reporter.submit(new Finding(Finding.Kind.OPTION_FAILURE, null, outcome, null, error));
+    }
+  }
+
+  private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {
+    if (stats.bind(api, outcome) && outcome.isClientPortZero()) {
+      String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
+      reporter.submit(new Finding(Finding.Kind.FIRST_BIND, api, outcome, local, new Throwable()));
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.fourtuple.agent.core.config;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the three configuration sources into one {@link AgentConfig}. A pure function of its inputs, so it
+ * is tested without an agent; the caller passes {@code System.getProperties()} and {@code System.getenv()}.
+ *
+ * <p>Precedence, highest first: agent argument, system property, environment variable, default. Agent
+ * arguments are {@code key=value} pairs separated by commas; a key may carry the {@code fourtuple.} prefix
+ * or not. Unknown keys under any source are errors (a typo that silently does nothing is worse than a
+ * message), except environment variables and properties outside the {@code fourtuple} namespace, which are
+ * not ours.
+ */
+public final class ConfigParser {
+
+  private ConfigParser() {}
+
+  /**
+   * Parses all sources.
+   *
+   * @throws ConfigException naming every bad key, value and source; {@link #strictRequested} tells whether
+   *     the user asked for the JVM start to fail in that case
+   */
+  public static AgentConfig parse(
+      String agentArgs, Map<String, String> systemProperties, Map<String, String> environment)
+      throws ConfigException {
+    Map<Setting, String> values = new EnumMap<Setting, String>(Setting.class);
+    Map<Setting, Source> sources = new EnumMap<Setting, Source>(Setting.class);
+    List<String> problems = new ArrayList<String>();
+
+    // Lowest precedence first; later sources overwrite.
+    for (Setting s : Setting.values()) {
+      values.put(s, s.defaultValue());
+      sources.put(s, Source.DEFAULT);
+    }
+    for (Map.Entry<String, String> e : environment.entrySet()) {
+      if (e.getKey().startsWith(Setting.ENV_PREFIX)) {
+        accept(e.getKey(), e.getValue(), Source.ENVIRONMENT, values, sources, problems);
+      }
+    }
+    for (Map.Entry<String, String> e : systemProperties.entrySet()) {
+      if (e.getKey().startsWith(Setting.PROPERTY_PREFIX)) {
+        accept(e.getKey(), e.getValue(), Source.SYSTEM_PROPERTY, values, sources, problems);
+      }
+    }
+    if (agentArgs != null) {
+      for (String pair : agentArgs.split(",")) {
+        String trimmed = pair.trim();
+        if (trimmed.isEmpty()) {
+          continue;
+        }
+        int eq = trimmed.indexOf('=');
+        if (eq <= 0) {
+          problems.add(
+              "agent argument '"
+                  + trimmed
+                  + "' is not key=value (expected for example mode=audit,log.level=debug)");
+          continue;
+        }
+        accept(
+            trimmed.substring(0, eq).trim(),
+            trimmed.substring(eq + 1),
+            Source.AGENT_ARGUMENT,
+            values,
+            sources,
+            problems);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new AgentConfig(values, sources);
+  }
+
+  /**
+   * Whether the sources ask for strict mode, read leniently so the answer is known even when parsing fails:
+   * the highest-precedence strict value that is exactly {@code true} or {@code false} decides.
+   */
+  public static boolean strictRequested(
+      String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
+    String value = null;
+    if (agentArgs != null) {
+      for (String pair : agentArgs.split(",")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0 && Setting.find(pair.substring(0, eq).trim()) == Setting.STRICT) {
+          value = pair.substring(eq + 1).trim();
+        }
+      }
+    }
+    if (value == null) {
+      value = systemProperties.get(Setting.STRICT.propertyName());
+    }
+    if (value == null) {
+      value = environment.get(Setting.STRICT.envName());
+    }
+    return value != null && "true".equalsIgnoreCase(value.trim());
+  }
+
+  private static void accept(
+      String key,
+      String raw,
+      Source source,
+      Map<Setting, String> values,
+      Map<Setting, Source> sources,
+      List<String> problems) {
+    Setting setting = Setting.find(key);
+    if (setting == null) {
+      Setting hint = Setting.closest(key);
+      problems.add(
+          "unknown key '"
+              + key
+              + "' (from "
+              + source
+              + ")"
+              + (hint == null ? "" : ", did you mean '" + spelling(hint, source) + "'?"));
+      return;
+    }
+    String value = setting.normalize(raw == null ? "" : raw);
+    if (value == null) {
+      problems.add(
+          spelling(setting, source)
+              + "='"
+              + raw
+              + "' (from "
+              + source
+              + ") is not valid: expected "
+              + setting.acceptedValues());
+      return;
+    }
+    values.put(setting, value);
+    sources.put(setting, source);
+  }
+
+  /** The key as the user would have written it in that source. */
+  private static String spelling(Setting setting, Source source) {
+    switch (source) {
+      case ENVIRONMENT:
+        return setting.envName();
+      case AGENT_ARGUMENT:
+        return setting.shortName();
+      default:
+        return setting.propertyName();
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.fourtuple.agent.core.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every configuration setting fourtuple reads. One name serves all sources: {@code fourtuple.mode} is the
+ * system property {@code -Dfourtuple.mode}, the environment variable {@code FOURTUPLE_MODE} and the agent
+ * argument {@code mode=...} (the {@code fourtuple.} prefix is optional there).
+ *
+ * <p>Adding a setting here adds it to all sources, to validation and to {@code docs/configuration.md}'s
+ * table (a unit test keeps that table in step).
+ */
+public enum Setting {
+  ENABLED("enabled", "true", Kind.BOOLEAN, "Master switch. false: the agent installs nothing."),
+  MODE(
+      "mode",
+      "enforce",
+      Kind.choice("enforce", "audit"),
+      "enforce: apply the rewrites and observe. audit: observe only, and report what enforce would change."),
+  NOPORT_ENABLED(
+      "noport.enabled",
+      "true",
+      Kind.BOOLEAN,
+      "Kill switch for the IP_BIND_ADDRESS_NO_PORT rewrite alone (observation stays on)."),
+  LOG_LEVEL(
+      "log.level", "info", Kind.choice("error", "warn", "info", "debug"), "Agent log threshold."),
+  LOG_FILE(
+      "log.file",
+      "stderr",
+      Kind.TEXT,
+      "Where the agent logs: stderr, or a file path (appended). Never the application's logging."),
+  STRICT(
+      "strict",
+      "false",
+      Kind.BOOLEAN,
+      "true: invalid configuration fails the JVM start instead of leaving the agent out.");
+
+  /** Prefix of system properties and of fully qualified agent-argument keys. */
+  public static final String PROPERTY_PREFIX = "fourtuple.";
+
+  /** Prefix of environment variables. */
+  public static final String ENV_PREFIX = "FOURTUPLE_";
+
+  private final String name;
+  private final String defaultValue;
+  private final Kind kind;
+  private final String description;
+
+  Setting(String name, String defaultValue, Kind kind, String description) {
+    this.name = name;
+    this.defaultValue = defaultValue;
+    this.kind = kind;
+    this.description = description;
+  }
+
+  /** The key without prefix, as in agent arguments: {@code noport.enabled}. */
+  public String shortName() {
+    return name;
+  }
+
+  /** The system property: {@code fourtuple.noport.enabled}. */
+  public String propertyName() {
+    return PROPERTY_PREFIX + name;
+  }
+
+  /** The environment variable: {@code FOURTUPLE_NOPORT_ENABLED}. */
+  public String envName() {
+    return ENV_PREFIX + name.replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Human description of the accepted values, used in error messages and the docs table. */
+  public String acceptedValues() {
+    return kind.describe();
+  }
+
+  /** The normalized value, or null if {@code raw} is not acceptable. */
+  String normalize(String raw) {
+    return kind.normalize(raw);
+  }
+
+  /** Finds a setting by short name, property name or environment variable name; null if none. */
+  public static Setting find(String key) {
+    for (Setting s : values()) {
+      if (s.name.equals(key) || s.propertyName().equals(key) || s.envName().equals(key)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** The setting whose short name is closest to {@code key}, for "did you mean" hints; null if none is. */
+  static Setting closest(String key) {
+    String bare = key.toLowerCase(Locale.ROOT);
+    if (bare.startsWith(PROPERTY_PREFIX)) {
+      bare = bare.substring(PROPERTY_PREFIX.length());
+    } else if (bare.startsWith(ENV_PREFIX.toLowerCase(Locale.ROOT))) {
+      bare = bare.substring(ENV_PREFIX.length()).replace('_', '.');
+    }
+    Setting best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (Setting s : values()) {
+      int d = editDistance(bare, s.name);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = s;
+      }
+    }
+    return bestDistance <= Math.max(2, bare.length() / 3) ? best : null;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  /** How a setting's text is validated. */
+  abstract static class Kind {
+    static final Kind BOOLEAN = choice("true", "false");
+
+    static final Kind TEXT =
+        new Kind() {
+          @Override
+          String normalize(String raw) {
+            String trimmed = raw.trim();
+            return trimmed.isEmpty() ? null : trimmed;
+          }
+
+          @Override
+          String describe() {
+            return "non-empty text";
+          }
+        };
+
+    static Kind choice(String... choices) {
+      final List<String> allowed = Collections.unmodifiableList(java.util.Arrays.asList(choices));
+      return new Kind() {
+        @Override
+        String normalize(String raw) {
+          String value = raw.trim().toLowerCase(Locale.ROOT);
+          return allowed.contains(value) ? value : null;
+        }
+
+        @Override
+        String describe() {
+          List<String> quoted = new ArrayList<String>();
+          for (String c : allowed) {
+            quoted.add(c);
+          }
+          return "one of " + String.join(", ", quoted);
+        }
+      };
+    }
+
+    abstract String normalize(String raw);
+
+    abstract String describe();
+  }
+}

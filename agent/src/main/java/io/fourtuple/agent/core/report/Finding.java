@@ -1,0 +1,40 @@
+package io.fourtuple.agent.core.report;
+
+/**
+ * Something a hook saw that is worth a log line, captured on the application thread with as little work as
+ * possible (no formatting, no stack walk: the {@link Throwable} is only filled in) and turned into text on
+ * the reporter thread. A plain class rather than a lambda: a hook must not bootstrap
+ * {@code java.lang.invoke} machinery on an application thread.
+ */
+public final class Finding {
+  /** What kind of line to write. */
+  public enum Kind {
+    FIRST_BIND,
+    BIND_FAILURE,
+    CONNECT_FAILURE,
+    OPTION_FAILURE,
+    INTERNAL_ERROR
+  }
+
+  public final Kind kind;
+  public final Object api;
+  public final Object detail;
+  public final String target;
+  public final String thread;
+  /** Stack of the application call (filled in, not yet walked), or the error itself. */
+  public final Throwable stack;
+
+  public Finding(Kind kind, Object api, Object detail, String target, Throwable stack) {
+    this.kind = kind;
+    this.api = api;
+    this.detail = detail;
+    this.target = target;
+    this.thread = Thread.currentThread().getName();
+    this.stack = stack;
+  }
+
+  /** The application frame that made the call. Walks the stack: call on the reporter thread. */
+  public String callSite() {
+    return CallSite.of(stack.getStackTrace());
+  }
+}

@@ -1,0 +1,113 @@
+package io.fourtuple.agent.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the agent needs to know about the kernel it runs on: OS, release, and the ephemeral port range of the
+ * JVM's own network namespace ({@code /proc/sys/net} answers for the reader's namespace). Read at start, off
+ * every hook.
+ */
+public final class KernelInfo {
+  private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+  private final String osName;
+  private final String release;
+  private final int major;
+  private final int minor;
+  private final int portRangeLow;
+  private final int portRangeHigh;
+
+  KernelInfo(String osName, String release, int portRangeLow, int portRangeHigh) {
+    this.osName = osName;
+    this.release = release;
+    Matcher m = VERSION.matcher(release);
+    if (m.find()) {
+      this.major = Integer.parseInt(m.group(1));
+      this.minor = Integer.parseInt(m.group(2));
+    } else {
+      this.major = -1;
+      this.minor = -1;
+    }
+    this.portRangeLow = portRangeLow;
+    this.portRangeHigh = portRangeHigh;
+  }
+
+  /** Reads the running system. Never throws: unknown values are reported as unknown. */
+  public static KernelInfo current() {
+    String os = System.getProperty("os.name", "unknown");
+    String release = System.getProperty("os.version", "unknown");
+    int low = -1;
+    int high = -1;
+    if (os.toLowerCase(Locale.ROOT).contains("linux")) {
+      String osrelease = readFirstLine(Paths.get("/proc/sys/kernel/osrelease"));
+      if (osrelease != null) {
+        release = osrelease;
+      }
+      String range = readFirstLine(Paths.get("/proc/sys/net/ipv4/ip_local_port_range"));
+      if (range != null) {
+        String[] parts = range.trim().split("\\s+");
+        if (parts.length == 2) {
+          try {
+            low = Integer.parseInt(parts[0]);
+            high = Integer.parseInt(parts[1]);
+          } catch (NumberFormatException ignored) {
+            low = -1;
+            high = -1;
+          }
+        }
+      }
+    }
+    return new KernelInfo(os, release, low, high);
+  }
+
+  /** For tests and for describing another host. */
+  public static KernelInfo of(String osName, String release, int portRangeLow, int portRangeHigh) {
+    return new KernelInfo(osName, release, portRangeLow, portRangeHigh);
+  }
+
+  private static String readFirstLine(Path path) {
+    try {
+      byte[] bytes = Files.readAllBytes(path);
+      String text = new String(bytes, StandardCharsets.US_ASCII).trim();
+      int nl = text.indexOf('\n');
+      return nl < 0 ? text : text.substring(0, nl);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  public String osName() {
+    return osName;
+  }
+
+  public String release() {
+    return release;
+  }
+
+  public boolean isLinux() {
+    return osName.toLowerCase(Locale.ROOT).contains("linux");
+  }
+
+  public boolean isAtLeast(int wantMajor, int wantMinor) {
+    return major > wantMajor || (major == wantMajor && minor >= wantMinor);
+  }
+
+  /** Number of ports in {@code ip_local_port_range}, or -1 if unknown. */
+  public int ephemeralPortCount() {
+    return portRangeLow < 0 ? -1 : portRangeHigh - portRangeLow + 1;
+  }
+
+  /** {@code 32768-60999 (28232 ports)}, or {@code unknown}. */
+  public String describePortRange() {
+    return portRangeLow < 0
+        ? "unknown"
+        : portRangeLow + "-" + portRangeHigh + " (" + ephemeralPortCount() + " ports)";
+  }
+}

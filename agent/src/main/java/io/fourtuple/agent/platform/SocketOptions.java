@@ -1,0 +1,161 @@
+package io.fourtuple.agent.platform;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+import java.net.SocketException;
+import java.util.Locale;
+
+/**
+ * Writes the one native socket option the JDK has no API for. Probed once at start; where the mechanism or
+ * the kernel lacks the option, {@link Unavailable} says why and the agent observes without rewriting.
+ *
+ * <p>Kernel fact relied on: {@code IP_BIND_ADDRESS_NO_PORT} (Linux 4.2+, level {@code IPPROTO_IP} = 0,
+ * option 24) defers the choice of source port from {@code bind()} to {@code connect()}, so a client that
+ * binds to port 0 before connecting shares ports across destinations. It works on AF_INET6 (dual-stack)
+ * sockets too, through the same level.
+ */
+public interface SocketOptions {
+
+  int IPPROTO_IP = 0;
+  int IP_BIND_ADDRESS_NO_PORT = 24;
+
+  boolean isAvailable();
+
+  /** Why {@link #isAvailable()} is false, or null. */
+  String unavailabilityCause();
+
+  /** How the option is set, for the startup line. */
+  String mechanism();
+
+  /**
+   * Sets {@code IP_BIND_ADDRESS_NO_PORT=1} on {@code fd}.
+   *
+   * @throws IOException as the JDK's native layer reports it (errno text in the message)
+   */
+  void setBindAddressNoPort(FileDescriptor fd) throws IOException;
+
+  /** What a failure of {@link #setBindAddressNoPort} means for the rest of the process. */
+  enum Failure {
+    /** The kernel or socket type lacks the option (ENOPROTOOPT, EOPNOTSUPP): stop trying, process-wide. */
+    UNSUPPORTED,
+    /** The descriptor was closed under us (EBADF): this socket's bind fails anyway; nothing to report. */
+    CLOSED,
+    /** Anything else: count it and report it once. */
+    OTHER;
+
+    public static Failure classify(Throwable t) {
+      String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+      if (message.contains("protocol not available")
+          || message.contains("operation not supported")) {
+        return UNSUPPORTED;
+      }
+      if (message.contains("bad file descriptor") || message.contains("socket closed")) {
+        return CLOSED;
+      }
+      return OTHER;
+    }
+  }
+
+  /**
+   * The JDK's own {@code sun.nio.ch.Net.setIntOption0}, present with the same signature on JDK 8 to 25. It
+   * needs no native library of ours and, unlike FFM or JNI, triggers no native-access warning on JDK 24+.
+   * On JDK 9+ {@code sun.nio.ch} must be opened to the agent first (the installer does that).
+   */
+  final class ForJdkNet implements SocketOptions {
+    private final MethodHandle setIntOption;
+
+    private ForJdkNet(MethodHandle setIntOption) {
+      this.setIntOption = setIntOption;
+    }
+
+    /** Probes the mechanism and the kernel; never throws. */
+    public static SocketOptions probe(KernelInfo kernel) {
+      if (!kernel.isLinux()) {
+        return new Unavailable("the OS is " + kernel.osName() + ", not Linux", "none");
+      }
+      if (!kernel.isAtLeast(4, 2)) {
+        return new Unavailable(
+            "kernel " + kernel.release() + " predates IP_BIND_ADDRESS_NO_PORT (Linux 4.2)", "none");
+      }
+      try {
+        // Initialized here, at start, so that no hook ever triggers Net's static initializer.
+        Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
+        Method m =
+            net.getDeclaredMethod(
+                "setIntOption0",
+                FileDescriptor.class,
+                boolean.class,
+                int.class,
+                int.class,
+                int.class,
+                boolean.class);
+        m.setAccessible(true);
+        return new ForJdkNet(MethodHandles.lookup().unreflect(m));
+      } catch (Throwable t) {
+        return new Unavailable(
+            "sun.nio.ch.Net.setIntOption0 is not usable on this JDK (" + t + ")", "none");
+      }
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return true;
+    }
+
+    @Override
+    public String unavailabilityCause() {
+      return null;
+    }
+
+    @Override
+    public String mechanism() {
+      return "sun.nio.ch.Net.setIntOption0";
+    }
+
+    @Override
+    public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+      try {
+        // mayNeedConversion=false: level and option go to setsockopt(2) as given.
+        setIntOption.invokeExact(fd, false, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1, false);
+      } catch (IOException | RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new SocketException(t.toString());
+      }
+    }
+  }
+
+  /** The option cannot be set here; {@link #unavailabilityCause()} says why. */
+  final class Unavailable implements SocketOptions {
+    private final String cause;
+    private final String mechanism;
+
+    public Unavailable(String cause, String mechanism) {
+      this.cause = cause;
+      this.mechanism = mechanism;
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return false;
+    }
+
+    @Override
+    public String unavailabilityCause() {
+      return cause;
+    }
+
+    @Override
+    public String mechanism() {
+      return mechanism;
+    }
+
+    @Override
+    public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+      throw new SocketException("IP_BIND_ADDRESS_NO_PORT unavailable: " + cause);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.fourtuple.bootstrap;
+
+import java.io.FileDescriptor;
+import java.net.InetAddress;
+import java.net.SocketAddress;
+
+/**
+ * What the agent does at each hook. Implemented by the agent's core and installed into {@link Dispatcher};
+ * lives in the bootstrap zone so that advice inlined into {@code java.base} can call it.
+ *
+ * <p>Hazards: every method runs on an application thread, inside a JDK socket method, sometimes before and
+ * sometimes while the JDK holds that socket's state lock. Implementations must not block, do I/O, log, or
+ * open sockets; they must not throw (the dispatcher catches anything that escapes, but only as a last line).
+ * Parameters are JDK types only: this interface is loaded by the bootstrap class loader.
+ */
+public interface SocketHooks {
+
+  /** A {@code java.net.Socket} (through its {@code SocketImpl}). */
+  int API_SOCKET = 1;
+
+  /** A {@code java.nio.channels.SocketChannel}, including its socket adaptor. */
+  int API_SOCKET_CHANNEL = 2;
+
+  /**
+   * A socket implementation is about to bind to {@code address:port}.
+   *
+   * @param server true when the implementation belongs to a listening socket; such a socket is never changed
+   */
+  void beforeSocketBind(
+      Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server);
+
+  /**
+   * A socket channel is about to bind to {@code local} (null means the wildcard address, port 0).
+   *
+   * @param boundAlready the channel's current local address; non-null means the JDK will refuse the bind
+   */
+  void beforeChannelBind(
+      Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
+
+  /**
+   * A bind the hooks saw has thrown (for example EADDRINUSE when bind-before-connect has used up the
+   * shared port pool).
+   *
+   * @param local the requested local address ({@code InetSocketAddress}, or the address and port as text)
+   */
+  void afterBindFailure(int api, Object socket, Object local, Throwable thrown);
+
+  /**
+   * A connect attempt has returned or thrown.
+   *
+   * @param local the local address after the attempt ({@code InetSocketAddress}), or an {@code Integer}
+   *     local port where the JDK keeps only the port; may be null
+   * @param completed false for a non-blocking connect that is still in progress
+   * @param thrown the exception the JDK is about to throw, or null
+   */
+  void afterConnect(
+      int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown);
+
+  /** Something inside the agent failed while handling a hook; the application's call proceeds. */
+  void onInternalError(String where, Throwable error);
+}
