@@ -38,6 +38,7 @@ final class AgentRuntime {
       return;
     }
 
+    long probeNanos = System.nanoTime();
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
     AgentStats stats = new AgentStats();
@@ -45,7 +46,12 @@ final class AgentRuntime {
     SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter);
     reporter.start();
     Dispatcher.install(handler);
-    Installer.Installation installation = Installer.install(instrumentation);
+    long installNanos = System.nanoTime();
+    Installer.install(instrumentation, !attached, log);
+    log.debug(
+        "startup: probes and delegate {} ms, transformer registered in {} ms",
+        (installNanos - probeNanos) / 1_000_000,
+        (System.nanoTime() - installNanos) / 1_000_000);
     Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
 
     log.info(
@@ -60,9 +66,6 @@ final class AgentRuntime {
         kernel.describePortRange(),
         describeRewrite(config, options),
         (System.nanoTime() - startNanos) / 1_000_000);
-    for (String failure : installation.failed()) {
-      log.warn("could not hook {}; that class runs unchanged", failure);
-    }
   }
 
   private static String describeRewrite(AgentConfig config, SocketOptions options) {

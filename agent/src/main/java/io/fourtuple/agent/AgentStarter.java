@@ -66,7 +66,12 @@ final class AgentStarter {
     }
     // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM loads
     // only when this line runs: after prepare() has defined those classes in the bootstrap loader.
+    long configuredNanos = System.nanoTime();
     Installer.prepare(instrumentation, FourtupleAgent.class);
+    log.debug(
+        "startup: configuration {} ms, bootstrap injection and module edges {} ms",
+        (configuredNanos - startNanos) / 1_000_000,
+        (System.nanoTime() - configuredNanos) / 1_000_000);
     AgentRuntime.start(config, instrumentation, attached, log, startNanos);
   }
 

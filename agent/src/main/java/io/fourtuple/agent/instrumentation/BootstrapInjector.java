@@ -1,29 +1,35 @@
 package io.fourtuple.agent.instrumentation;
 
-import java.lang.instrument.Instrumentation;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.loading.ClassInjector;
 
 /**
  * Defines the bootstrap zone's classes in the bootstrap class loader, so advice inlined into {@code
  * java.base} can link against them.
  *
- * <p>Why injection rather than {@code Instrumentation.appendToBootstrapClassLoaderSearch}: appending a jar
- * to the boot class path switches class-data sharing off for every non-boot class, a startup cost paid by
- * the whole application. Injection through {@code Unsafe} (opened with the instrumentation on 9+, so no
- * {@code sun.misc.Unsafe} warning on 24+) leaves CDS alone.
+ * <p>Why not {@code Instrumentation.appendToBootstrapClassLoaderSearch}: appending a jar to the boot class
+ * path switches class-data sharing off for every non-boot class, a startup cost paid by the whole
+ * application. Why not Byte Buddy's {@code ClassInjector}: on JDK 9+ it generates an accessor class with
+ * Byte Buddy first, which cost 350 ms of JVM start here. Instead the JDK's own {@code Unsafe.defineClass}
+ * is called directly: {@code sun.misc.Unsafe} on JDK 8, {@code jdk.internal.misc.Unsafe} (exported to the
+ * agent by {@link ModuleAccess}, so no {@code sun.misc.Unsafe} warning on 24+) on 9 and later.
  *
  * <p>Hazard: nothing may load these classes through the agent's own class loader before injection, or
  * there would be two copies; the agent's entry code does not touch them until this has run, and {@link
  * #inject} verifies the result.
  */
 final class BootstrapInjector {
-  /** Every class of {@code io.fourtuple.bootstrap}, nested ones included (a unit test keeps this in step). */
+  /**
+   * Every class of {@code io.fourtuple.bootstrap}, nested ones included, in definition order (an interface
+   * before its implementations). A unit test keeps this in step with the package.
+   */
   static final List<String> CLASSES =
       Collections.unmodifiableList(
           Arrays.asList(
@@ -32,12 +38,14 @@ final class BootstrapInjector {
               "io.fourtuple.bootstrap.Dispatcher$InsideFlag",
               "io.fourtuple.bootstrap.Dispatcher$NoOpHooks"));
 
+  static final String DISPATCHER = "io.fourtuple.bootstrap.Dispatcher";
+
   private BootstrapInjector() {}
 
   /** True if an earlier start (or attach) of the agent already defined the classes. */
   static boolean alreadyInjected() {
     try {
-      Class.forName(CLASSES.get(1), false, null);
+      Class.forName(DISPATCHER, false, null);
       return true;
     } catch (ClassNotFoundException e) {
       return false;
@@ -49,23 +57,57 @@ final class BootstrapInjector {
    *
    * @throws IllegalStateException if they end up anywhere but the bootstrap loader
    */
-  static void inject(Instrumentation instrumentation, ClassLoader agentLoader) {
+  static void inject(ClassLoader agentLoader) throws Exception {
     if (!alreadyInjected()) {
-      Set<String> names = new LinkedHashSet<String>(CLASSES);
-      ClassInjector injector =
-          ClassInjector.UsingUnsafe.Factory.resolve(instrumentation).make(null, null);
-      injector.injectRaw(names, ClassFileLocator.ForClassLoader.of(agentLoader));
-    }
-    try {
-      Class<?> dispatcher = Class.forName(CLASSES.get(1), false, agentLoader);
-      if (dispatcher.getClassLoader() != null) {
-        throw new IllegalStateException(
-            "io.fourtuple.bootstrap.Dispatcher was loaded by "
-                + dispatcher.getClassLoader()
-                + " instead of the bootstrap class loader");
+      Object unsafe;
+      Method defineClass;
+      try {
+        Class<?> type = Class.forName("jdk.internal.misc.Unsafe");
+        unsafe = type.getMethod("getUnsafe").invoke(null);
+        defineClass = defineClassOf(type);
+      } catch (ClassNotFoundException java8) {
+        Class<?> type = Class.forName("sun.misc.Unsafe");
+        Field theUnsafe = type.getDeclaredField("theUnsafe");
+        theUnsafe.setAccessible(true);
+        unsafe = theUnsafe.get(null);
+        defineClass = defineClassOf(type);
       }
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException("bootstrap injection did not define the dispatcher", e);
+      for (String name : CLASSES) {
+        byte[] bytes = classFile(agentLoader, name);
+        defineClass.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+      }
+    }
+    Class<?> dispatcher = Class.forName(DISPATCHER, false, agentLoader);
+    if (dispatcher.getClassLoader() != null) {
+      throw new IllegalStateException(
+          DISPATCHER + " was loaded by " + dispatcher.getClassLoader() + ", not the bootstrap loader");
+    }
+  }
+
+  private static Method defineClassOf(Class<?> unsafeType) throws NoSuchMethodException {
+    return unsafeType.getMethod(
+        "defineClass",
+        String.class,
+        byte[].class,
+        int.class,
+        int.class,
+        ClassLoader.class,
+        ProtectionDomain.class);
+  }
+
+  private static byte[] classFile(ClassLoader loader, String name) throws IOException {
+    String resource = name.replace('.', '/') + ".class";
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("the agent jar lacks " + resource);
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+      byte[] buffer = new byte[4096];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        out.write(buffer, 0, n);
+      }
+      return out.toByteArray();
     }
   }
 }

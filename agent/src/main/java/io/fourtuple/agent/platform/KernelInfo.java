@@ -1,5 +1,6 @@
 package io.fourtuple.agent.platform;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,12 +73,14 @@ public final class KernelInfo {
     return new KernelInfo(osName, release, portRangeLow, portRangeHigh);
   }
 
-  private static String readFirstLine(Path path) {
-    try {
-      byte[] bytes = Files.readAllBytes(path);
-      String text = new String(bytes, StandardCharsets.US_ASCII).trim();
-      int nl = text.indexOf('\n');
-      return nl < 0 ? text : text.substring(0, nl);
+  /**
+   * Reads a {@code /proc} file line-wise: those files report size 0, and size-trusting readers such as
+   * {@code Files.readAllBytes} return a truncated value for them.
+   */
+  static String readFirstLine(Path path) {
+    try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.US_ASCII)) {
+      String line = in.readLine();
+      return line == null ? null : line.trim();
     } catch (IOException | RuntimeException e) {
       return null;
     }
