@@ -47,11 +47,15 @@ final class AgentRuntime {
     reporter.start();
     Dispatcher.install(handler);
     long installNanos = System.nanoTime();
-    Installer.install(instrumentation, !attached, log);
+    Installer.Installation installation = Installer.install(instrumentation);
     log.debug(
-        "startup: probes and delegate {} ms, transformer registered in {} ms",
+        "startup: probes and delegate {} ms, weaver {} ms; woven so far: {}",
         (installNanos - probeNanos) / 1_000_000,
-        (System.nanoTime() - installNanos) / 1_000_000);
+        (System.nanoTime() - installNanos) / 1_000_000,
+        installation.woven());
+    for (String problem : installation.problems()) {
+      log.warn("could not hook {}; it runs unchanged", problem);
+    }
     Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
 
     log.info(

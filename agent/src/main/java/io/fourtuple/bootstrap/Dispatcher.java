@@ -6,8 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * The one entry point that advice inlined into JDK socket classes calls. Loaded by the bootstrap class
- * loader (injected by the agent, not appended to the boot class path, so class-data sharing stays on).
+ * The one entry point that code woven into JDK socket classes calls. Loaded by the bootstrap class loader
+ * (injected by the agent, not appended to the boot class path, so class-data sharing stays on).
  *
  * <p>The delegate is a no-op until the agent installs its {@link SocketHooks} and again after detach: detach
  * is one volatile write. Hazards this class guards against:
@@ -17,11 +17,14 @@ import java.net.SocketAddress;
  *       initializer reached from a hook does), the hook would run again on the same thread; inside a static
  *       initializer that recursion has killed JVMs with {@code NoClassDefFoundError}. A per-thread flag makes
  *       nested calls return at once. Agent threads set the flag for their whole life.
- *   <li>Failure. Anything thrown by the delegate is caught here and reported to it once more through
- *       {@link SocketHooks#onInternalError}; nothing reaches the application.
+ *   <li>Failure. Every entry point catches everything: the woven code has no handler of its own for the
+ *       call, so nothing may escape into the application's socket call. A delegate failure is reported to
+ *       it once more through {@link SocketHooks#onInternalError}.
  * </ul>
  *
- * <p>JDK types only; every member is public because advice inlined into other packages calls it.
+ * <p>The entry points take their arguments in the order the woven code can push them without local
+ * variables or branches (a pending exception or return value first). JDK types only; everything is public
+ * because woven code in other packages calls it.
  */
 public final class Dispatcher {
 
@@ -46,7 +49,7 @@ public final class Dispatcher {
     return true;
   }
 
-  /** Restores the no-op delegate. Advice already inlined keeps calling in, and returns at once. */
+  /** Restores the no-op delegate. Woven code keeps calling in, and returns at once. */
   public static synchronized void reset() {
     hooks = NO_OP;
   }
@@ -65,122 +68,162 @@ public final class Dispatcher {
     INSIDE.get()[0] = true;
   }
 
-  /**
-   * Runs {@code task} on the current thread with hooks skipped, so the agent's own socket work (probes,
-   * reading its own state) never re-enters.
-   */
-  public static void runUnhooked(Runnable task) {
-    boolean[] inside = INSIDE.get();
-    boolean was = inside[0];
-    inside[0] = true;
-    try {
-      task.run();
-    } finally {
-      inside[0] = was;
-    }
-  }
+  // ---- java.net.Socket, through its SocketImpl ----
 
   public static void beforeSocketBind(
-      Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {
-    SocketHooks current = hooks;
-    if (current == NO_OP) {
+      Object impl, FileDescriptor fd, boolean server, InetAddress address, int port) {
+    SocketHooks h = enter();
+    if (h == null) {
       return;
     }
-    boolean[] inside = INSIDE.get();
-    if (inside[0]) {
-      return;
-    }
-    inside[0] = true;
     try {
-      current.beforeSocketBind(socketImpl, fd, address, port, server);
+      h.beforeSocketBind(impl, fd, address, port, server);
     } catch (Throwable t) {
-      reportSafely(current, "beforeSocketBind", t);
+      reportSafely(h, "beforeSocketBind", t);
     } finally {
-      inside[0] = false;
+      exit();
     }
   }
+
+  /** JDK 8–12: a listener is a socket implementation whose {@code serverSocket} is set. */
+  public static void beforeSocketBindServerRef(
+      Object impl, FileDescriptor fd, Object serverSocket, InetAddress address, int port) {
+    beforeSocketBind(impl, fd, serverSocket != null, address, port);
+  }
+
+  public static void socketBindFailed(
+      Throwable thrown, Object impl, InetAddress address, int port) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      Object local;
+      try {
+        local = new InetSocketAddress(address, port);
+      } catch (IllegalArgumentException badPort) {
+        local = String.valueOf(address) + ":" + port;
+      }
+      h.afterBindFailure(SocketHooks.API_SOCKET, impl, local, thrown);
+    } catch (Throwable t) {
+      reportSafely(h, "socketBindFailed", t);
+    } finally {
+      exit();
+    }
+  }
+
+  public static void socketConnected(Object impl, SocketAddress remote, int localPort) {
+    afterConnect(SocketHooks.API_SOCKET, impl, remote, localPort, true, null);
+  }
+
+  public static void socketConnectFailed(Throwable thrown, Object impl, SocketAddress remote) {
+    afterConnect(SocketHooks.API_SOCKET, impl, remote, null, true, thrown);
+  }
+
+  // ---- java.nio.channels.SocketChannel ----
 
   public static void beforeChannelBind(
-      Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
-    SocketHooks current = hooks;
-    if (current == NO_OP) {
+      Object channel, FileDescriptor fd, Object boundAlready, SocketAddress local) {
+    SocketHooks h = enter();
+    if (h == null) {
       return;
     }
-    boolean[] inside = INSIDE.get();
-    if (inside[0]) {
-      return;
-    }
-    inside[0] = true;
     try {
-      current.beforeChannelBind(channel, fd, local, boundAlready);
+      h.beforeChannelBind(channel, fd, local, boundAlready);
     } catch (Throwable t) {
-      reportSafely(current, "beforeChannelBind", t);
+      reportSafely(h, "beforeChannelBind", t);
     } finally {
-      inside[0] = false;
+      exit();
     }
   }
 
-  public static void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
-    SocketHooks current = hooks;
-    if (current == NO_OP) {
+  public static void channelBindFailed(Throwable thrown, Object channel, SocketAddress local) {
+    SocketHooks h = enter();
+    if (h == null) {
       return;
     }
-    boolean[] inside = INSIDE.get();
-    if (inside[0]) {
-      return;
-    }
-    inside[0] = true;
     try {
-      current.afterBindFailure(api, socket, local, thrown);
+      h.afterBindFailure(SocketHooks.API_SOCKET_CHANNEL, channel, local, thrown);
     } catch (Throwable t) {
-      reportSafely(current, "afterBindFailure", t);
+      reportSafely(h, "channelBindFailed", t);
     } finally {
-      inside[0] = false;
+      exit();
     }
   }
 
-  /** A socket implementation's bind threw; the address is built only when hooks are installed. */
-  public static void afterSocketBindFailure(
-      Object socketImpl, InetAddress address, int port, Throwable thrown) {
-    if (hooks == NO_OP) {
-      return;
-    }
-    Object local;
-    try {
-      local = new InetSocketAddress(address, port);
-    } catch (IllegalArgumentException badPort) {
-      local = String.valueOf(address) + ":" + port;
-    }
-    afterBindFailure(SocketHooks.API_SOCKET, socketImpl, local, thrown);
+  /** {@code connect} returned: true when connected, false when a non-blocking connect is pending. */
+  public static void channelConnected(
+      boolean connected, Object channel, Object remote, Object local) {
+    afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, local, connected, null);
   }
 
-  /** A socket implementation's connect returned or threw; {@code localPort} is its port afterwards. */
-  public static void afterSocketConnect(
-      Object socketImpl, Object remote, int localPort, Throwable thrown) {
-    if (hooks == NO_OP) {
-      return;
+  /** {@code finishConnect} returned; only a true result completes a connect. */
+  public static void channelFinishConnect(
+      boolean connected, Object channel, Object remote, Object local) {
+    if (connected) {
+      afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, local, true, null);
     }
-    afterConnect(
-        SocketHooks.API_SOCKET, socketImpl, remote, Integer.valueOf(localPort), true, thrown);
   }
 
-  public static void afterConnect(
+  public static void channelConnectFailed(Throwable thrown, Object channel, Object remote) {
+    afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, null, true, thrown);
+  }
+
+  // ---- plumbing ----
+
+  private static void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
-    SocketHooks current = hooks;
-    if (current == NO_OP) {
+    SocketHooks h = enter();
+    if (h == null) {
       return;
     }
-    boolean[] inside = INSIDE.get();
-    if (inside[0]) {
-      return;
-    }
-    inside[0] = true;
     try {
-      current.afterConnect(api, socket, remote, local, completed, thrown);
+      h.afterConnect(api, socket, remote, local, completed, thrown);
     } catch (Throwable t) {
-      reportSafely(current, "afterConnect", t);
+      reportSafely(h, "afterConnect", t);
     } finally {
-      inside[0] = false;
+      exit();
+    }
+  }
+
+  private static void afterConnect(
+      int api, Object socket, Object remote, int localPort, boolean completed, Throwable thrown) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.afterConnect(api, socket, remote, Integer.valueOf(localPort), completed, thrown);
+    } catch (Throwable t) {
+      reportSafely(h, "afterConnect", t);
+    } finally {
+      exit();
+    }
+  }
+
+  /** The delegate to call, with this thread marked as inside; null to do nothing. Never throws. */
+  private static SocketHooks enter() {
+    try {
+      SocketHooks current = hooks;
+      if (current == NO_OP) {
+        return null;
+      }
+      boolean[] inside = INSIDE.get();
+      if (inside[0]) {
+        return null;
+      }
+      inside[0] = true;
+      return current;
+    } catch (Throwable t) {
+      return null;
+    }
+  }
+
+  private static void exit() {
+    try {
+      INSIDE.get()[0] = false;
+    } catch (Throwable ignored) {
+      // The flag stays set; hooks are skipped on this thread from now on, which is safe.
     }
   }
 

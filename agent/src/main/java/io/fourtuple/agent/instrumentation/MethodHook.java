@@ -1,0 +1,51 @@
+package io.fourtuple.agent.instrumentation;
+
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * What is woven into one JDK method: a call at entry, a call before each return, a call when it throws.
+ * Each piece only pushes values and calls a static {@code Dispatcher} method, so the woven code has no
+ * branches and needs no new local variables; see {@link HookingMethodVisitor} for the frame it adds.
+ */
+abstract class MethodHook {
+  static final String DISPATCHER = "io/fourtuple/bootstrap/Dispatcher";
+
+  final String name;
+  final String descriptor;
+
+  MethodHook(String name, String descriptor) {
+    this.name = name;
+    this.descriptor = descriptor;
+  }
+
+  /** Code at method entry. The operand stack is empty and must be left empty. */
+  void onEnter(MethodVisitor mv) {}
+
+  /** Code before each return. The return value, if any, is on the stack and must stay there. */
+  void beforeReturn(MethodVisitor mv) {}
+
+  /** Code in the catch-all handler. The throwable is on the stack and must stay there. */
+  void onThrow(MethodVisitor mv) {}
+
+  boolean hooksReturn() {
+    return false;
+  }
+
+  boolean hooksThrow() {
+    return false;
+  }
+
+  static void dispatch(MethodVisitor mv, String method, String descriptor) {
+    mv.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, method, descriptor, false);
+  }
+
+  static void loadThis(MethodVisitor mv) {
+    mv.visitVarInsn(Opcodes.ALOAD, 0);
+  }
+
+  static void loadField(MethodVisitor mv, String owner, String field, String descriptor) {
+    mv.visitVarInsn(Opcodes.ALOAD, 0);
+    mv.visitFieldInsn(Opcodes.GETFIELD, owner, field, descriptor);
+  }
+}

@@ -1,0 +1,149 @@
+package io.fourtuple.agent.instrumentation;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * {@code sun.nio.ch.SocketChannelImpl}: every {@code SocketChannel}, its {@code socket()} adaptor, and what
+ * Netty's NIO transport and the JDK {@code HttpClient} use underneath. Always a client (listeners are {@code
+ * ServerSocketChannelImpl}).
+ *
+ * <p>Bind: on JDK 16+ the IP path is the private {@code netBind(SocketAddress)}, called with the state lock
+ * held and never for unix-domain addresses; on 8–15 it is {@code bind(SocketAddress)} returning {@code
+ * SocketChannel}, entered before any lock (so the hook passes the current local address to skip an
+ * already-bound channel). The synthetic bridge {@code bind} returning {@code NetworkChannel} has another
+ * descriptor and is not woven, so the hook runs once. Connect: {@code connect(SocketAddress)} and, for
+ * non-blocking channels, {@code finishConnect()}. The type of {@code localAddress} and {@code
+ * remoteAddress} changed in JDK 16 and is read from the class.
+ */
+final class SocketChannelImplHooks implements TargetType {
+  static final String NAME = "sun.nio.ch.SocketChannelImpl";
+
+  private static final String FD = "Ljava/io/FileDescriptor;";
+  private static final String NET_BIND = "(Ljava/net/SocketAddress;)Ljava/net/SocketAddress;";
+  private static final String BIND = "(Ljava/net/SocketAddress;)Ljava/nio/channels/SocketChannel;";
+  private static final String CONNECT = "(Ljava/net/SocketAddress;)Z";
+  private static final String FINISH_CONNECT = "()Z";
+  private static final String CONNECTED =
+      "(ZLjava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;)V";
+  private static final String CONNECT_FAILED =
+      "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/lang/Object;)V";
+
+  @Override
+  public String className() {
+    return NAME;
+  }
+
+  @Override
+  public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+    final String owner = shape.internalName;
+    final String local = shape.field("localAddress");
+    final String remote = shape.field("remoteAddress");
+    List<MethodHook> hooks = new ArrayList<MethodHook>();
+    if (local == null || remote == null || !FD.equals(shape.field("fd"))) {
+      problems.add(NAME + " lacks the fields fd, localAddress or remoteAddress");
+      return hooks;
+    }
+    String bindName = shape.hasMethod("netBind", NET_BIND) ? "netBind" : "bind";
+    String bindDescriptor = bindName.equals("netBind") ? NET_BIND : BIND;
+    if (shape.hasMethod(bindName, bindDescriptor)) {
+      hooks.add(
+          new MethodHook(bindName, bindDescriptor) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              loadField(mv, owner, "fd", FD);
+              loadField(mv, owner, "localAddress", local);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(
+                  mv,
+                  "beforeChannelBind",
+                  "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(
+                  mv,
+                  "channelBindFailed",
+                  "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+            }
+          });
+    } else {
+      problems.add(NAME + " has neither netBind(SocketAddress) nor bind(SocketAddress)");
+    }
+    if (shape.hasMethod("connect", CONNECT)) {
+      hooks.add(
+          new MethodHook("connect", CONNECT) {
+            @Override
+            boolean hooksReturn() {
+              return true;
+            }
+
+            @Override
+            void beforeReturn(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              loadField(mv, owner, "localAddress", local);
+              dispatch(mv, "channelConnected", CONNECTED);
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(mv, "channelConnectFailed", CONNECT_FAILED);
+            }
+          });
+    }
+    if (shape.hasMethod("finishConnect", FINISH_CONNECT)) {
+      hooks.add(
+          new MethodHook("finishConnect", FINISH_CONNECT) {
+            @Override
+            boolean hooksReturn() {
+              return true;
+            }
+
+            @Override
+            void beforeReturn(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              loadField(mv, owner, "remoteAddress", remote);
+              loadField(mv, owner, "localAddress", local);
+              dispatch(mv, "channelFinishConnect", CONNECTED);
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              loadField(mv, owner, "remoteAddress", remote);
+              dispatch(mv, "channelConnectFailed", CONNECT_FAILED);
+            }
+          });
+    }
+    return hooks;
+  }
+}

@@ -1,0 +1,144 @@
+package io.fourtuple.agent.instrumentation;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * The implementations behind {@code java.net.Socket}: {@code sun.nio.ch.NioSocketImpl} (JDK 13+) and
+ * {@code java.net.AbstractPlainSocketImpl} (JDK 8–12, and 13–17 with {@code
+ * -Djdk.net.usePlainSocketImpl=true}). Hooks {@code bind(InetAddress,int)} and {@code
+ * connect(SocketAddress,int)} (the one {@code SocksSocketImpl} and {@code Socket} call).
+ *
+ * <p>Hazards: the same implementation binds every {@code ServerSocket}. How it knows differs by JDK: {@code
+ * NioSocketImpl.server}, {@code AbstractPlainSocketImpl.isServer} on 13–17, {@code SocketImpl.serverSocket}
+ * set on 8–12. The variant is chosen from the fields the class declares. The policy never touches a
+ * listener: the JDK reads the bound port right after bind and a listener without one fails with "Not
+ * bound". The entry hook runs before {@code bind} takes the state lock; the descriptor is {@code
+ * SocketImpl.fd}, created by {@code create()} before any bind.
+ */
+final class SocketImplHooks implements TargetType {
+  static final String NIO = "sun.nio.ch.NioSocketImpl";
+  static final String PLAIN = "java.net.AbstractPlainSocketImpl";
+
+  private static final String FD = "Ljava/io/FileDescriptor;";
+  private static final String BIND = "(Ljava/net/InetAddress;I)V";
+  private static final String CONNECT = "(Ljava/net/SocketAddress;I)V";
+
+  private final String className;
+
+  private SocketImplHooks(String className) {
+    this.className = className;
+  }
+
+  static SocketImplHooks nio() {
+    return new SocketImplHooks(NIO);
+  }
+
+  static SocketImplHooks plain() {
+    return new SocketImplHooks(PLAIN);
+  }
+
+  @Override
+  public String className() {
+    return className;
+  }
+
+  @Override
+  public List<MethodHook> hooks(final ClassShape shape, List<String> problems) {
+    final String owner = shape.internalName;
+    List<MethodHook> hooks = new ArrayList<MethodHook>();
+    if (!shape.hasMethod("bind", BIND) || !shape.hasMethod("connect", CONNECT)) {
+      problems.add(className + " has no bind(InetAddress,int) or connect(SocketAddress,int)");
+      return hooks;
+    }
+    final String serverField;
+    if (shape.field("server") != null) {
+      serverField = "server";
+    } else if (shape.field("isServer") != null) {
+      serverField = "isServer";
+    } else if (className.equals(PLAIN)) {
+      serverField = null; // JDK 8-12: SocketImpl.serverSocket
+    } else {
+      problems.add(className + " declares no field that marks a listener; bind left unhooked");
+      serverField = "";
+    }
+    if (serverField == null || !serverField.isEmpty()) {
+      hooks.add(
+          new MethodHook("bind", BIND) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              loadField(mv, owner, "fd", FD);
+              if (serverField != null) {
+                loadField(mv, owner, serverField, "Z");
+                mv.visitVarInsn(Opcodes.ALOAD, 1);
+                mv.visitVarInsn(Opcodes.ILOAD, 2);
+                dispatch(
+                    mv,
+                    "beforeSocketBind",
+                    "(Ljava/lang/Object;" + FD + "ZLjava/net/InetAddress;I)V");
+              } else {
+                loadField(mv, owner, "serverSocket", "Ljava/net/ServerSocket;");
+                mv.visitVarInsn(Opcodes.ALOAD, 1);
+                mv.visitVarInsn(Opcodes.ILOAD, 2);
+                dispatch(
+                    mv,
+                    "beforeSocketBindServerRef",
+                    "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/InetAddress;I)V");
+              }
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              mv.visitVarInsn(Opcodes.ILOAD, 2);
+              dispatch(
+                  mv,
+                  "socketBindFailed",
+                  "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/InetAddress;I)V");
+            }
+          });
+    }
+    hooks.add(
+        new MethodHook("connect", CONNECT) {
+          @Override
+          boolean hooksReturn() {
+            return true;
+          }
+
+          @Override
+          void beforeReturn(MethodVisitor mv) {
+            loadThis(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            loadField(mv, owner, "localport", "I");
+            dispatch(mv, "socketConnected", "(Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
+          }
+
+          @Override
+          boolean hooksThrow() {
+            return true;
+          }
+
+          @Override
+          void onThrow(MethodVisitor mv) {
+            mv.visitInsn(Opcodes.DUP);
+            loadThis(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            dispatch(
+                mv,
+                "socketConnectFailed",
+                "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+          }
+        });
+    return hooks;
+  }
+}
