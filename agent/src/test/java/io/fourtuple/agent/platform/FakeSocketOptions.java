@@ -1,0 +1,66 @@
+package io.fourtuple.agent.platform;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * A {@link SocketOptions} for unit tests: records every descriptor it is asked to change and throws the
+ * queued failures, one per call, in order.
+ */
+public final class FakeSocketOptions implements SocketOptions {
+  private final boolean available;
+  private final Deque<IOException> failures = new ArrayDeque<>();
+
+  /** Every descriptor passed to {@link #setBindAddressNoPort}, successful or not. */
+  public final List<FileDescriptor> attempts = new ArrayList<>();
+
+  /** The descriptors the option was set on. */
+  public final List<FileDescriptor> applied = new ArrayList<>();
+
+  private FakeSocketOptions(boolean available) {
+    this.available = available;
+  }
+
+  public static FakeSocketOptions available() {
+    return new FakeSocketOptions(true);
+  }
+
+  public static FakeSocketOptions unavailable() {
+    return new FakeSocketOptions(false);
+  }
+
+  /** The next call throws {@code failure}; calls after the queue is empty succeed. */
+  public FakeSocketOptions failNextWith(IOException failure) {
+    failures.add(failure);
+    return this;
+  }
+
+  @Override
+  public boolean isAvailable() {
+    return available;
+  }
+
+  @Override
+  public String unavailabilityCause() {
+    return available ? null : "fake: unavailable";
+  }
+
+  @Override
+  public String mechanism() {
+    return "fake";
+  }
+
+  @Override
+  public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+    attempts.add(fd);
+    IOException failure = failures.poll();
+    if (failure != null) {
+      throw failure;
+    }
+    applied.add(fd);
+  }
+}

@@ -1,0 +1,296 @@
+package io.fourtuple.benchmarks;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The benchmark command: whole-process runs of child JVMs with and without the agent, compared in the same
+ * invocation. A command, not a test — nothing here runs during {@code mvn test} or {@code verify}.
+ *
+ * <pre>
+ * java -jar benchmarks/target/fourtuple-benchmarks.jar [startup|connect|all] [options]
+ *   --agent PATH            agent jar (default: ../agent/target/fourtuple-agent.jar next to benchmarks/;
+ *                           also -Dagent=PATH)
+ *   --jdks HOME[,HOME...]   JAVA_HOMEs for the startup benchmark (default: JDK 17 and JDK 25)
+ *   --runs N                startup runs per config after the warm-up rounds (default 20)
+ *   --warmup-runs N         startup warm-up rounds, not counted (default 2)
+ *   --jdk HOME              JAVA_HOME for the connect benchmark (default: JDK 17)
+ *   --rounds N              connect rounds, each running all four configs (default 4)
+ *   --warmup-seconds S      connect warm-up inside each child JVM (default 2)
+ *   --seconds S             connect measured window inside each child JVM (default 5)
+ *   --api socket|channel    connect loop API, the same for all four configs (default socket)
+ * </pre>
+ *
+ * Exit status: 0 all goals met, 3 a goal missed (the numbers are still printed), 1 a run failed or a
+ * check did not hold (no numbers are trusted), 2 bad usage.
+ */
+public final class BenchmarkMain {
+  static final String JDK17 = "/usr/lib/jvm/java-17-openjdk-amd64";
+  static final String JDK25 = "/usr/lib/jvm/temurin-25-jdk-amd64";
+
+  /** Goal: the agent adds at most this much to JDK 17 startup. */
+  static final double STARTUP_GOAL_MILLIS = 150;
+
+  static final double AUDIT_GOAL = 0.98;
+  static final double ENFORCE_GOAL = 0.97;
+
+  private BenchmarkMain() {}
+
+  public static void main(String[] args) {
+    int status;
+    try {
+      status = run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("usage error: " + e.getMessage());
+      status = 2;
+    } catch (BenchmarkFailure e) {
+      System.out.flush();
+      System.err.println();
+      System.err.println("BENCHMARK FAILED: " + e.getMessage());
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  private static int run(String[] args) {
+    String which = "all";
+    Map<String, String> options = new LinkedHashMap<String, String>();
+    options.put("agent", System.getProperty("agent"));
+    options.put("jdks", JDK17 + "," + JDK25);
+    options.put("runs", "20");
+    options.put("warmup-runs", "2");
+    options.put("jdk", JDK17);
+    options.put("rounds", "4");
+    options.put("warmup-seconds", "2");
+    options.put("seconds", "5");
+    options.put("api", "socket");
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.startsWith("--")) {
+        String key = a.substring(2);
+        String value;
+        int eq = key.indexOf('=');
+        if (eq >= 0) {
+          value = key.substring(eq + 1);
+          key = key.substring(0, eq);
+        } else if (i + 1 < args.length) {
+          value = args[++i];
+        } else {
+          throw new IllegalArgumentException(a + " needs a value");
+        }
+        if (!options.containsKey(key)) {
+          throw new IllegalArgumentException("unknown option " + a + "; known: " + options.keySet());
+        }
+        options.put(key, value);
+      } else if (Arrays.asList("startup", "connect", "all").contains(a)) {
+        which = a;
+      } else {
+        throw new IllegalArgumentException("unknown argument " + a + "; expected startup|connect|all");
+      }
+    }
+    String api = options.get("api");
+    if (!api.equals("socket") && !api.equals("channel")) {
+      throw new IllegalArgumentException("--api must be socket or channel");
+    }
+
+    File benchmarksJar = ownJar();
+    File agentJar = agentJar(options.get("agent"), benchmarksJar);
+    File scratch;
+    try {
+      scratch = Files.createTempDirectory("fourtuple-bench").toFile();
+    } catch (IOException e) {
+      throw new BenchmarkFailure("cannot create a scratch directory: " + e);
+    }
+    ChildJvm child = new ChildJvm(scratch);
+
+    printMachine(agentJar);
+    List<String> verdicts = new ArrayList<String>();
+    boolean missed = false;
+
+    if (which.equals("startup") || which.equals("all")) {
+      StartupBenchmark startup =
+          new StartupBenchmark(
+              benchmarksJar,
+              agentJar,
+              child,
+              positive(options, "runs"),
+              nonNegative(options, "warmup-runs"));
+      for (String home : options.get("jdks").split(",")) {
+        Jdk jdk = Jdk.at(home.trim());
+        StartupBenchmark.Result r = startup.run(jdk);
+        for (Map.Entry<String, Double> e : r.medianDeltaMillis.entrySet()) {
+          String line =
+              String.format(
+                  Locale.ROOT,
+                  "startup %-6s %-7s agent adds %+7.1f ms (median)",
+                  jdk.label(),
+                  e.getKey(),
+                  e.getValue());
+          if (jdk.feature == 17) {
+            boolean met = e.getValue() <= STARTUP_GOAL_MILLIS;
+            missed |= !met;
+            line += String.format(Locale.ROOT, "   goal <= %.0f ms: %s", STARTUP_GOAL_MILLIS, met ? "MET" : "MISSED");
+          } else {
+            line += "   (no goal set for this JDK)";
+          }
+          verdicts.add(line);
+        }
+      }
+    }
+
+    if (which.equals("connect") || which.equals("all")) {
+      ConnectLoopBenchmark connect =
+          new ConnectLoopBenchmark(
+              benchmarksJar,
+              agentJar,
+              child,
+              positive(options, "rounds"),
+              millis(options, "warmup-seconds"),
+              millis(options, "seconds"),
+              api);
+      Jdk jdk = Jdk.at(options.get("jdk"));
+      ConnectLoopBenchmark.Result r = connect.run(jdk);
+      boolean auditMet = r.auditOverNone >= AUDIT_GOAL;
+      boolean enforceMet = r.enforceOverAppSet >= ENFORCE_GOAL;
+      missed |= !auditMet || !enforceMet;
+      verdicts.add(
+          String.format(
+              Locale.ROOT,
+              "connect %-6s audit / none      = %.3f   goal >= %.2f: %s",
+              jdk.label(),
+              r.auditOverNone,
+              AUDIT_GOAL,
+              auditMet ? "MET" : "MISSED"));
+      verdicts.add(
+          String.format(
+              Locale.ROOT,
+              "connect %-6s enforce / app-set = %.3f   goal >= %.2f: %s",
+              jdk.label(),
+              r.enforceOverAppSet,
+              ENFORCE_GOAL,
+              enforceMet ? "MET" : "MISSED"));
+    }
+
+    System.out.println();
+    System.out.println("Goals");
+    for (String v : verdicts) {
+      System.out.println("  " + v);
+    }
+    return missed ? 3 : 0;
+  }
+
+  private static void printMachine(File agentJar) {
+    System.out.println("fourtuple benchmarks");
+    System.out.printf(
+        Locale.ROOT,
+        "  machine: %d CPUs (%s), %s %s, ephemeral ports %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        firstLine("/proc/sys/net/ipv4/ip_local_port_range").replace('\t', '-'));
+    System.out.println("  agent:   " + agentJar);
+  }
+
+  private static String cpuModel() {
+    for (String line : lines("/proc/cpuinfo")) {
+      if (line.startsWith("model name")) {
+        return line.substring(line.indexOf(':') + 1).trim();
+      }
+    }
+    return "unknown CPU";
+  }
+
+  private static String firstLine(String path) {
+    List<String> l = lines(path);
+    return l.isEmpty() ? "unknown" : l.get(0).trim();
+  }
+
+  private static List<String> lines(String path) {
+    try {
+      return Files.readAllLines(new File(path).toPath(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return new ArrayList<String>();
+    }
+  }
+
+  /** The jar this class was loaded from: the child JVMs run the workloads from it. */
+  private static File ownJar() {
+    try {
+      File f =
+          new File(BenchmarkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!f.isFile()) {
+        throw new BenchmarkFailure(
+            "run from the packaged jar (benchmarks/target/fourtuple-benchmarks.jar), not from " + f);
+      }
+      return f;
+    } catch (URISyntaxException e) {
+      throw new BenchmarkFailure("cannot locate the benchmarks jar: " + e);
+    }
+  }
+
+  private static File agentJar(String explicit, File benchmarksJar) {
+    File jar;
+    if (explicit != null) {
+      jar = new File(explicit);
+    } else {
+      // benchmarks/target/fourtuple-benchmarks.jar -> benchmarks/../agent/target/fourtuple-agent.jar
+      File benchmarksDir = benchmarksJar.getAbsoluteFile().getParentFile().getParentFile();
+      jar = new File(benchmarksDir, "../agent/target/fourtuple-agent.jar");
+    }
+    try {
+      jar = jar.getCanonicalFile();
+    } catch (IOException e) {
+      jar = jar.getAbsoluteFile();
+    }
+    if (!jar.isFile()) {
+      throw new BenchmarkFailure("no agent jar at " + jar + " (build it, or pass --agent PATH)");
+    }
+    return jar;
+  }
+
+  private static int positive(Map<String, String> options, String key) {
+    int n = integer(options, key);
+    if (n <= 0) {
+      throw new IllegalArgumentException("--" + key + " must be positive");
+    }
+    return n;
+  }
+
+  private static int nonNegative(Map<String, String> options, String key) {
+    int n = integer(options, key);
+    if (n < 0) {
+      throw new IllegalArgumentException("--" + key + " must not be negative");
+    }
+    return n;
+  }
+
+  private static int integer(Map<String, String> options, String key) {
+    try {
+      return Integer.parseInt(options.get(key).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " must be an integer, not " + options.get(key));
+    }
+  }
+
+  private static long millis(Map<String, String> options, String key) {
+    try {
+      double seconds = Double.parseDouble(options.get(key).trim());
+      if (seconds <= 0 && !key.startsWith("warmup")) {
+        throw new IllegalArgumentException("--" + key + " must be positive");
+      }
+      return Math.max(0, Math.round(seconds * 1000));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " must be a number of seconds");
+    }
+  }
+}
