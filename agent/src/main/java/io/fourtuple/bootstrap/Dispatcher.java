@@ -236,6 +236,10 @@ public final class Dispatcher {
   }
 
   private static final class InsideFlag extends ThreadLocal<boolean[]> {
+    // A non-private constructor, so javac emits no synthetic access class (Dispatcher$1) that would have to
+    // be injected into the bootstrap loader too.
+    InsideFlag() {}
+
     @Override
     protected boolean[] initialValue() {
       return new boolean[1];
@@ -243,6 +247,8 @@ public final class Dispatcher {
   }
 
   private static final class NoOpHooks implements SocketHooks {
+    NoOpHooks() {}
+
     @Override
     public void beforeSocketBind(
         Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {}

@@ -22,6 +22,7 @@ public final class AgentStats {
   private final LongAdder internalErrors = new LongAdder();
 
   private final AtomicIntegerArray firstBind = new AtomicIntegerArray(APIS * OUTCOMES);
+  private final AtomicIntegerArray firstBindFailure = new AtomicIntegerArray(APIS * FAILURES);
   private final AtomicIntegerArray firstConnectFailure = new AtomicIntegerArray(APIS * FAILURES);
 
   private static LongAdder[] adders(int n) {
@@ -43,7 +44,7 @@ public final class AgentStats {
   public boolean bindFailed(Api api, ConnectFailure cause) {
     int i = api.ordinal() * FAILURES + cause.ordinal();
     bindFailures[i].increment();
-    return firstConnectFailure.get(i) == 0 && firstConnectFailure.compareAndSet(i, 0, 1);
+    return firstBindFailure.get(i) == 0 && firstBindFailure.compareAndSet(i, 0, 1);
   }
 
   public void connectSucceeded(Api api) {
@@ -86,8 +87,8 @@ public final class AgentStats {
   }
 
   /**
-   * One line per API that saw any activity, e.g. {@code java.net.Socket: binds [IP_BIND_ADDRESS_NO_PORT
-   * set: 100]; bind failures [none]; connects 100 ok, 0 in progress; connect failures [none]}.
+   * One part per API that saw any activity, e.g. {@code java.net.Socket: binds [IP_BIND_ADDRESS_NO_PORT
+   * set: 100], bind failures [none], connects 100 ok + 0 in progress, connect failures [none]}.
    */
   public String describe() {
     StringBuilder out = new StringBuilder();

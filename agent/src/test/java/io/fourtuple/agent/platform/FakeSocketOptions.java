@@ -8,8 +8,8 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * A {@link SocketOptions} for unit tests: records every descriptor it is asked to change and throws the
- * queued failures, one per call, in order.
+ * A {@link SocketOptions} for unit tests: records every descriptor it is asked to change and throws
+ * the queued failures, one per call, in order.
  */
 public final class FakeSocketOptions implements SocketOptions {
   private final boolean available;

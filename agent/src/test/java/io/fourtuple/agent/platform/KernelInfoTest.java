@@ -89,7 +89,8 @@ class KernelInfoTest {
     assertEquals(osrelease.get(0).trim(), k.release());
 
     List<String> range =
-        Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"), StandardCharsets.US_ASCII);
+        Files.readAllLines(
+            Path.of("/proc/sys/net/ipv4/ip_local_port_range"), StandardCharsets.US_ASCII);
     String[] parts = range.get(0).trim().split("\\s+");
     int low = Integer.parseInt(parts[0]);
     int high = Integer.parseInt(parts[1]);

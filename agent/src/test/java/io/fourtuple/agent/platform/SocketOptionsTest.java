@@ -20,8 +20,10 @@ class SocketOptionsTest {
   @Test
   void kernelWithoutTheOptionIsUnsupported() {
     // ENOPROTOOPT and EOPNOTSUPP as sun.nio.ch.Net reports them (strerror text).
-    assertEquals(Failure.UNSUPPORTED, Failure.classify(new SocketException("Protocol not available")));
-    assertEquals(Failure.UNSUPPORTED, Failure.classify(new SocketException("Operation not supported")));
+    assertEquals(
+        Failure.UNSUPPORTED, Failure.classify(new SocketException("Protocol not available")));
+    assertEquals(
+        Failure.UNSUPPORTED, Failure.classify(new SocketException("Operation not supported")));
     assertEquals(
         Failure.UNSUPPORTED,
         Failure.classify(new SocketException("Protocol not available (setsockopt failed)")));

@@ -82,22 +82,31 @@ public final class ConfigParser {
    */
   public static boolean strictRequested(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
-    String value = null;
+    Boolean decided = null;
     if (agentArgs != null) {
       for (String pair : agentArgs.split(",")) {
         int eq = pair.indexOf('=');
         if (eq > 0 && Setting.find(pair.substring(0, eq).trim()) == Setting.STRICT) {
-          value = pair.substring(eq + 1).trim();
+          Boolean b = asBoolean(pair.substring(eq + 1));
+          decided = b == null ? decided : b;
         }
       }
     }
-    if (value == null) {
-      value = systemProperties.get(Setting.STRICT.propertyName());
+    if (decided == null) {
+      decided = asBoolean(systemProperties.get(Setting.STRICT.propertyName()));
     }
-    if (value == null) {
-      value = environment.get(Setting.STRICT.envName());
+    if (decided == null) {
+      decided = asBoolean(environment.get(Setting.STRICT.envName()));
     }
-    return value != null && "true".equalsIgnoreCase(value.trim());
+    return decided != null && decided;
+  }
+
+  private static Boolean asBoolean(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    String v = raw.trim();
+    return "true".equalsIgnoreCase(v) ? Boolean.TRUE : "false".equalsIgnoreCase(v) ? Boolean.FALSE : null;
   }
 
   private static void accept(

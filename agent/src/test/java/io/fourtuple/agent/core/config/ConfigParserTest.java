@@ -73,7 +73,8 @@ class ConfigParserTest {
   @Test
   void agentArgumentBeatsSystemPropertyBeatsEnvironmentBeatsDefault() throws Exception {
     Map<String, String> env =
-        Map.of("FOURTUPLE_MODE", "audit", "FOURTUPLE_LOG_LEVEL", "warn", "FOURTUPLE_STRICT", "true");
+        Map.of(
+            "FOURTUPLE_MODE", "audit", "FOURTUPLE_LOG_LEVEL", "warn", "FOURTUPLE_STRICT", "true");
     Map<String, String> props = Map.of("fourtuple.mode", "enforce", "fourtuple.log.level", "debug");
     AgentConfig config = ConfigParser.parse("mode=audit", props, env);
 
@@ -146,7 +147,8 @@ class ConfigParserTest {
 
   @Test
   void agentArgumentKeysWithAndWithoutPrefix() throws Exception {
-    AgentConfig config = parse("fourtuple.mode=audit,noport.enabled=false,fourtuple.log.level=warn");
+    AgentConfig config =
+        parse("fourtuple.mode=audit,noport.enabled=false,fourtuple.log.level=warn");
     assertEquals(AgentConfig.Mode.AUDIT, config.mode());
     assertFalse(config.noPortEnabled());
     assertEquals("warn", config.logLevel());
@@ -245,7 +247,10 @@ class ConfigParserTest {
   void unknownEnvironmentVariableHintsTheEnvironmentSpelling() {
     ConfigException e = failure(null, NONE, Map.of("FOURTUPLE_MOED", "audit"));
     assertContains(
-        e.getMessage(), "'FOURTUPLE_MOED'", "environment variable", "did you mean 'FOURTUPLE_MODE'");
+        e.getMessage(),
+        "'FOURTUPLE_MOED'",
+        "environment variable",
+        "did you mean 'FOURTUPLE_MODE'");
   }
 
   @Test
@@ -355,13 +360,13 @@ class ConfigParserTest {
     Map<String, String> propTrue = Map.of("fourtuple.strict", "true");
     Map<String, String> envTrue = Map.of("FOURTUPLE_STRICT", "true");
     assertFalse(ConfigParser.strictRequested("strict=false", propTrue, envTrue));
-    assertFalse(
-        ConfigParser.strictRequested(null, Map.of("fourtuple.strict", "false"), envTrue));
+    assertFalse(ConfigParser.strictRequested(null, Map.of("fourtuple.strict", "false"), envTrue));
     assertTrue(
         ConfigParser.strictRequested(
-            "strict=true", Map.of("fourtuple.strict", "false"), Map.of("FOURTUPLE_STRICT", "false")));
-    assertTrue(
-        ConfigParser.strictRequested(null, propTrue, Map.of("FOURTUPLE_STRICT", "false")));
+            "strict=true",
+            Map.of("fourtuple.strict", "false"),
+            Map.of("FOURTUPLE_STRICT", "false")));
+    assertTrue(ConfigParser.strictRequested(null, propTrue, Map.of("FOURTUPLE_STRICT", "false")));
   }
 
   @Test
@@ -392,8 +397,8 @@ class ConfigParserTest {
   }
 
   /**
-   * Documented: "the highest-precedence strict value that is exactly true or false decides". An invalid
-   * agent-argument value must not hide a valid lower-precedence one.
+   * Documented: "the highest-precedence strict value that is exactly true or false decides". An
+   * invalid agent-argument value must not hide a valid lower-precedence one.
    */
   @Test
   void invalidHigherPrecedenceStrictValueFallsBackToTheNextValidOne() {

@@ -70,7 +70,8 @@ class SettingTest {
 
   /**
    * {@code docs/configuration.md} has one table row per setting, naming its property, environment
-   * variable and default, e.g. {@code | `fourtuple.mode` | `FOURTUPLE_MODE` | `mode=` | `enforce` | ...}.
+   * variable and default, e.g. {@code | `fourtuple.mode` | `FOURTUPLE_MODE` | `mode=` | `enforce` |
+   * ...}.
    */
   @Test
   void docsTableHasARowForEverySetting() throws IOException {

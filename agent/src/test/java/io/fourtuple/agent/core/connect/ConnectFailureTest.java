@@ -23,14 +23,16 @@ class ConnectFailureTest {
         ConnectFailure.ADDRESS_NOT_AVAILABLE,
         ConnectFailure.classify(
             new ConnectException("Cannot assign requested address (connect failed)")));
-    // JDK 8 PlainSocketImpl maps EADDRNOTAVAIL at connect to NoRouteToHostException: the message wins.
+    // JDK 8 PlainSocketImpl maps EADDRNOTAVAIL at connect to NoRouteToHostException: the message
+    // wins.
     assertEquals(
         ConnectFailure.ADDRESS_NOT_AVAILABLE,
         ConnectFailure.classify(
             new NoRouteToHostException("Cannot assign requested address (Address not available)")));
     assertEquals(
         ConnectFailure.ADDRESS_NOT_AVAILABLE,
-        ConnectFailure.classify(new BindException("Cannot assign requested address (Bind failed)")));
+        ConnectFailure.classify(
+            new BindException("Cannot assign requested address (Bind failed)")));
   }
 
   @Test
@@ -46,7 +48,8 @@ class ConnectFailureTest {
   @Test
   void refused() {
     assertEquals(
-        ConnectFailure.REFUSED, ConnectFailure.classify(new ConnectException("Connection refused")));
+        ConnectFailure.REFUSED,
+        ConnectFailure.classify(new ConnectException("Connection refused")));
     assertEquals(
         ConnectFailure.REFUSED,
         ConnectFailure.classify(new ConnectException("Connection refused (Connection refused)")));
@@ -82,7 +85,8 @@ class ConnectFailureTest {
 
   @Test
   void other() {
-    assertEquals(ConnectFailure.OTHER, ConnectFailure.classify(new SocketException("Socket closed")));
+    assertEquals(
+        ConnectFailure.OTHER, ConnectFailure.classify(new SocketException("Socket closed")));
     assertEquals(ConnectFailure.OTHER, ConnectFailure.classify(new IOException()));
     assertEquals(ConnectFailure.OTHER, ConnectFailure.classify(new RuntimeException("boom")));
   }
