@@ -116,7 +116,8 @@ public final class Dispatcher {
     afterConnect(SocketHooks.API_SOCKET, impl, remote, localPort, true, null);
   }
 
-  public static void socketConnectFailed(Throwable thrown, Object impl, SocketAddress remote) {
+  public static void socketConnectFailed(
+      Throwable thrown, Object impl, SocketAddress remote, int timeoutMillis) {
     afterConnect(SocketHooks.API_SOCKET, impl, remote, null, true, thrown);
   }
 

@@ -2,6 +2,7 @@ package io.fourtuple.agent.instrumentation;
 
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
  * What is woven into one JDK method: a call at entry, a call before each return, a call when it throws.
@@ -34,6 +35,29 @@ abstract class MethodHook {
 
   boolean hooksThrow() {
     return false;
+  }
+
+  /**
+   * Pushes {@code this} and every argument of the hooked method, in order: the common tail of a dispatcher
+   * call. Arguments are read from their parameter slots, which javac never reuses.
+   */
+  final void loadThisAndArguments(MethodVisitor mv) {
+    mv.visitVarInsn(Opcodes.ALOAD, 0);
+    int slot = 1;
+    for (Type argument : Type.getArgumentTypes(descriptor)) {
+      mv.visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
+      slot += argument.getSize();
+    }
+  }
+
+  /**
+   * The usual throw hook: keeps the throwable on the stack for the rethrow and passes a copy, {@code this}
+   * and the arguments to {@code method}.
+   */
+  final void reportThrowable(MethodVisitor mv, String method, String descriptor) {
+    mv.visitInsn(Opcodes.DUP);
+    loadThisAndArguments(mv);
+    dispatch(mv, method, descriptor);
   }
 
   static void dispatch(MethodVisitor mv, String method, String descriptor) {

@@ -70,10 +70,7 @@ final class SocketChannelImplHooks implements TargetType {
 
             @Override
             void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(
+              reportThrowable(
                   mv,
                   "channelBindFailed",
                   "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
@@ -106,10 +103,7 @@ final class SocketChannelImplHooks implements TargetType {
 
             @Override
             void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, "channelConnectFailed", CONNECT_FAILED);
+              reportThrowable(mv, "channelConnectFailed", CONNECT_FAILED);
             }
           });
     }

@@ -97,11 +97,7 @@ final class SocketImplHooks implements TargetType {
 
             @Override
             void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              mv.visitVarInsn(Opcodes.ILOAD, 2);
-              dispatch(
+              reportThrowable(
                   mv,
                   "socketBindFailed",
                   "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/InetAddress;I)V");
@@ -130,13 +126,11 @@ final class SocketImplHooks implements TargetType {
 
           @Override
           void onThrow(MethodVisitor mv) {
-            mv.visitInsn(Opcodes.DUP);
-            loadThis(mv);
-            mv.visitVarInsn(Opcodes.ALOAD, 1);
-            dispatch(
+            // connect(SocketAddress, int): the timeout is passed too and ignored.
+            reportThrowable(
                 mv,
                 "socketConnectFailed",
-                "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+                "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
           }
         });
     return hooks;
