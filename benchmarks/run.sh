@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Builds the agent and the benchmarks, then runs the whole-process benchmarks.
+# Builds the agent and the benchmarks, then runs the whole-process benchmarks: child JVMs with and
+# without the agent, compared in the same run. Not part of `mvn test` or `mvn verify`.
 #
-#   benchmarks/run.sh [startup|connect|all] [options passed to the harness]
+#   benchmarks/run.sh [startup|connect|all] [options]      (default: all, about 3.5 min on 2 cores)
 #
-# e.g. benchmarks/run.sh                                   # both, defaults (~3.5 min on 2 cores)
-#      benchmarks/run.sh startup --runs 30
-#      benchmarks/run.sh connect --seconds 10 --rounds 5 --api channel
-#      benchmarks/run.sh all --jdks /usr/lib/jvm/java-17-openjdk-amd64,/path/to/jdk21
+#   benchmarks/run.sh startup --runs 30
+#   benchmarks/run.sh startup --jdks /usr/lib/jvm/java-17-openjdk-amd64,$HOME/.cache/jdks/jdk-21
+#   benchmarks/run.sh connect --rounds 10 --seconds 5 --warmup-seconds 2 --api channel
 #
-# Options: --agent PATH, --jdks HOME,HOME, --runs N, --warmup-runs N, --jdk HOME, --rounds N,
-# --warmup-seconds S, --seconds S, --api socket|channel (see BenchmarkMain's Javadoc).
-# Set SKIP_BUILD=1 to reuse the jars already built.
-# Exit status: 0 goals met, 3 a goal missed, 1 a run or a check failed, 2 bad usage.
+# Startup:  --jdks HOME[,HOME...] (default JDK 17 and 25), --runs N (20), --warmup-runs N (2),
+#           --breakdown true|false (true: also an empty agent and the agent with enabled=false)
+# Connect:  --jdk HOME (JDK 17), --rounds N (5), --warmup-seconds S (2), --seconds S (5),
+#           --slice-ms MS (250), --api socket|channel (socket), --acceptor inline|thread (inline)
+# Both:     --agent PATH (default agent/target/fourtuple-agent.jar)
+#
+# SKIP_BUILD=1 reuses the jars already built; HARNESS_JAVA_HOME picks the JDK the harness runs on.
+# Exit status: 0 goals met, 3 a goal missed (numbers still printed), 1 a run or a check failed,
+# 2 bad usage.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -38,6 +38,11 @@ final class AgentRuntime {
       return;
     }
 
+    // The weaver goes in first: the probe initializes sun.nio.ch.Net, which on JDK 25 loads
+    // SocketChannelImpl (through InetAddress and Security); woven as it loads, it needs no
+    // retransformation. Until the delegate is installed below, the woven hooks do nothing.
+    long installNanos = System.nanoTime();
+    Installer.Installation installation = Installer.install(instrumentation);
     long probeNanos = System.nanoTime();
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
@@ -46,12 +51,10 @@ final class AgentRuntime {
     SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter);
     reporter.start();
     Dispatcher.install(handler);
-    long installNanos = System.nanoTime();
-    Installer.Installation installation = Installer.install(instrumentation);
     log.debug(
-        "startup: probes and delegate {} ms, weaver {} ms; woven so far: {}",
-        (installNanos - probeNanos) / 1_000_000,
-        (System.nanoTime() - installNanos) / 1_000_000,
+        "startup: weaver {} ms, probes and delegate {} ms; woven so far: {}",
+        (probeNanos - installNanos) / 1_000_000,
+        (System.nanoTime() - probeNanos) / 1_000_000,
         installation.woven());
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);

@@ -13,25 +13,31 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The benchmark command: whole-process runs of child JVMs with and without the agent, compared in the same
- * invocation. A command, not a test — nothing here runs during {@code mvn test} or {@code verify}.
+ * The benchmark command: whole-process runs of child JVMs with and without the agent, compared in
+ * the same invocation. A command, not a test — nothing here runs during {@code mvn test} or {@code
+ * verify}.
  *
  * <pre>
  * java -jar benchmarks/target/fourtuple-benchmarks.jar [startup|connect|all] [options]
- *   --agent PATH            agent jar (default: ../agent/target/fourtuple-agent.jar next to benchmarks/;
- *                           also -Dagent=PATH)
+ *   --agent PATH            agent jar (default: agent/target/fourtuple-agent.jar beside
+ *                           benchmarks/; also -Dagent=PATH)
  *   --jdks HOME[,HOME...]   JAVA_HOMEs for the startup benchmark (default: JDK 17 and JDK 25)
  *   --runs N                startup runs per config after the warm-up rounds (default 20)
  *   --warmup-runs N         startup warm-up rounds, not counted (default 2)
+ *   --breakdown true|false  also run hello under an empty agent and under fourtuple with
+ *                           enabled=false, to split the agent's startup cost (default true)
  *   --jdk HOME              JAVA_HOME for the connect benchmark (default: JDK 17)
- *   --rounds N              connect rounds, each running all four configs (default 4)
- *   --warmup-seconds S      connect warm-up inside each child JVM (default 2)
- *   --seconds S             connect measured window inside each child JVM (default 5)
+ *   --rounds N              connect rounds, each runs all four configs (default 5)
+ *   --warmup-seconds S      connect warm-up per config and round (default 2)
+ *   --seconds S             connect measured time per config and round (default 5)
  *   --api socket|channel    connect loop API, the same for all four configs (default socket)
+ *   --slice-ms MS           connect configs take turns in slices this long (default 250)
+ *   --acceptor inline|thread  where the listener accepts: on the client's thread after each connect,
+ *                           or on a thread of its own (default inline)
  * </pre>
  *
- * Exit status: 0 all goals met, 3 a goal missed (the numbers are still printed), 1 a run failed or a
- * check did not hold (no numbers are trusted), 2 bad usage.
+ * Exit status: 0 all goals met, 3 a goal missed (the numbers are still printed), 1 a run failed or
+ * a check did not hold (no numbers are trusted), 2 bad usage.
  */
 public final class BenchmarkMain {
   static final String JDK17 = "/usr/lib/jvm/java-17-openjdk-amd64";
@@ -68,11 +74,14 @@ public final class BenchmarkMain {
     options.put("jdks", JDK17 + "," + JDK25);
     options.put("runs", "20");
     options.put("warmup-runs", "2");
+    options.put("breakdown", "true");
     options.put("jdk", JDK17);
-    options.put("rounds", "4");
+    options.put("rounds", "5");
     options.put("warmup-seconds", "2");
     options.put("seconds", "5");
     options.put("api", "socket");
+    options.put("acceptor", "inline");
+    options.put("slice-ms", "250");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.startsWith("--")) {
@@ -88,18 +97,24 @@ public final class BenchmarkMain {
           throw new IllegalArgumentException(a + " needs a value");
         }
         if (!options.containsKey(key)) {
-          throw new IllegalArgumentException("unknown option " + a + "; known: " + options.keySet());
+          throw new IllegalArgumentException(
+              "unknown option " + a + "; known: " + options.keySet());
         }
         options.put(key, value);
       } else if (Arrays.asList("startup", "connect", "all").contains(a)) {
         which = a;
       } else {
-        throw new IllegalArgumentException("unknown argument " + a + "; expected startup|connect|all");
+        throw new IllegalArgumentException(
+            "unknown argument " + a + "; expected startup|connect|all");
       }
     }
     String api = options.get("api");
     if (!api.equals("socket") && !api.equals("channel")) {
       throw new IllegalArgumentException("--api must be socket or channel");
+    }
+    String acceptor = options.get("acceptor");
+    if (!acceptor.equals("inline") && !acceptor.equals("thread")) {
+      throw new IllegalArgumentException("--acceptor must be inline or thread");
     }
 
     File benchmarksJar = ownJar();
@@ -110,6 +125,19 @@ public final class BenchmarkMain {
     } catch (IOException e) {
       throw new BenchmarkFailure("cannot create a scratch directory: " + e);
     }
+    try {
+      return runBenchmarks(which, options, benchmarksJar, agentJar, scratch);
+    } finally {
+      File[] files = scratch.listFiles();
+      for (File f : files == null ? new File[0] : files) {
+        f.delete();
+      }
+      scratch.delete();
+    }
+  }
+
+  private static int runBenchmarks(
+      String which, Map<String, String> options, File benchmarksJar, File agentJar, File scratch) {
     ChildJvm child = new ChildJvm(scratch);
 
     printMachine(agentJar);
@@ -117,10 +145,12 @@ public final class BenchmarkMain {
     boolean missed = false;
 
     if (which.equals("startup") || which.equals("all")) {
+      boolean breakdown = Boolean.parseBoolean(options.get("breakdown").trim());
       StartupBenchmark startup =
           new StartupBenchmark(
               benchmarksJar,
               agentJar,
+              breakdown ? EmptyAgentJar.write(scratch) : null,
               child,
               positive(options, "runs"),
               nonNegative(options, "warmup-runs"));
@@ -138,7 +168,12 @@ public final class BenchmarkMain {
           if (jdk.feature == 17) {
             boolean met = e.getValue() <= STARTUP_GOAL_MILLIS;
             missed |= !met;
-            line += String.format(Locale.ROOT, "   goal <= %.0f ms: %s", STARTUP_GOAL_MILLIS, met ? "MET" : "MISSED");
+            line +=
+                String.format(
+                    Locale.ROOT,
+                    "   goal <= %.0f ms: %s",
+                    STARTUP_GOAL_MILLIS,
+                    met ? "MET" : "MISSED");
           } else {
             line += "   (no goal set for this JDK)";
           }
@@ -152,11 +187,13 @@ public final class BenchmarkMain {
           new ConnectLoopBenchmark(
               benchmarksJar,
               agentJar,
-              child,
+              scratch,
               positive(options, "rounds"),
               millis(options, "warmup-seconds"),
               millis(options, "seconds"),
-              api);
+              positive(options, "slice-ms"),
+              options.get("api"),
+              options.get("acceptor"));
       Jdk jdk = Jdk.at(options.get("jdk"));
       ConnectLoopBenchmark.Result r = connect.run(jdk);
       boolean auditMet = r.auditOverNone >= AUDIT_GOAL;
@@ -230,7 +267,8 @@ public final class BenchmarkMain {
           new File(BenchmarkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (!f.isFile()) {
         throw new BenchmarkFailure(
-            "run from the packaged jar (benchmarks/target/fourtuple-benchmarks.jar), not from " + f);
+            "run from the packaged jar (benchmarks/target/fourtuple-benchmarks.jar), not from "
+                + f);
       }
       return f;
     } catch (URISyntaxException e) {
@@ -243,7 +281,8 @@ public final class BenchmarkMain {
     if (explicit != null) {
       jar = new File(explicit);
     } else {
-      // benchmarks/target/fourtuple-benchmarks.jar -> benchmarks/../agent/target/fourtuple-agent.jar
+      // benchmarks/target/fourtuple-benchmarks.jar ->
+      // benchmarks/../agent/target/fourtuple-agent.jar
       File benchmarksDir = benchmarksJar.getAbsoluteFile().getParentFile().getParentFile();
       jar = new File(benchmarksDir, "../agent/target/fourtuple-agent.jar");
     }
@@ -278,7 +317,8 @@ public final class BenchmarkMain {
     try {
       return Integer.parseInt(options.get(key).trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + key + " must be an integer, not " + options.get(key));
+      throw new IllegalArgumentException(
+          "--" + key + " must be an integer, not " + options.get(key));
     }
   }
 

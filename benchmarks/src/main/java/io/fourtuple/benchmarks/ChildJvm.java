@@ -6,15 +6,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs one child JVM to completion and measures its wall time from {@code ProcessBuilder.start()} to exit.
+ * Runs one child JVM to completion and measures its wall time from {@code ProcessBuilder.start()}
+ * to exit.
  *
- * <p>Output goes to files, not pipes: the harness does nothing while the child runs (no reader threads
- * competing for the two cores), and the child never blocks on a full pipe.
+ * <p>Output goes to files, not pipes: the harness does nothing while the child runs (no reader
+ * threads competing for the two cores), and the child never blocks on a full pipe.
  */
 final class ChildJvm {
   private static final Pattern RESULT = Pattern.compile("^RESULT (.*)$", Pattern.MULTILINE);
@@ -104,11 +106,30 @@ final class ChildJvm {
     }
   }
 
+  /**
+   * Removes what would change a child's configuration behind the harness's back: fourtuple's own
+   * environment variables, and the JVM's option variables (which can add agents or flags to every
+   * JVM started).
+   */
+  static ProcessBuilder isolated(ProcessBuilder pb) {
+    Iterator<String> names = pb.environment().keySet().iterator();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (name.startsWith("FOURTUPLE_")
+          || name.equals("JAVA_TOOL_OPTIONS")
+          || name.equals("JDK_JAVA_OPTIONS")
+          || name.equals("_JAVA_OPTIONS")) {
+        names.remove();
+      }
+    }
+    return pb;
+  }
+
   Run run(List<String> command) {
     File out = new File(scratch, "child.out");
     File err = new File(scratch, "child.err");
     ProcessBuilder pb =
-        new ProcessBuilder(command)
+        isolated(new ProcessBuilder(command))
             .redirectOutput(out)
             .redirectError(err)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -2,7 +2,6 @@ package io.fourtuple.benchmarks;
 
 import java.io.File;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,75 +10,87 @@ import java.util.Map;
 /**
  * Benchmark A: wall time of a child JVM from start to exit, with and without the agent, per JDK.
  *
- * <p>Two programs: {@code hello} touches no socket (the agent's fixed start cost), {@code socket} binds a
- * client socket to (loopback, 0) as its first action (the start cost plus the first hooked socket, which
- * loads and runs the hook path cold). The four (program, config) cells run round-robin, the order rotated
- * each round, so that drift in the machine (other load, CPU frequency, page cache) falls on all cells
- * alike instead of on whichever ran last.
+ * <p>Two programs: {@code hello} touches no socket (the agent's fixed start cost), {@code socket}
+ * binds a client socket to (loopback, 0) as its first action (the start cost plus the first hooked
+ * socket, which runs the hook path cold). All cells run round-robin, the order rotated each round,
+ * so drift in the machine (other load, CPU frequency, page cache) falls on all cells alike instead
+ * of on whichever ran last. With the breakdown on, {@code hello} also runs under two references
+ * that split the agent's cost: {@code empty-agent} (a do-nothing {@code -javaagent}: the JVM's
+ * floor for any agent) and {@code agent-off} (fourtuple with {@code enabled=false}: its jar opened,
+ * configuration read, nothing installed).
  *
  * <p>Every agent run of {@code socket} must report port 0 right after bind: {@code
- * IP_BIND_ADDRESS_NO_PORT} was applied, so the hooks were in place before the application's first socket.
- * Every run without the agent must report a real port (the check itself works). Anything else fails the
- * benchmark.
+ * IP_BIND_ADDRESS_NO_PORT} was applied, so the hooks were in place before the application's first
+ * socket. Every run without the agent must report a real port (the check itself works). Anything
+ * else fails the benchmark.
  */
 final class StartupBenchmark {
   static final String HELLO = "io.fourtuple.benchmarks.workload.StartupHello";
   static final String SOCKET = "io.fourtuple.benchmarks.workload.StartupSocket";
-  static final String AGENT_ARGS = "mode=enforce";
 
-  /** What the report says about one JDK. */
+  /** What the report says about one JDK: agent minus none, median wall time, per program. */
   static final class Result {
-    final Jdk jdk;
     final Map<String, Double> medianDeltaMillis = new LinkedHashMap<String, Double>();
-
-    Result(Jdk jdk) {
-      this.jdk = jdk;
-    }
-  }
-
-  private final File benchmarksJar;
-  private final File agentJar;
-  private final ChildJvm child;
-  private final int runs;
-  private final int warmupRounds;
-
-  StartupBenchmark(File benchmarksJar, File agentJar, ChildJvm child, int runs, int warmupRounds) {
-    this.benchmarksJar = benchmarksJar;
-    this.agentJar = agentJar;
-    this.child = child;
-    this.runs = runs;
-    this.warmupRounds = warmupRounds;
   }
 
   private static final class Cell {
     final String program;
-    final boolean agent;
+    final String config;
+    final String javaagent; // the whole -javaagent:... flag, or null
     final Samples wallMillis = new Samples();
     final Samples agentSaysMillis = new Samples();
     final List<Double> perRound = new ArrayList<Double>();
     int zeroAfterBind;
 
-    Cell(String program, boolean agent) {
+    Cell(String program, String config, String javaagent) {
       this.program = program;
-      this.agent = agent;
+      this.config = config;
+      this.javaagent = javaagent;
     }
 
     String programName() {
       return program.equals(HELLO) ? "hello" : "socket";
     }
 
-    String configName() {
-      return agent ? "agent" : "none";
+    boolean isFourtuple() {
+      return config.equals("agent");
     }
   }
 
+  private final File benchmarksJar;
+  private final File agentJar;
+  private final File emptyAgentJar; // null: no breakdown
+  private final ChildJvm child;
+  private final int runs;
+  private final int warmupRounds;
+
+  StartupBenchmark(
+      File benchmarksJar,
+      File agentJar,
+      File emptyAgentJar,
+      ChildJvm child,
+      int runs,
+      int warmupRounds) {
+    this.benchmarksJar = benchmarksJar;
+    this.agentJar = agentJar;
+    this.emptyAgentJar = emptyAgentJar;
+    this.child = child;
+    this.runs = runs;
+    this.warmupRounds = warmupRounds;
+  }
+
   Result run(Jdk jdk) {
-    List<Cell> cells =
-        Arrays.asList(
-            new Cell(HELLO, false),
-            new Cell(HELLO, true),
-            new Cell(SOCKET, false),
-            new Cell(SOCKET, true));
+    String agent = "-javaagent:" + agentJar.getPath() + "=mode=enforce";
+    List<Cell> cells = new ArrayList<Cell>();
+    cells.add(new Cell(HELLO, "none", null));
+    cells.add(new Cell(HELLO, "agent", agent));
+    if (emptyAgentJar != null) {
+      cells.add(new Cell(HELLO, "empty-agent", "-javaagent:" + emptyAgentJar.getPath()));
+      cells.add(
+          new Cell(HELLO, "agent-off", "-javaagent:" + agentJar.getPath() + "=enabled=false"));
+    }
+    cells.add(new Cell(SOCKET, "none", null));
+    cells.add(new Cell(SOCKET, "agent", agent));
     System.out.printf(
         Locale.ROOT,
         "%nStartup, %s: %d warm-up rounds, then %d runs per config, round-robin over %d cells%n",
@@ -103,7 +114,7 @@ final class StartupBenchmark {
         if (measured) {
           cell.wallMillis.add(run.wallMillis());
           cell.perRound.add(run.wallMillis());
-          if (cell.agent) {
+          if (cell.isFourtuple()) {
             long says = run.agentReportedMillis();
             if (says >= 0) {
               cell.agentSaysMillis.add(says);
@@ -119,10 +130,9 @@ final class StartupBenchmark {
     }
     System.out.println();
 
-    Result result = new Result(jdk);
     System.out.printf(
         Locale.ROOT,
-        "%-8s %-6s %5s %10s %10s %10s %10s %16s%n",
+        "%-7s %-12s %5s %10s %8s %8s %8s %10s %11s%n",
         "program",
         "config",
         "runs",
@@ -130,50 +140,65 @@ final class StartupBenchmark {
         "p90 ms",
         "min ms",
         "max ms",
-        "agent says (med)");
+        "vs none",
+        "agent says");
+    Result result = new Result();
+    Map<String, Cell> noneByProgram = new LinkedHashMap<String, Cell>();
     for (Cell cell : cells) {
+      if (cell.config.equals("none")) {
+        noneByProgram.put(cell.program, cell);
+      }
+    }
+    for (Cell cell : cells) {
+      Cell none = noneByProgram.get(cell.program);
+      double delta = cell.wallMillis.median() - none.wallMillis.median();
       System.out.printf(
           Locale.ROOT,
-          "%-8s %-6s %5d %10.1f %10.1f %10.1f %10.1f %16s%n",
+          "%-7s %-12s %5d %10.1f %8.1f %8.1f %8.1f %10s %11s%n",
           cell.programName(),
-          cell.configName(),
+          cell.config,
           cell.wallMillis.size(),
           cell.wallMillis.median(),
           cell.wallMillis.percentile(90),
           cell.wallMillis.min(),
           cell.wallMillis.max(),
-          cell.agent && cell.agentSaysMillis.size() > 0
+          cell == none ? "" : String.format(Locale.ROOT, "%+.1f", delta),
+          cell.agentSaysMillis.size() > 0
               ? String.format(Locale.ROOT, "%.0f ms", cell.agentSaysMillis.median())
-              : "-");
+              : "");
     }
-    for (int p = 0; p < cells.size(); p += 2) {
-      Cell none = cells.get(p);
-      Cell agent = cells.get(p + 1);
-      double delta = agent.wallMillis.median() - none.wallMillis.median();
+    for (Cell cell : cells) {
+      if (!cell.isFourtuple()) {
+        continue;
+      }
+      Cell none = noneByProgram.get(cell.program);
+      double delta = cell.wallMillis.median() - none.wallMillis.median();
       Samples paired = new Samples();
       for (int r = 0; r < none.perRound.size(); r++) {
-        paired.add(agent.perRound.get(r) - none.perRound.get(r));
+        paired.add(cell.perRound.get(r) - none.perRound.get(r));
       }
-      result.medianDeltaMillis.put(none.programName(), delta);
+      result.medianDeltaMillis.put(cell.programName(), delta);
       System.out.printf(
           Locale.ROOT,
-          "  %-6s agent - none: %+.1f ms (difference of medians); paired per round: median %+.1f ms,"
-              + " p90 %+.1f ms%n",
-          none.programName(),
+          "  %-6s agent - none: %+.1f ms (difference of medians); paired within each round: median"
+              + " %+.1f ms, p90 %+.1f ms%n",
+          cell.programName(),
           delta,
           paired.median(),
           paired.percentile(90));
-      if (none.program.equals(SOCKET)) {
+      if (cell.program.equals(SOCKET)) {
         System.out.printf(
             Locale.ROOT,
-            "  socket port after bind: 0 in %d/%d agent runs (IP_BIND_ADDRESS_NO_PORT applied),"
-                + " non-zero in %d/%d runs without the agent%n",
-            agent.zeroAfterBind,
-            agent.wallMillis.size(),
+            "  socket port right after bind: 0 in %d/%d agent runs (IP_BIND_ADDRESS_NO_PORT"
+                + " applied), non-zero in %d/%d runs without the agent%n",
+            cell.zeroAfterBind,
+            cell.wallMillis.size(),
             none.wallMillis.size() - none.zeroAfterBind,
             none.wallMillis.size());
       }
     }
+    System.out.println(
+        "  (agent says = the agent's own \"took N ms\" from premain entry to its startup line)");
     for (String w : warnings) {
       System.out.println("  agent warning seen: " + w);
     }
@@ -183,8 +208,8 @@ final class StartupBenchmark {
   private List<String> command(Jdk jdk, Cell cell) {
     List<String> cmd = new ArrayList<String>();
     cmd.add(jdk.java());
-    if (cell.agent) {
-      cmd.add("-javaagent:" + agentJar.getPath() + "=" + AGENT_ARGS);
+    if (cell.javaagent != null) {
+      cmd.add(cell.javaagent);
     }
     cmd.add("-cp");
     cmd.add(benchmarksJar.getPath());
@@ -194,8 +219,9 @@ final class StartupBenchmark {
 
   /** Fails loudly when a run does not prove what the configuration claims. */
   private static void check(Cell cell, ChildJvm.Run run) {
-    if (cell.agent && !run.stderr.contains("fourtuple")) {
-      throw new BenchmarkFailure("the agent printed no startup line; did it load?\n" + run.describe());
+    if (cell.isFourtuple() && !run.stderr.contains("fourtuple")) {
+      throw new BenchmarkFailure(
+          "the agent printed no startup line; did it load?\n" + run.describe());
     }
     if (!cell.program.equals(SOCKET)) {
       run.result("greeting");
@@ -203,9 +229,10 @@ final class StartupBenchmark {
     }
     long portAfterBind = run.resultLong("portAfterBind");
     if (run.resultLong("portAfterConnect") <= 0) {
-      throw new BenchmarkFailure("the client did not get a local port at connect\n" + run.describe());
+      throw new BenchmarkFailure(
+          "the client did not get a local port at connect\n" + run.describe());
     }
-    if (cell.agent && portAfterBind != 0) {
+    if (cell.isFourtuple() && portAfterBind != 0) {
       throw new BenchmarkFailure(
           "MISSED SOCKET: with the agent in enforce mode the port right after bind must be 0"
               + " (IP_BIND_ADDRESS_NO_PORT applied), but it was "
@@ -213,7 +240,7 @@ final class StartupBenchmark {
               + "\n"
               + run.describe());
     }
-    if (!cell.agent && portAfterBind == 0) {
+    if (!cell.isFourtuple() && portAfterBind == 0) {
       throw new BenchmarkFailure(
           "without the agent the port right after bind should be non-zero; the check is broken\n"
               + run.describe());

@@ -1,7 +1,9 @@
 package io.fourtuple.agent.platform;
 
 import java.io.BufferedReader;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,10 +77,14 @@ public final class KernelInfo {
 
   /**
    * Reads a {@code /proc} file line-wise: those files report size 0, and size-trusting readers such as
-   * {@code Files.readAllBytes} return a truncated value for them.
+   * {@code Files.readAllBytes} return a truncated value for them. A plain {@code FileInputStream}, because
+   * {@code Files.newBufferedReader} loads {@code sun.nio.ch.SocketChannelImpl} on JDK 25 (through {@code
+   * sun.nio.ch.Streams}) before the weaver is installed, which then costs a retransformation at start.
    */
   static String readFirstLine(Path path) {
-    try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.US_ASCII)) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(new FileInputStream(path.toFile()), StandardCharsets.US_ASCII))) {
       String line = in.readLine();
       return line == null ? null : line.trim();
     } catch (IOException | RuntimeException e) {

@@ -10,15 +10,17 @@ import java.net.SocketImpl;
 import java.nio.channels.SocketChannel;
 
 /**
- * What an application does when it sets {@code IP_BIND_ADDRESS_NO_PORT} itself, without the agent: find
- * the socket's descriptor through JDK internals and call the JDK's own {@code
- * sun.nio.ch.Net.setIntOption0(fd, false, IPPROTO_IP=0, IP_BIND_ADDRESS_NO_PORT=24, 1, false)} — the same
- * native call the agent makes. This is the reference the agent's enforce mode is measured against.
+ * What an application does when it sets {@code IP_BIND_ADDRESS_NO_PORT} itself, without the agent:
+ * find the socket's descriptor through JDK internals and call the JDK's own {@code
+ * sun.nio.ch.Net.setIntOption0(fd, false, IPPROTO_IP=0, IP_BIND_ADDRESS_NO_PORT=24, 1, false)} —
+ * the same native call the agent makes. This is the reference the agent's enforce mode is measured
+ * against.
  *
- * <p>Every handle is resolved once and held in a static final field, so the JIT treats the per-socket work
- * as direct field reads plus one native call; the reflection cost is paid at class initialization only.
- * Needs {@code --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED} on
- * JDK 9+ (the harness passes them to every configuration, so all four run with the same flags).
+ * <p>Every handle is resolved once and held in a static final field, so the JIT treats the
+ * per-socket work as direct field reads plus one native call; the reflection cost is paid at class
+ * initialization only. Needs {@code --add-opens java.base/java.net=ALL-UNNAMED --add-opens
+ * java.base/sun.nio.ch=ALL-UNNAMED} on JDK 9+ (the harness passes them to every configuration, so
+ * all four run with the same flags).
  */
 final class AppSetNoPort {
   private static final int IPPROTO_IP = 0;
@@ -26,7 +28,11 @@ final class AppSetNoPort {
 
   private static final MethodHandle SET_INT_OPTION;
   private static final MethodHandle SOCKET_IMPL;
-  /** {@code DelegatingSocketImpl} and its {@code delegate} on JDK 13+, where Socket.impl wraps the NIO one. */
+
+  /**
+   * {@code DelegatingSocketImpl} and its {@code delegate} on JDK 13+, where Socket.impl wraps the
+   * NIO one.
+   */
   private static final Class<?> DELEGATING;
 
   private static final MethodHandle DELEGATE;
@@ -77,8 +83,8 @@ final class AppSetNoPort {
   }
 
   /**
-   * Sets the option on a {@code Socket} whose descriptor exists already (any option set on it, such as
-   * {@code SO_LINGER}, creates it).
+   * Sets the option on a {@code Socket} whose descriptor exists already (any option set on it, such
+   * as {@code SO_LINGER}, creates it).
    */
   static void apply(Socket socket) throws Throwable {
     SocketImpl impl = (SocketImpl) SOCKET_IMPL.invokeExact(socket);

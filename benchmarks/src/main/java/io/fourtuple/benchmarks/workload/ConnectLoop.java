@@ -1,6 +1,8 @@
 package io.fourtuple.benchmarks.workload;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,23 +10,32 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The connect-rate workload: one client thread doing {@code bind(127.0.0.1, 0)}, {@code connect} to a
- * listener in the same JVM, {@code close}, as fast as it can; one acceptor thread accepting and closing.
+ * The connect-rate workload: {@code bind(127.0.0.1, 0)}, {@code connect} to a listener in the same
+ * JVM, {@code close}, as fast as it can, on one thread. The listener accepts and closes each
+ * connection: by default on the same thread right after {@code connect} ({@code --acceptor
+ * inline}), or on a thread of its own ({@code --acceptor thread}). Inline is the default because on
+ * a small machine a second busy thread adds its own scheduling noise (cross-CPU wake-ups,
+ * competition with the JIT) to a comparison that looks for differences of a few percent.
  *
- * <p>The client sets {@code SO_LINGER(true, 0)}: {@code close()} sends RST, so no TIME_WAIT builds up and
- * the ephemeral range never runs out however long the loop runs. Every iteration also reads the local port
- * right after {@code bind}: 0 means {@code IP_BIND_ADDRESS_NO_PORT} was in force for that socket; the
- * harness checks the count against the configuration (all or none).
+ * <p>The client sets {@code SO_LINGER(true, 0)}: {@code close()} sends RST, so no TIME_WAIT builds
+ * up and the ephemeral range never runs out however long the loop runs. Every iteration also reads
+ * the local port right after {@code bind}: 0 means {@code IP_BIND_ADDRESS_NO_PORT} was in force for
+ * that socket; the harness checks the count against the configuration (all or none).
  *
  * <pre>
- * java [--add-opens ...] -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.workload.ConnectLoop \
- *     --api socket|channel --noport none|app --warmup-ms 2000 --measure-ms 5000
+ * java [--add-opens ...] -cp fourtuple-benchmarks.jar \
+ *     io.fourtuple.benchmarks.workload.ConnectLoop --api socket|channel --noport none|app \
+ *     --acceptor inline|thread [--warmup-ms 2000 --measure-ms 5000 | --serve]
  * </pre>
  *
- * Last line: {@code RESULT connects=N nanos=T rate=R zeroAfterBind=Z errors=E firstError=...}, counting
- * the measured window only.
+ * Standalone, it warms up, measures one window and prints {@code RESULT connects=N nanos=T rate=R
+ * zeroAfterBind=Z errors=E selfCpu=C otherCpu=O stealCpu=S firstError=...} for that window; the CPU
+ * figures are in CPUs' worth (see {@link CpuSample}). With {@code --serve} it prints {@code READY}
+ * and then answers requests on standard input, one line each: {@code WARMUP ms} (answer {@code
+ * OK}), {@code RUN ms} (answer {@code SLICE} and the same fields), {@code EXIT}.
  */
 public final class ConnectLoop {
   private ConnectLoop() {}
@@ -32,14 +43,23 @@ public final class ConnectLoop {
   public static void main(String[] args) throws Exception {
     String api = "socket";
     boolean appSetsNoPort = false;
+    boolean acceptInline = true;
     long warmupMs = 2000;
     long measureMs = 5000;
+    boolean serve = false;
     for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--serve")) {
+        serve = true;
+        i--;
+        continue;
+      }
       String value = args[i + 1];
       if (args[i].equals("--api")) {
         api = value;
       } else if (args[i].equals("--noport")) {
         appSetsNoPort = value.equals("app");
+      } else if (args[i].equals("--acceptor")) {
+        acceptInline = value.equals("inline");
       } else if (args[i].equals("--warmup-ms")) {
         warmupMs = Long.parseLong(value);
       } else if (args[i].equals("--measure-ms")) {
@@ -55,58 +75,77 @@ public final class ConnectLoop {
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     ServerSocket listener = new ServerSocket();
     listener.bind(new InetSocketAddress(loopback, 0), 4096);
-    Thread acceptor = new Thread(new Acceptor(listener), "acceptor");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    if (!acceptInline) {
+      Thread acceptor = new Thread(new Acceptor(listener), "acceptor");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
 
     Client client =
         api.equals("channel")
-            ? new ChannelClient(loopback, listener.getLocalSocketAddress(), appSetsNoPort)
-            : new SocketClient(loopback, listener.getLocalSocketAddress(), appSetsNoPort);
+            ? new ChannelClient(loopback, listener, appSetsNoPort, acceptInline)
+            : new SocketClient(loopback, listener, appSetsNoPort, acceptInline);
 
-    long start = System.nanoTime();
-    long warmupEnd = start + warmupMs * 1_000_000L;
-    while (System.nanoTime() < warmupEnd) {
-      client.once();
+    if (serve) {
+      serve(client);
+    } else {
+      client.runFor(warmupMs);
+      System.out.println("RESULT " + client.runFor(measureMs));
     }
-    client.reset();
-    long measureStart = System.nanoTime();
-    long measureEnd = measureStart + measureMs * 1_000_000L;
-    long now;
-    do {
-      client.once();
-      now = System.nanoTime();
-    } while (now < measureEnd);
-    long nanos = now - measureStart;
     listener.close();
-    System.out.println(
-        "RESULT connects="
-            + client.connects
-            + " nanos="
-            + nanos
-            + " rate="
-            + (long) (client.connects * 1e9 / nanos)
-            + " zeroAfterBind="
-            + client.zeroAfterBind
-            + " errors="
-            + client.errors
-            + " firstError="
-            + (client.firstError == null ? "-" : client.firstError.toString().replace(' ', '_')));
+  }
+
+  /**
+   * Runs slices on request, so that the harness can interleave several configurations in time: each
+   * request names a duration; the answer is one line. An idle JVM blocks in {@code readLine} and
+   * uses no CPU.
+   */
+  private static void serve(Client client) throws IOException {
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+    System.out.println("READY");
+    System.out.flush();
+    for (String line; (line = in.readLine()) != null; ) {
+      String[] request = line.trim().split(" ");
+      if (request[0].equals("WARMUP")) {
+        client.runFor(Long.parseLong(request[1]));
+        System.out.println("OK");
+      } else if (request[0].equals("RUN")) {
+        System.out.println("SLICE " + client.runFor(Long.parseLong(request[1])));
+      } else if (request[0].equals("EXIT")) {
+        return;
+      } else {
+        System.out.println("ERROR unknown request " + line);
+      }
+      System.out.flush();
+    }
   }
 
   private abstract static class Client {
     final InetSocketAddress local;
     final SocketAddress remote;
     final boolean appSetsNoPort;
+    final ServerSocket inlineListener; // null: the acceptor thread accepts
     long connects;
     long zeroAfterBind;
     long errors;
     Throwable firstError;
 
-    Client(InetAddress loopback, SocketAddress remote, boolean appSetsNoPort) {
+    Client(InetAddress loopback, ServerSocket listener, boolean appSetsNoPort, boolean inline) {
       this.local = new InetSocketAddress(loopback, 0);
-      this.remote = remote;
+      this.remote = listener.getLocalSocketAddress();
       this.appSetsNoPort = appSetsNoPort;
+      this.inlineListener = inline ? listener : null;
+    }
+
+    /**
+     * On loopback the handshake is complete when {@code connect} returns, so the accepted socket is
+     * already queued; closing it first sends FIN, and the client's RST then ends both sides.
+     */
+    final void acceptInline() throws IOException {
+      if (inlineListener != null) {
+        inlineListener.accept().close();
+      }
     }
 
     final void once() {
@@ -123,11 +162,40 @@ public final class ConnectLoop {
       }
     }
 
-    final void reset() {
+    /** Loops for {@code millis} and describes what happened in that window alone. */
+    final String runFor(long millis) {
       connects = 0;
       zeroAfterBind = 0;
       errors = 0;
       firstError = null;
+      CpuSample cpuStart = CpuSample.now();
+      long start = System.nanoTime();
+      long end = start + millis * 1_000_000L;
+      long now;
+      do {
+        once();
+        now = System.nanoTime();
+      } while (now < end);
+      long nanos = now - start;
+      CpuSample cpuEnd = CpuSample.now();
+      return "connects="
+          + connects
+          + " nanos="
+          + nanos
+          + " rate="
+          + (long) (connects * 1e9 / nanos)
+          + " zeroAfterBind="
+          + zeroAfterBind
+          + " errors="
+          + errors
+          + " selfCpu="
+          + CpuSample.selfCores(cpuStart, cpuEnd)
+          + " otherCpu="
+          + CpuSample.otherCores(cpuStart, cpuEnd)
+          + " stealCpu="
+          + CpuSample.stealCores(cpuStart, cpuEnd)
+          + " firstError="
+          + (firstError == null ? "-" : firstError.toString().replace(' ', '_'));
     }
 
     /** One bind + connect + close; returns the local port read right after bind. */
@@ -135,8 +203,9 @@ public final class ConnectLoop {
   }
 
   private static final class SocketClient extends Client {
-    SocketClient(InetAddress loopback, SocketAddress remote, boolean appSetsNoPort) {
-      super(loopback, remote, appSetsNoPort);
+    SocketClient(
+        InetAddress loopback, ServerSocket listener, boolean appSetsNoPort, boolean inline) {
+      super(loopback, listener, appSetsNoPort, inline);
     }
 
     @Override
@@ -150,6 +219,7 @@ public final class ConnectLoop {
         s.bind(local);
         int portAfterBind = s.getLocalPort();
         s.connect(remote);
+        acceptInline();
         return portAfterBind;
       } finally {
         s.close();
@@ -158,8 +228,9 @@ public final class ConnectLoop {
   }
 
   private static final class ChannelClient extends Client {
-    ChannelClient(InetAddress loopback, SocketAddress remote, boolean appSetsNoPort) {
-      super(loopback, remote, appSetsNoPort);
+    ChannelClient(
+        InetAddress loopback, ServerSocket listener, boolean appSetsNoPort, boolean inline) {
+      super(loopback, listener, appSetsNoPort, inline);
     }
 
     @Override
@@ -173,6 +244,7 @@ public final class ConnectLoop {
         ch.bind(local);
         int portAfterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
         ch.connect(remote);
+        acceptInline();
         return portAfterBind;
       } finally {
         ch.close();
