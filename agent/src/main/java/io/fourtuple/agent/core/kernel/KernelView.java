@@ -113,6 +113,7 @@ public final class KernelView {
   /** Source ports used toward one destination from one source IP. */
   public static final class SourceUse {
     private final Endpoint source;
+    final IntSet ports = new IntSet();
     int inRange;
     int total;
 
@@ -218,8 +219,8 @@ public final class KernelView {
       } catch (java.io.IOException impossible) {
         throw new IllegalStateException(impossible);
       }
-      rows += reader.rows();
-      malformed += reader.malformed();
+      rows = reader.rows();
+      malformed = reader.malformed();
       return this;
     }
 
@@ -239,6 +240,7 @@ public final class KernelView {
     final Endpoint.Probe probe = new Endpoint.Probe();
     int listeners;
     int ownSockets;
+    int duplicates;
 
     Aggregator(PortRange range, OwnSockets own, Set<Endpoint> only) {
       this.range = range;
@@ -275,6 +277,13 @@ public final class KernelView {
         d = new DestinationTable(kept);
         destinations.put(kept, d);
       }
+      SourceUse s = d.source(r.local, r.localLength);
+      if (!s.ports.add(r.localPort)) {
+        // The table is read in page-sized chunks while sockets come and go, so a row can be listed
+        // twice; a 4-tuple is unique, so the second one is dropped.
+        duplicates++;
+        return;
+      }
       d.states[state]++;
       if (r.inode == 0) {
         d.orphans++;
@@ -290,7 +299,6 @@ public final class KernelView {
       } else {
         d.others++;
       }
-      SourceUse s = d.source(r.local, r.localLength);
       s.total++;
       if (inRange) {
         d.inRange++;
