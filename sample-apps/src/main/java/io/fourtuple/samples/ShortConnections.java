@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.ShortConnections \
  *     [--destinations 3] [--rate 20] [--seconds 10] [--hold 0] [--hold-interval-ms 0] [--leak 0]
  *     [--api socket|channel] [--setup connect|bind0] [--base-port 21000] [--squat 60000,60001]
- *     [--linger-ms 0] [--ss]
+ *     [--linger-ms 0] [--ss] [--mbean]
  * </pre>
  *
  * Listeners are in this JVM on 127.0.0.1:base-port+i. With {@code --ss} it ends by printing, per
@@ -50,10 +50,15 @@ public final class ShortConnections {
     String squat = null;
     long lingerMs = 0;
     boolean ss = false;
+    boolean mbean = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--ss")) {
         ss = true;
+        continue;
+      }
+      if (a.equals("--mbean")) {
+        mbean = true;
         continue;
       }
       String v = args[++i];
@@ -174,7 +179,12 @@ public final class ShortConnections {
       System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
     }
     if (ss) {
+      // Let the last closes finish their handshake (FIN_WAIT2 -> TIME_WAIT) before the table is read.
+      Thread.sleep(300);
       printSs(targets);
+    }
+    if (mbean) {
+      printLedgerMBean(System.currentTimeMillis());
     }
     System.out.printf(
         "RESULT connects=%d failed=%d held=%d leaked=%d%n", connects, failed, held.size(), leaked);
@@ -192,6 +202,40 @@ public final class ShortConnections {
     for (ServerSocket l : listeners) {
       l.close();
     }
+  }
+
+  /**
+   * Reads the agent's ledger MBean as any JMX client would (attribute by name, no agent classes), once a
+   * ledger tick after {@code after} has run, and prints {@code MBEAN destinations=N} and {@code
+   * MBEAN-JSON <report>}.
+   */
+  private static void printLedgerMBean(long after) throws Exception {
+    javax.management.MBeanServer server =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    javax.management.ObjectName name = new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    long deadline = System.currentTimeMillis() + 20000;
+    while (System.currentTimeMillis() < deadline) {
+      if (server.isRegistered(name)
+          && ((Long) server.getAttribute(name, "LastTickMillis")).longValue() > after) {
+        javax.management.openmbean.CompositeData[] rows =
+            (javax.management.openmbean.CompositeData[]) server.getAttribute(name, "Destinations");
+        for (javax.management.openmbean.CompositeData row : rows) {
+          System.out.printf(
+              "MBEAN-ROW destination=%s live=%s established=%s timeWait=%s free=%s pool=%s%n",
+              row.get("destination"),
+              row.get("live"),
+              row.get("established"),
+              row.get("timeWait"),
+              row.get("free"),
+              row.get("pool"));
+        }
+        String json = (String) server.getAttribute(name, "ReportJson");
+        System.out.println("MBEAN-JSON " + json.trim());
+        return;
+      }
+      Thread.sleep(50);
+    }
+    System.out.println("MBEAN none: io.fourtuple:type=PortLedger not registered or no tick");
   }
 
   private static void count(Map<String, Integer> failures, IOException e) {
