@@ -15,7 +15,7 @@ public final class IntSet {
 
   public IntSet(int expected) {
     int n = 4;
-    while (n < expected * 2) {
+    while (n * 3 < expected * 4) {
       n <<= 1;
     }
     table = newTable(n);
@@ -29,7 +29,7 @@ public final class IntSet {
 
   /** Adds {@code value} (>= 0); returns true if it was not there. */
   public boolean add(int value) {
-    if ((size + 1) * 2 > table.length) {
+    if ((size + 1) * 4 > table.length * 3) {
       int[] old = table;
       table = newTable(old.length * 2);
       size = 0;

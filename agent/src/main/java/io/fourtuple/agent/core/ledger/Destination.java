@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -41,18 +39,28 @@ public final class Destination {
   private volatile int peak;
   private volatile long total;
   private volatile int lastKind = -1;
-  private final AtomicIntegerArray liveByKind = new AtomicIntegerArray(SetupKind.values().length);
-  private final AtomicLongArray totalByKind = new AtomicLongArray(SetupKind.values().length);
-  private final AtomicLongArray failures = new AtomicLongArray(ConnectFailure.values().length);
+  /**
+   * One array for all per-kind and per-cause counters (one object instead of three): live by setup kind,
+   * then total by setup kind, then failures by cause.
+   */
+  private final AtomicLongArray counters = new AtomicLongArray(KINDS * 2 + CAUSES);
+
+  private static final int KINDS = SetupKind.values().length;
+  private static final int CAUSES = ConnectFailure.values().length;
+  private static final int TOTAL_BY_KIND = KINDS;
+  private static final int FAILURES = KINDS * 2;
 
   private IntSet ports;
   private BitSet portBits;
   private InetAddress[] sources;
   private int sourceOverflow;
 
-  // Ledger thread only.
-  private final Map<String, long[]> callSites = new LinkedHashMap<String, long[]>();
+  // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or two).
+  private String[] siteNames;
+  private long[] siteCounts;
+  private int sites;
   private long otherCallSites;
+  private String label;
   long totalAtLastTick;
   long lastTickNanos;
   /** Ports in range that this JVM's live bind-before-connect sockets to here hold for everyone. */
@@ -75,7 +83,12 @@ public final class Destination {
 
   /** {@code 10.0.0.7:443}, or {@code (other destinations)} for the overflow bucket. */
   public String label() {
-    return overflow ? "(other destinations)" : endpoint.toString();
+    String l = label;
+    if (l == null) {
+      l = overflow ? "(other destinations)" : endpoint.toString();
+      label = l;
+    }
+    return l;
   }
 
   /**
@@ -89,10 +102,10 @@ public final class Destination {
       while (now > (p = peak) && !PEAK.compareAndSet(this, p, now)) {
         // retry
       }
-      liveByKind.incrementAndGet(kind.ordinal());
+      counters.incrementAndGet(kind.ordinal());
     }
     long n = TOTAL.incrementAndGet(this);
-    totalByKind.incrementAndGet(kind.ordinal());
+    counters.incrementAndGet(TOTAL_BY_KIND + kind.ordinal());
     lastKind = kind.ordinal();
     synchronized (this) {
       if (localPort > 0) {
@@ -150,23 +163,33 @@ public final class Destination {
 
   void closed(SetupKind kind) {
     LIVE.decrementAndGet(this);
-    liveByKind.decrementAndGet(kind.ordinal());
+    counters.decrementAndGet(kind.ordinal());
   }
 
   void failed(ConnectFailure cause) {
-    failures.incrementAndGet(cause.ordinal());
+    counters.incrementAndGet(FAILURES + cause.ordinal());
   }
 
   /** Ledger thread: one sampled stack's application frame. */
   void callSite(String site, boolean mayAddNew) {
-    long[] n = callSites.get(site);
-    if (n != null) {
-      n[0]++;
-    } else if (mayAddNew && callSites.size() < MAX_CALL_SITES) {
-      callSites.put(site, new long[] {1});
-    } else {
-      otherCallSites++;
+    for (int i = 0; i < sites; i++) {
+      if (siteNames[i].equals(site)) {
+        siteCounts[i]++;
+        return;
+      }
     }
+    if (!mayAddNew || sites == MAX_CALL_SITES) {
+      otherCallSites++;
+      return;
+    }
+    if (siteNames == null || sites == siteNames.length) {
+      int n = siteNames == null ? 1 : Math.min(MAX_CALL_SITES, sites * 2);
+      siteNames = java.util.Arrays.copyOf(siteNames == null ? new String[0] : siteNames, n);
+      siteCounts = java.util.Arrays.copyOf(siteCounts == null ? new long[0] : siteCounts, n);
+    }
+    siteNames[sites] = site;
+    siteCounts[sites] = 1;
+    sites++;
   }
 
   public int live() {
@@ -182,11 +205,11 @@ public final class Destination {
   }
 
   public int live(SetupKind kind) {
-    return liveByKind.get(kind.ordinal());
+    return (int) counters.get(kind.ordinal());
   }
 
   public long total(SetupKind kind) {
-    return totalByKind.get(kind.ordinal());
+    return counters.get(TOTAL_BY_KIND + kind.ordinal());
   }
 
   /** How the last connected socket was set up, or null before the first connect. */
@@ -196,13 +219,13 @@ public final class Destination {
   }
 
   public long failures(ConnectFailure cause) {
-    return failures.get(cause.ordinal());
+    return counters.get(FAILURES + cause.ordinal());
   }
 
   public long failures() {
     long n = 0;
-    for (int i = 0; i < failures.length(); i++) {
-      n += failures.get(i);
+    for (int i = 0; i < CAUSES; i++) {
+      n += counters.get(FAILURES + i);
     }
     return n;
   }
@@ -214,8 +237,14 @@ public final class Destination {
 
   /** Source IPs seen (at most {@link #MAX_SOURCES}). */
   public synchronized List<String> sources() {
+    if (sources == null) {
+      return Collections.emptyList();
+    }
+    if (sources.length == 1) {
+      return Collections.singletonList(sources[0].getHostAddress());
+    }
     List<String> out = new ArrayList<String>();
-    if (sources != null) {
+    {
       for (InetAddress s : sources) {
         out.add(s.getHostAddress());
       }
@@ -229,12 +258,19 @@ public final class Destination {
 
   /** Sampled call sites, most frequent first, with sample counts; at most {@code limit}. */
   public List<Map.Entry<String, Long>> topCallSites(int limit) {
-    List<Map.Entry<String, Long>> all = new ArrayList<Map.Entry<String, Long>>();
-    for (Map.Entry<String, long[]> e : callSites.entrySet()) {
-      all.add(new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(e.getKey(), e.getValue()[0]));
+    if (sites == 0) {
+      return Collections.emptyList();
+    }
+    if (sites == 1) {
+      return Collections.<Map.Entry<String, Long>>singletonList(
+          new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[0], siteCounts[0]));
+    }
+    List<Map.Entry<String, Long>> all = new ArrayList<Map.Entry<String, Long>>(sites);
+    for (int i = 0; i < sites; i++) {
+      all.add(new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[i], siteCounts[i]));
     }
     Collections.sort(all, BY_COUNT);
-    return all.size() > limit ? all.subList(0, limit) : all;
+    return all.size() > limit ? new ArrayList<Map.Entry<String, Long>>(all.subList(0, limit)) : all;
   }
 
   /** Samples whose call site did not fit the per-destination or global cap. */

@@ -72,6 +72,6 @@ public final class DestinationView {
   }
 
   public String getCause() {
-    return row.cause == null ? "" : row.cause;
+    return row.cause() == null ? "" : row.cause();
   }
 }

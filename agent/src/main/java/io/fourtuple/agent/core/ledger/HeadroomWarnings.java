@@ -78,7 +78,7 @@ final class HeadroomWarnings {
             row.timeWait,
             LedgerReport.rateText(row.ratePerSecond),
             row.projected));
-    out.append(". Cause: ").append(row.cause).append('.');
+    out.append(". Cause: ").append(row.cause()).append('.');
     int connectHalfUsed = row.connectParityUsed;
     if (report.range != null && connectHalfUsed * 2 >= row.connectParityPool) {
       out.append(
@@ -92,7 +92,7 @@ final class HeadroomWarnings {
               report.range.bindParityName()));
     }
     out.append(" Call sites: ").append(callSites(row)).append('.');
-    out.append(" fourtuple: ").append(row.action).append('.');
+    out.append(" fourtuple: ").append(row.action()).append('.');
     return out.toString();
   }
 

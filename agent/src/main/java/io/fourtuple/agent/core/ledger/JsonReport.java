@@ -112,8 +112,8 @@ public final class JsonReport {
         j.field("connectParityUsed", row.connectParityUsed);
         j.field("otherParityUsed", row.otherParityUsed);
         j.field("connectParityPool", row.connectParityPool);
-        j.field("cause", row.cause);
-        j.field("action", row.action);
+        j.field("cause", row.cause());
+        j.field("action", row.action());
         j.end();
       } else {
         j.nullField("headroom");

@@ -30,7 +30,7 @@ public final class LedgerMonitor {
   private final LedgerReport.Context context;
   private final Logger log;
   private final LedgerEvents events;
-  private final PortLedgerMBean mbean = new PortLedgerMBean();
+  private final PortLedgerMBean mbean;
   private final TcpTable reader = new TcpTable();
   private final HeadroomWarnings warnings = new HeadroomWarnings();
   private final ArrayDeque<String> findings = new ArrayDeque<String>();
@@ -55,6 +55,7 @@ public final class LedgerMonitor {
     this.log = log;
     this.events = events;
     this.pid = pid();
+    this.mbean = new PortLedgerMBean(pid);
     this.thread = new Thread(new Loop(), "fourtuple-ledger");
     this.thread.setDaemon(true);
   }
@@ -153,7 +154,7 @@ public final class LedgerMonitor {
               line.row.pool,
               threshold,
               line.recovered,
-              line.row.cause,
+              line.row.cause(),
               line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());
         }
       }
@@ -169,8 +170,7 @@ public final class LedgerMonitor {
         events.usage(row);
       }
     }
-    String json = JsonReport.toJson(report, pid);
-    mbean.update(report, json, warnings.belowCount());
+    mbean.update(report, warnings.belowCount());
     last = report;
     if (settings.summaryMillis > 0
         && !report.rows.isEmpty()
@@ -185,7 +185,7 @@ public final class LedgerMonitor {
     if (settings.json != null && (atExit || now - lastJsonMillis >= settings.jsonMillis)) {
       lastJsonMillis = now;
       try {
-        JsonReport.writeAtomically(settings.json, json);
+        JsonReport.writeAtomically(settings.json, JsonReport.toJson(report, pid));
       } catch (Exception e) {
         log.warn("port ledger JSON report {} not written: {}", settings.json, e.toString());
       }
@@ -229,14 +229,5 @@ public final class LedgerMonitor {
     } catch (RuntimeException e) {
       return -1;
     }
-  }
-
-  /** Summary helper for tests: the settings in force. */
-  LedgerSettings settings() {
-    return settings;
-  }
-
-  static List<String> none() {
-    return new ArrayList<String>();
   }
 }

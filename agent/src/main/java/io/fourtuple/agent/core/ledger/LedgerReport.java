@@ -71,8 +71,11 @@ public final class LedgerReport {
     public final int connectParityUsed;
     public final int otherParityUsed;
     public final int connectParityPool;
-    public final String cause;
-    public final String action;
+    private final Context context;
+    private final int reservedInRange;
+    private final long bind0Total;
+    private final long noPortTotal;
+    private final boolean lastExplicit;
 
     Row(
         Destination d,
@@ -88,26 +91,23 @@ public final class LedgerReport {
       peak = d.peak();
       total = d.total();
       ratePerSecond = rate;
-      Map<String, Long> f = new LinkedHashMap<String, Long>();
-      for (ConnectFailure c : ConnectFailure.values()) {
-        if (d.failures(c) > 0) {
-          f.put(c.label(), d.failures(c));
-        }
-      }
-      failures = Collections.unmodifiableMap(f);
+      failures = compact(failureCounts(d));
       failureTotal = d.failures();
       distinctPorts = d.distinctPorts();
-      sources = Collections.unmodifiableList(d.sources());
+      sources = d.sources();
       SetupKind last = d.lastKind();
       setup = last == null ? "-" : last.shortName();
-      Map<String, Long> s = new LinkedHashMap<String, Long>();
+      Map<String, Long> s = null;
       for (SetupKind k : SetupKind.values()) {
         if (d.total(k) > 0) {
+          if (s == null) {
+            s = new LinkedHashMap<String, Long>(4);
+          }
           s.put(k.shortName(), d.total(k));
         }
       }
-      setups = Collections.unmodifiableMap(s);
-      callSites = Collections.unmodifiableList(d.topCallSites(3));
+      setups = compact(s);
+      callSites = d.topCallSites(3);
       otherCallSites = d.otherCallSites();
       kernelKnown = view != null && view.available() && !overflow;
       established = t == null ? 0 : t.state(TcpState.ESTABLISHED);
@@ -126,20 +126,36 @@ public final class LedgerReport {
       connectParityUsed = h == null ? 0 : h.connectParityUsed;
       otherParityUsed = h == null ? 0 : h.otherParityUsed;
       connectParityPool = h == null ? 0 : h.connectParityPool;
-      cause = h == null ? null : cause(h, rate, range, d);
-      action = h == null ? null : action(h, context, d);
+      this.context = context;
+      reservedInRange = range == null ? 0 : range.reservedInRange();
+      bind0Total = d.total(SetupKind.BIND_PORT_0);
+      noPortTotal = d.total(SetupKind.BIND_PORT_0_NO_PORT);
+      lastExplicit = last == SetupKind.EXPLICIT_PORT;
     }
 
-    private String cause(Headroom h, double rate, PortRange range, Destination d) {
+    /**
+     * Why this destination's ports are used, in plain words; null when the headroom is unknown. Made on
+     * demand (the report for 10k destinations would otherwise keep 20k sentences).
+     */
+    public String cause() {
+      return headroomKnown ? cause(ratePerSecond) : null;
+    }
+
+    /** What fourtuple did about it; null when the headroom is unknown. */
+    public String action() {
+      return headroomKnown ? actionText() : null;
+    }
+
+    private String cause(double rate) {
       StringBuilder out = new StringBuilder();
-      if (h.shared) {
+      if (sharedPool) {
         out.append(
             String.format(
                 Locale.ROOT,
                 "bind-before-connect reserves a port per socket: all destinations share %,d ports"
                     + " (%,d in use by any socket)",
-                h.pool,
-                h.used));
+                pool,
+                used));
       } else if (timeWait > 0 && timeWait >= established) {
         out.append(
             String.format(
@@ -160,32 +176,33 @@ public final class LedgerReport {
                 own,
                 others));
       }
-      if (!h.shared && h.heldForAll > 0) {
+      if (!sharedPool && heldForAll > 0) {
         out.append(
             String.format(
                 Locale.ROOT,
                 "; %,d ports of the range are held by listeners or binds and leave the pool for every"
                     + " destination",
-                h.heldForAll));
+                heldForAll));
       }
-      int reserved = range.reservedInRange();
+      int reserved = reservedInRange;
       if (reserved > 0) {
         out.append(String.format(Locale.ROOT, "; %,d ports are reserved", reserved));
       }
       return out.toString();
     }
 
-    private static String action(Headroom h, Context c, Destination d) {
-      long noPort = d.total(SetupKind.BIND_PORT_0_NO_PORT);
-      long bind0 = d.total(SetupKind.BIND_PORT_0);
-      if (h.shared) {
+    private String actionText() {
+      Context c = context;
+      long noPort = noPortTotal;
+      long bind0 = bind0Total;
+      if (sharedPool) {
         if (c.audit) {
           return "audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT on these"
               + " binds ("
               + bind0
               + " so far), giving each destination the whole pool";
         }
-        if (d.lastKind() == SetupKind.EXPLICIT_PORT) {
+        if (lastExplicit) {
           return "nothing: the application binds explicit ports, which fourtuple never changes";
         }
         return "nothing: IP_BIND_ADDRESS_NO_PORT is not active ("
@@ -201,6 +218,31 @@ public final class LedgerReport {
       return "nothing it can change: use connection reuse (keep-alive, pooling), more source IPs or"
           + " destination addresses, or let the server close first so TIME_WAIT stays there";
     }
+  }
+
+  private static Map<String, Long> failureCounts(Destination d) {
+    Map<String, Long> f = null;
+    for (ConnectFailure c : ConnectFailure.values()) {
+      if (d.failures(c) > 0) {
+        if (f == null) {
+          f = new LinkedHashMap<String, Long>(4);
+        }
+        f.put(c.label(), d.failures(c));
+      }
+    }
+    return f;
+  }
+
+  /** An unmodifiable map as small as its content: most rows have no failures and one setup kind. */
+  private static Map<String, Long> compact(Map<String, Long> m) {
+    if (m == null || m.isEmpty()) {
+      return Collections.emptyMap();
+    }
+    if (m.size() == 1) {
+      Map.Entry<String, Long> e = m.entrySet().iterator().next();
+      return Collections.singletonMap(e.getKey(), e.getValue());
+    }
+    return Collections.unmodifiableMap(m);
   }
 
   public final long timeMillis;

@@ -80,7 +80,7 @@ public final class PortLedger {
     }
     LiveSockets.Entry e = live.getOrAdd(socket, kind, true);
     if (e != null && address != null && !address.isAnyLocalAddress()) {
-      e.source = address;
+      e.source(address);
     }
   }
 
@@ -100,11 +100,11 @@ public final class PortLedger {
     connects.increment();
     Destination d = destination(to);
     LiveSockets.Entry e = live.getOrAdd(socket, SetupKind.PLAIN_CONNECT, false);
-    if (e != null && e.destination != null) {
+    if (e != null && e.destination() != null) {
       return; // counted already (a second completion report for the same socket)
     }
     int localPort = 0;
-    InetAddress source = e == null ? null : e.source;
+    InetAddress source = e == null ? null : e.source();
     if (local instanceof Integer) {
       localPort = ((Integer) local).intValue();
     } else if (local instanceof InetSocketAddress) {
@@ -116,9 +116,7 @@ public final class PortLedger {
     }
     SetupKind kind = e == null ? SetupKind.PLAIN_CONNECT : e.kind();
     if (e != null) {
-      e.localPort = localPort;
-      e.epoch = epoch;
-      e.destination = d;
+      e.connectedTo(d, localPort, epoch);
     }
     if (d.connected(kind, localPort, source, e != null)) {
       offer(new Sample(d, new Throwable(), null, false, null));
@@ -154,8 +152,8 @@ public final class PortLedger {
   /** A socket is closing (close hook, before the JDK closes it). */
   public void closed(Object socket) {
     LiveSockets.Entry e = live.remove(socket);
-    if (e != null && e.destination != null) {
-      e.destination.closed(e.kind());
+    if (e != null && e.destination() != null) {
+      e.destination().closed(e.kind());
     }
   }
 
@@ -242,8 +240,8 @@ public final class PortLedger {
 
           @Override
           public void removed(LiveSockets.Entry entry) {
-            if (entry.destination != null) {
-              entry.destination.closed(entry.kind());
+            if (entry.destination() != null) {
+              entry.destination().closed(entry.kind());
               closedByCollector++;
             }
           }
@@ -256,7 +254,7 @@ public final class PortLedger {
         new LiveSockets.Visitor() {
           @Override
           public boolean visit(LiveSockets.Entry e) {
-            Destination d = e.destination;
+            Destination d = e.destination();
             if (d == null) {
               return e.get() == null;
             }
@@ -274,8 +272,8 @@ public final class PortLedger {
 
           @Override
           public void removed(LiveSockets.Entry e) {
-            if (e.destination != null) {
-              e.destination.closed(e.kind());
+            if (e.destination() != null) {
+              e.destination().closed(e.kind());
               closedPerKernel++;
             }
           }

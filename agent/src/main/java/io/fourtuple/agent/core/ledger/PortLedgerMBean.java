@@ -15,13 +15,17 @@ import javax.management.ObjectName;
 final class PortLedgerMBean implements PortLedgerMXBean {
   static final String NAME = "io.fourtuple:type=PortLedger";
 
+  private final long pid;
   private volatile LedgerReport report;
-  private volatile String json = "{}";
   private volatile int below;
 
-  void update(LedgerReport report, String json, int below) {
+  PortLedgerMBean(long pid) {
+    this.pid = pid;
+  }
+
+  /** Keeps the report only: its JSON is made when a client asks, so the heap holds one copy of it. */
+  void update(LedgerReport report, int below) {
     this.report = report;
-    this.json = json;
     this.below = below;
   }
 
@@ -120,6 +124,7 @@ final class PortLedgerMBean implements PortLedgerMXBean {
 
   @Override
   public String getReportJson() {
-    return json;
+    LedgerReport r = report;
+    return r == null ? "{}" : JsonReport.toJson(r, pid);
   }
 }
