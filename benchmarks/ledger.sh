@@ -5,6 +5,7 @@
 #   benchmarks/ledger.sh heap       # ledger heap at 100k connections / 10k destinations (in-process feed)
 #                                   # and agent heap in a real child JVM at the descriptor limit
 #   benchmarks/ledger.sh connect [args of run.sh connect]           # connect-loop ratio, ledger on
+#   benchmarks/ledger.sh ledger-cost [rounds] [seconds]             # none / audit+ledger / audit-ledger
 #   benchmarks/ledger.sh all
 #
 # Set SKIP_BUILD=1 to reuse the jars already built. Results: docs/ledger-performance.md.
@@ -49,6 +50,38 @@ case "$what" in
   connect)
     # The existing connect-loop benchmark; the ledger is on by default, so audit vs none includes it.
     SKIP_BUILD=1 exec "$here/run.sh" connect "$@"
+    ;;
+  ledger-cost)
+    # The ledger's own share of the hook cost: the connect-loop workload round-robin without the agent,
+    # with it in audit mode (ledger on, the default), and in audit mode with the ledger off.
+    rounds="${1:-7}"
+    seconds="${2:-5}"
+    declare -A rates
+    configs=(none audit audit-noledger)
+    for ((r = 0; r < rounds; r++)); do
+      line="  round $((r + 1)):"
+      for ((i = 0; i < ${#configs[@]}; i++)); do
+        c="${configs[$(((i + r) % ${#configs[@]}))]}"
+        case "$c" in
+          none) agent_arg=() ;;
+          audit) agent_arg=("-javaagent:$agent=mode=audit") ;;
+          audit-noledger) agent_arg=("-javaagent:$agent=mode=audit,ledger.enabled=false") ;;
+        esac
+        rate="$("$harness_java" "${agent_arg[@]}" -cp "$jar" io.fourtuple.benchmarks.workload.ConnectLoop \
+          --api socket --noport none --warmup-ms 2000 --measure-ms "$((seconds * 1000))" 2>/dev/null |
+          sed -n 's/^RESULT .*rate=\([0-9]*\).*/\1/p')"
+        rates[$c]+="$rate "
+        line+=" $c=$rate"
+      done
+      echo "$line"
+    done
+    median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+    none="$(echo "${rates[none]}" | median)"
+    audit="$(echo "${rates[audit]}" | median)"
+    off="$(echo "${rates[audit-noledger]}" | median)"
+    echo "median connects/s: none=$none audit(ledger on)=$audit audit(ledger off)=$off"
+    awk -v n="$none" -v a="$audit" -v o="$off" 'BEGIN {
+      printf "audit(ledger on) / none = %.3f (goal >= 0.98); audit(ledger on) / audit(ledger off) = %.3f\n", a / n, a / o }'
     ;;
   all)
     SKIP_BUILD=1 "$0" table

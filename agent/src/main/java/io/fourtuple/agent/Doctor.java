@@ -115,9 +115,16 @@ final class Doctor {
             ? "none"
             : String.format(
                 Locale.ROOT,
-                "%,d %s of the range held by listening sockets: out of every destination's pool",
+                "%,d %s held by listening sockets: out of every destination's pool",
                 view.listenerPortsInRange(),
-                view.listenerPortsInRange() == 1 ? "port is" : "ports are"));
+                view.listenerPortsInRange() == 1 ? "port of the range is" : "ports of the range are"));
+    row(
+        out,
+        "inbound",
+        String.format(
+            Locale.ROOT,
+            "%,d accepted connections (to this host's listeners; not counted as destinations)",
+            view.inbound()));
     row(
         out,
         "range in use",
@@ -243,10 +250,12 @@ final class Doctor {
               tw > 0
                   ? String.format(
                       Locale.ROOT,
-                      "; %,d of them in TIME_WAIT, which at 60 s each means about %,.0f connections/s"
+                      "; %,d of them in TIME_WAIT, which at 60 s each means about %s connections/s"
                           + " closed from this side: reusing connections would free them",
                       tw,
-                      tw / 60.0)
+                      tw >= 600
+                          ? String.format(Locale.ROOT, "%,.0f", tw / 60.0)
+                          : String.format(Locale.ROOT, "%.1f", tw / 60.0))
                   : ""));
     } else {
       lines.add("No outbound connection uses a port of the range now.");

@@ -161,6 +161,7 @@ public final class KernelView {
   private final BitSet portsInUse;
   private final BitSet listenerPorts;
   private final int listeners;
+  private final int inbound;
   private final int ownSockets;
   private final boolean ownKnown;
   private final Map<Endpoint, DestinationTable> destinations;
@@ -175,6 +176,7 @@ public final class KernelView {
     this.portsInUse = a.portsInUse;
     this.listenerPorts = a.listenerPorts;
     this.listeners = a.listeners;
+    this.inbound = a.inbound;
     this.ownSockets = a.ownSockets;
     this.ownKnown = a.own != null;
     this.destinations = a.destinations;
@@ -236,6 +238,8 @@ public final class KernelView {
     final int[] states = new int[TcpState.COUNT];
     final BitSet portsInUse = new BitSet(65536);
     final BitSet listenerPorts = new BitSet(65536);
+    final BitSet listening = new BitSet(65536);
+    int inbound;
     final Map<Endpoint, DestinationTable> destinations = new HashMap<Endpoint, DestinationTable>();
     final Endpoint.Probe probe = new Endpoint.Probe();
     int listeners;
@@ -262,9 +266,16 @@ public final class KernelView {
       }
       if (state == TcpState.LISTEN) {
         listeners++;
+        listening.set(r.localPort);
         if (inRange) {
           listenerPorts.set(r.localPort);
         }
+        return;
+      }
+      if (listening.get(r.localPort)) {
+        // Accepted by a listener of this namespace (the kernel lists listeners first): an inbound
+        // connection, whose remote end is a client, not a destination.
+        inbound++;
         return;
       }
       Endpoint key = probe.set(r.remote, r.remoteLength, r.remotePort);
@@ -347,6 +358,14 @@ public final class KernelView {
 
   public int listeners() {
     return listeners;
+  }
+
+  /**
+   * Connections accepted by this namespace's listeners (their local port is a listening port); they are
+   * not summed as destinations.
+   */
+  public int inbound() {
+    return inbound;
   }
 
   /** Distinct ports of the ephemeral range that any socket in the table holds, in any state. */
