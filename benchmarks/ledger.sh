@@ -6,6 +6,7 @@
 #                                   # and agent heap in a real child JVM at the descriptor limit
 #   benchmarks/ledger.sh connect [args of run.sh connect]           # connect-loop ratio, ledger on
 #   benchmarks/ledger.sh ledger-cost [rounds] [seconds]             # none / audit+ledger / audit-ledger
+#   benchmarks/ledger.sh hook-cost                                  # the ledger's ns per connect, alone
 #   benchmarks/ledger.sh all
 #
 # Set SKIP_BUILD=1 to reuse the jars already built. Results: docs/ledger-performance.md.
@@ -51,6 +52,9 @@ case "$what" in
     # The existing connect-loop benchmark; the ledger is on by default, so audit vs none includes it.
     SKIP_BUILD=1 exec "$here/run.sh" connect "$@"
     ;;
+  hook-cost)
+    "$harness_java" -cp "$jar" io.fourtuple.benchmarks.ledger.LedgerHookCost --agent "$agent"
+    ;;
   ledger-cost)
     # The ledger's own share of the hook cost: the connect-loop workload round-robin without the agent,
     # with it in audit mode (ledger on, the default), and in audit mode with the ledger off.
@@ -86,6 +90,8 @@ case "$what" in
   all)
     SKIP_BUILD=1 "$0" table
     SKIP_BUILD=1 "$0" heap
+    SKIP_BUILD=1 "$0" hook-cost
+    SKIP_BUILD=1 "$0" ledger-cost
     SKIP_BUILD=1 "$0" connect
     ;;
   *)
