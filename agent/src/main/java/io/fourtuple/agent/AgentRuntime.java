@@ -4,9 +4,16 @@ import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.ledger.LedgerEvents;
+import io.fourtuple.agent.core.ledger.LedgerEventsLoader;
+import io.fourtuple.agent.core.ledger.LedgerMonitor;
+import io.fourtuple.agent.core.ledger.LedgerReport;
+import io.fourtuple.agent.core.ledger.LedgerSettings;
+import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.instrumentation.Installer;
+import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.Dispatcher;
@@ -48,7 +55,9 @@ final class AgentRuntime {
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
     AgentStats stats = new AgentStats();
     Reporter reporter = new Reporter(log, new FindingWriter(log));
-    SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter);
+    LedgerSettings ledgerSettings = new LedgerSettings(config);
+    PortLedger ledger = ledgerSettings.enabled() ? ledgerSettings.newLedger() : null;
+    SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter, ledger);
     reporter.start();
     Dispatcher.install(handler);
     log.debug(
@@ -60,6 +69,9 @@ final class AgentRuntime {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
     Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
+    if (ledger != null) {
+      startLedger(config, options, ledgerSettings, ledger, log);
+    }
 
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
@@ -73,6 +85,54 @@ final class AgentRuntime {
         kernel.describePortRange(),
         describeRewrite(config, options),
         (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  /** The ledger thread, its JFR sink if the JDK has JFR, and its exit tick. */
+  private static void startLedger(
+      AgentConfig config,
+      SocketOptions options,
+      LedgerSettings settings,
+      PortLedger ledger,
+      Logger log) {
+    boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
+    boolean active = !audit && config.noPortEnabled() && options.isAvailable();
+    String problem =
+        !config.noPortEnabled()
+            ? Setting.NOPORT_ENABLED.propertyName() + "=false"
+            : options.isAvailable() ? null : options.unavailabilityCause();
+    LedgerEvents events = null;
+    if ("true".equals(config.value(Setting.LEDGER_JFR))) {
+      LedgerEventsLoader loader = new LedgerEventsLoader();
+      events = loader.load(AgentRuntime.class.getClassLoader());
+      if (events == null) {
+        log.debug("port ledger: no JFR events ({})", loader.problem());
+      }
+    }
+    LedgerMonitor monitor =
+        new LedgerMonitor(
+            settings,
+            ledger,
+            new LedgerReport.Context(audit, active, problem),
+            AgentLoggers.get(PortLedger.class),
+            events);
+    monitor.start();
+    Runtime.getRuntime().addShutdownHook(new LedgerExit(monitor));
+  }
+
+  /** The ledger's last tick and JSON file at JVM exit. */
+  private static final class LedgerExit extends Thread {
+    private final LedgerMonitor monitor;
+
+    LedgerExit(LedgerMonitor monitor) {
+      super("fourtuple-ledger-exit");
+      this.monitor = monitor;
+    }
+
+    @Override
+    public void run() {
+      Dispatcher.markAgentThread();
+      monitor.finish();
+    }
   }
 
   private static String describeRewrite(AgentConfig config, SocketOptions options) {

@@ -21,6 +21,8 @@ public final class Main {
       case "--version":
         out.println("fourtuple " + AgentStarter.version());
         return 0;
+      case "doctor":
+        return Doctor.run(out);
       case "help":
       case "--help":
       case "-h":
@@ -39,6 +41,8 @@ public final class Main {
     out.println("              keys: see docs/configuration.md (mode=audit, log.level=debug, ...)");
     out.println();
     out.println("Commands:");
+    out.println("  doctor      this host's source-port limits: kernel, options, range, parity,");
+    out.println("              reserved ports, top destinations, and what they mean");
     out.println("  version     print the version");
     out.println("  help        this text");
   }

@@ -121,6 +121,11 @@ public final class Dispatcher {
     afterConnect(SocketHooks.API_SOCKET, impl, remote, null, true, thrown);
   }
 
+  /** {@code SocketImpl.close()} entered. */
+  public static void socketClosing(Object impl) {
+    beforeClose(SocketHooks.API_SOCKET, impl);
+  }
+
   // ---- java.nio.channels.SocketChannel ----
 
   public static void beforeChannelBind(
@@ -170,7 +175,26 @@ public final class Dispatcher {
     afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, null, true, thrown);
   }
 
+  /** {@code SocketChannelImpl.implCloseSelectableChannel()} entered. */
+  public static void channelClosing(Object channel) {
+    beforeClose(SocketHooks.API_SOCKET_CHANNEL, channel);
+  }
+
   // ---- plumbing ----
+
+  private static void beforeClose(int api, Object socket) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.beforeClose(api, socket);
+    } catch (Throwable t) {
+      reportSafely(h, "beforeClose", t);
+    } finally {
+      exit();
+    }
+  }
 
   private static void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
@@ -264,6 +288,9 @@ public final class Dispatcher {
     @Override
     public void afterConnect(
         int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {}
+
+    @Override
+    public void beforeClose(int api, Object socket) {}
 
     @Override
     public void onInternalError(String where, Throwable error) {}

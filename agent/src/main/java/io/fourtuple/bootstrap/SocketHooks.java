@@ -56,6 +56,12 @@ public interface SocketHooks {
   void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown);
 
+  /**
+   * A client socket is being closed (called at entry to the JDK's close, before its descriptor is
+   * released; may be called more than once for one socket, and for sockets the hooks never saw connect).
+   */
+  void beforeClose(int api, Object socket);
+
   /** Something inside the agent failed while handling a hook; the application's call proceeds. */
   void onInternalError(String where, Throwable error);
 }

@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -24,14 +25,28 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final BindPolicy policy;
   private final AgentStats stats;
   private final Reporter reporter;
+  /** Null when the ledger is switched off. */
+  private final PortLedger ledger;
+
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
 
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
+    this(config, options, stats, reporter, null);
+  }
+
+  /** With the port ledger fed from every hook ({@code ledger} null: no ledger). */
+  public SocketEventHandler(
+      AgentConfig config,
+      SocketOptions options,
+      AgentStats stats,
+      Reporter reporter,
+      PortLedger ledger) {
     this.policy = new BindPolicy(config, options, this);
     this.stats = stats;
     this.reporter = reporter;
+    this.ledger = ledger;
   }
 
   @Override
@@ -39,6 +54,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {
     BindOutcome outcome = policy.beforeBind(fd, port, server);
     recordBind(Api.SOCKET, outcome, address, port);
+    if (ledger != null) {
+      ledger.bound(socketImpl, outcome, address);
+    }
   }
 
   @Override
@@ -61,12 +79,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       outcome = BindOutcome.NOT_INET;
     }
     recordBind(Api.SOCKET_CHANNEL, outcome, address, port);
+    if (ledger != null) {
+      ledger.bound(channel, outcome, address);
+    }
   }
 
   @Override
   public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
     Api which = Api.of(api);
     ConnectFailure cause = ConnectFailure.classify(thrown);
+    if (ledger != null) {
+      ledger.bindFailed(socket, local, cause);
+    }
     if (stats.bindFailed(which, cause)) {
       reporter.submit(
           new Finding(
@@ -80,6 +104,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     Api which = Api.of(api);
     if (thrown != null) {
       ConnectFailure cause = ConnectFailure.classify(thrown);
+      if (ledger != null) {
+        ledger.connectFailed(remote, cause);
+      }
       if (stats.connectFailed(which, cause)) {
         reporter.submit(
             new Finding(
@@ -91,8 +118,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     } else if (completed) {
       stats.connectSucceeded(which);
+      if (ledger != null) {
+        ledger.connected(socket, remote, local);
+      }
     } else {
       stats.connectInProgress(which);
+    }
+  }
+
+  @Override
+  public void beforeClose(int api, Object socket) {
+    if (ledger != null) {
+      ledger.closed(socket);
     }
   }
 

@@ -26,6 +26,7 @@ final class SocketChannelImplHooks implements TargetType {
   private static final String BIND = "(Ljava/net/SocketAddress;)Ljava/nio/channels/SocketChannel;";
   private static final String CONNECT = "(Ljava/net/SocketAddress;)Z";
   private static final String FINISH_CONNECT = "()Z";
+  private static final String CLOSE = "()V";
   private static final String CONNECTED =
       "(ZLjava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;)V";
   private static final String CONNECT_FAILED =
@@ -137,6 +138,19 @@ final class SocketChannelImplHooks implements TargetType {
               dispatch(mv, "channelConnectFailed", CONNECT_FAILED);
             }
           });
+    }
+    // implCloseSelectableChannel(): reached by close() on JDK 8-25, once per channel.
+    if (shape.hasMethod("implCloseSelectableChannel", CLOSE)) {
+      hooks.add(
+          new MethodHook("implCloseSelectableChannel", CLOSE) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              dispatch(mv, "channelClosing", "(Ljava/lang/Object;)V");
+            }
+          });
+    } else {
+      problems.add(NAME + " has no implCloseSelectableChannel(); the port ledger relies on the kernel");
     }
     return hooks;
   }

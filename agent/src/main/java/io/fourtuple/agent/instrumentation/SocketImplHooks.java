@@ -25,6 +25,7 @@ final class SocketImplHooks implements TargetType {
   private static final String FD = "Ljava/io/FileDescriptor;";
   private static final String BIND = "(Ljava/net/InetAddress;I)V";
   private static final String CONNECT = "(Ljava/net/SocketAddress;I)V";
+  private static final String CLOSE = "()V";
 
   private final String className;
 
@@ -133,6 +134,21 @@ final class SocketImplHooks implements TargetType {
                 "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
           }
         });
+    // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK 8-25;
+    // Socket.close() and the JDK 8-12 finalizer reach it, the JDK 13+ cleaner does not (the ledger
+    // reconciles those sockets with the kernel table).
+    if (shape.hasMethod("close", CLOSE)) {
+      hooks.add(
+          new MethodHook("close", CLOSE) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              dispatch(mv, "socketClosing", "(Ljava/lang/Object;)V");
+            }
+          });
+    } else {
+      problems.add(className + " has no close(); the port ledger relies on the kernel table alone");
+    }
     return hooks;
   }
 }

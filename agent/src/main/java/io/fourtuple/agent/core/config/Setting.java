@@ -36,7 +36,62 @@ public enum Setting {
       "strict",
       "false",
       Kind.BOOLEAN,
-      "true: invalid configuration fails the JVM start instead of leaving the agent out.");
+      "true: invalid configuration fails the JVM start instead of leaving the agent out."),
+  LEDGER_ENABLED(
+      "ledger.enabled",
+      "true",
+      Kind.BOOLEAN,
+      "The per-destination source-port ledger, its kernel-table reads, warnings and outputs."),
+  LEDGER_INTERVAL(
+      "ledger.interval",
+      "10s",
+      Kind.duration(false),
+      "How often the ledger reads the kernel table, reconciles, and checks headroom."),
+  LEDGER_WARN_HEADROOM(
+      "ledger.warn.headroom",
+      "10%",
+      Kind.HEADROOM,
+      "Warn when a destination has fewer free source ports than this: a share of the pool or a count."),
+  LEDGER_SUMMARY_INTERVAL(
+      "ledger.summary.interval",
+      "60s",
+      Kind.duration(true),
+      "How often the per-destination summary table is logged (only when it changed), or off."),
+  LEDGER_JSON_FILE(
+      "ledger.json.file",
+      "none",
+      Kind.TEXT,
+      "A JSON report file, rewritten atomically on an interval and at exit; none: no file."),
+  LEDGER_JSON_INTERVAL(
+      "ledger.json.interval",
+      "60s",
+      Kind.duration(false),
+      "How often the JSON report file is rewritten."),
+  LEDGER_JMX(
+      "ledger.jmx",
+      "true",
+      Kind.BOOLEAN,
+      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server (opens no port)."),
+  LEDGER_JFR(
+      "ledger.jfr",
+      "true",
+      Kind.BOOLEAN,
+      "Emit JFR events (exhaustion failures, headroom warnings, usage) where the JDK has JFR."),
+  LEDGER_MAX_DESTINATIONS(
+      "ledger.max.destinations",
+      "10000",
+      Kind.positiveInt(1, 1000000),
+      "Destinations followed one by one; the rest are summed in one overflow row."),
+  LEDGER_MAX_SOCKETS(
+      "ledger.max.sockets",
+      "200000",
+      Kind.positiveInt(1, 10000000),
+      "Client sockets followed from connect to close; past it sockets are counted, not followed."),
+  LEDGER_MAX_CALLSITES(
+      "ledger.max.callsites",
+      "1000",
+      Kind.positiveInt(1, 100000),
+      "Distinct call sites remembered; later ones are counted as other.");
 
   /** Prefix of system properties and of fully qualified agent-argument keys. */
   public static final String PROPERTY_PREFIX = "fourtuple.";
@@ -155,6 +210,71 @@ public enum Setting {
             return "non-empty text";
           }
         };
+
+    /** A share of the pool ({@code 10%}) or a number of ports ({@code 500}). */
+    static final Kind HEADROOM =
+        new Kind() {
+          @Override
+          String normalize(String raw) {
+            String v = raw.trim();
+            boolean percent = v.endsWith("%");
+            String digits = percent ? v.substring(0, v.length() - 1).trim() : v;
+            if (!digits.matches("\\d{1,9}")) {
+              return null;
+            }
+            long n = Long.parseLong(digits);
+            if (percent && n > 100) {
+              return null;
+            }
+            return n + (percent ? "%" : "");
+          }
+
+          @Override
+          String describe() {
+            return "a percentage of the pool (0%-100%) or a number of ports";
+          }
+        };
+
+    /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}; with {@code offAllowed}, also {@code off}. */
+    static Kind duration(final boolean offAllowed) {
+      return new Kind() {
+        @Override
+        String normalize(String raw) {
+          String v = raw.trim().toLowerCase(Locale.ROOT);
+          if (offAllowed && v.equals("off")) {
+            return v;
+          }
+          if (!v.matches("\\d{1,9}(ms|s|m|h)")) {
+            return null;
+          }
+          return Durations.millis(v) < 100 ? null : v;
+        }
+
+        @Override
+        String describe() {
+          return "a duration of at least 100ms such as 500ms, 10s, 5m, 1h" + (offAllowed ? ", or off" : "");
+        }
+      };
+    }
+
+    static Kind positiveInt(final int min, final int max) {
+      return new Kind() {
+        @Override
+        String normalize(String raw) {
+          String v = raw.trim();
+          if (!v.matches("\\d{1,9}")) {
+            return null;
+          }
+          int n = Integer.parseInt(v);
+          return n < min || n > max ? null : String.valueOf(n);
+        }
+
+        @Override
+        String describe() {
+          return "a whole number from " + min + " to " + max;
+        }
+      };
+    }
 
     static Kind choice(String... choices) {
       final List<String> allowed = Collections.unmodifiableList(java.util.Arrays.asList(choices));

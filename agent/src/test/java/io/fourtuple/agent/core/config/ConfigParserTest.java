@@ -140,6 +140,19 @@ class ConfigParserTest {
         return "audit";
       case LOG_LEVEL:
         return "debug";
+      case LEDGER_INTERVAL:
+      case LEDGER_JSON_INTERVAL:
+        return "500ms";
+      case LEDGER_SUMMARY_INTERVAL:
+        return "off";
+      case LEDGER_WARN_HEADROOM:
+        return "250";
+      case LEDGER_MAX_DESTINATIONS:
+      case LEDGER_MAX_SOCKETS:
+      case LEDGER_MAX_CALLSITES:
+        return "42";
+      case LEDGER_JSON_FILE:
+        return "/tmp/ledger.json";
       default:
         return "true".equals(s.defaultValue()) ? "false" : "true";
     }

@@ -1,0 +1,159 @@
+package io.fourtuple.agent.core.kernel;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.BitSet;
+
+/**
+ * The pool {@code connect()} picks source ports from, in the reader's network namespace: {@code
+ * net.ipv4.ip_local_port_range} minus {@code net.ipv4.ip_local_reserved_ports} (the sysctls apply to IPv6
+ * too).
+ *
+ * <p>Kernel fact (Linux 4.6+, {@code __inet_hash_connect}): {@code connect()} first tries the ports whose
+ * parity matches the range's low end and walks the other half only when that half has no free port for the
+ * destination; {@code bind()} to port 0 prefers the other parity. The walk of the second half happens under
+ * a spinlock, so system CPU rises before connects start failing.
+ */
+public final class PortRange {
+  private final int low;
+  private final int high;
+  private final BitSet reserved;
+  private final String reservedText;
+
+  private PortRange(int low, int high, BitSet reserved, String reservedText) {
+    this.low = low;
+    this.high = high;
+    this.reserved = reserved;
+    this.reservedText = reservedText;
+  }
+
+  /** Reads the running namespace; null when the files are absent (not Linux) or unreadable. */
+  public static PortRange current() {
+    String range = firstLine("/proc/sys/net/ipv4/ip_local_port_range");
+    if (range == null) {
+      return null;
+    }
+    String reservedPorts = firstLine("/proc/sys/net/ipv4/ip_local_reserved_ports");
+    try {
+      return parse(range, reservedPorts == null ? "" : reservedPorts);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * From the sysctl texts: {@code "32768\t60999"} and {@code "8080,9000-9010"} (empty for none).
+   *
+   * @throws IllegalArgumentException when either does not parse
+   */
+  public static PortRange parse(String range, String reservedPorts) {
+    String[] parts = range.trim().split("\\s+");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("ip_local_port_range: '" + range + "'");
+    }
+    int low = Integer.parseInt(parts[0]);
+    int high = Integer.parseInt(parts[1]);
+    if (low < 1 || high > 65535 || low > high) {
+      throw new IllegalArgumentException("ip_local_port_range: '" + range + "'");
+    }
+    BitSet reserved = new BitSet(65536);
+    String text = reservedPorts == null ? "" : reservedPorts.trim();
+    if (!text.isEmpty()) {
+      for (String item : text.split(",")) {
+        String s = item.trim();
+        int dash = s.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? s : s.substring(0, dash).trim());
+        int to = dash < 0 ? from : Integer.parseInt(s.substring(dash + 1).trim());
+        if (from < 0 || to > 65535 || from > to) {
+          throw new IllegalArgumentException("ip_local_reserved_ports: '" + reservedPorts + "'");
+        }
+        reserved.set(from, to + 1);
+      }
+    }
+    return new PortRange(low, high, reserved, text);
+  }
+
+  public int low() {
+    return low;
+  }
+
+  public int high() {
+    return high;
+  }
+
+  /** Ports in the range, reserved ones included. */
+  public int size() {
+    return high - low + 1;
+  }
+
+  public boolean contains(int port) {
+    return port >= low && port <= high;
+  }
+
+  public boolean isReserved(int port) {
+    return reserved.get(port);
+  }
+
+  /** Ports of the range that {@code ip_local_reserved_ports} takes out. */
+  public int reservedInRange() {
+    int n = 0;
+    for (int p = reserved.nextSetBit(low); p >= 0 && p <= high; p = reserved.nextSetBit(p + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  /** The pool: ports in range that are not reserved. */
+  public int usable() {
+    return size() - reservedInRange();
+  }
+
+  /** The sysctl text of the reserved ports, empty for none. */
+  public String reservedText() {
+    return reservedText;
+  }
+
+  /** True when {@code port} has the parity {@code connect()} tries first (that of the range's low end). */
+  public boolean isConnectParity(int port) {
+    return ((port - low) & 1) == 0;
+  }
+
+  /** Usable ports with the parity {@code connect()} tries first. */
+  public int usableConnectParity() {
+    int n = 0;
+    for (int p = low; p <= high; p += 2) {
+      if (!reserved.get(p)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** {@code 32768-60999 (28232 ports)}. */
+  @Override
+  public String toString() {
+    return low + "-" + high + " (" + size() + " ports)";
+  }
+
+  /** {@code even} or {@code odd}: the parity connect() prefers. */
+  public String connectParityName() {
+    return (low & 1) == 0 ? "even" : "odd";
+  }
+
+  /** The other parity: the one bind() to port 0 prefers. */
+  public String bindParityName() {
+    return (low & 1) == 0 ? "odd" : "even";
+  }
+
+  static String firstLine(String path) {
+    try (BufferedReader in = Files.newBufferedReader(Paths.get(path), StandardCharsets.US_ASCII)) {
+      String line = in.readLine();
+      return line == null ? "" : line;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}

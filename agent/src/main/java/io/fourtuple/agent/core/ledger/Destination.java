@@ -1,0 +1,289 @@
+package io.fourtuple.agent.core.ledger;
+
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.kernel.IntSet;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+
+/**
+ * What the hooks have seen of one destination (remote IP and port). Counters are updated lock-free from
+ * application threads; the port and source sets under this object's monitor for a few instructions; call
+ * sites only on the ledger thread. Fixed size per destination: distinct ports switch from a small set to
+ * one 8 KB bitmap past {@link #PORT_SET_LIMIT}, source IPs stop at {@link #MAX_SOURCES} (the rest counted),
+ * call sites at {@link #MAX_CALL_SITES} (the rest counted as "other").
+ */
+public final class Destination {
+  static final int PORT_SET_LIMIT = 1024;
+  static final int MAX_SOURCES = 8;
+  static final int MAX_CALL_SITES = 8;
+
+  private static final AtomicIntegerFieldUpdater<Destination> LIVE =
+      AtomicIntegerFieldUpdater.newUpdater(Destination.class, "live");
+  private static final AtomicIntegerFieldUpdater<Destination> PEAK =
+      AtomicIntegerFieldUpdater.newUpdater(Destination.class, "peak");
+  private static final AtomicLongFieldUpdater<Destination> TOTAL =
+      AtomicLongFieldUpdater.newUpdater(Destination.class, "total");
+
+  private final Endpoint endpoint;
+  private final boolean overflow;
+  private volatile int live;
+  private volatile int peak;
+  private volatile long total;
+  private volatile int lastKind = -1;
+  /**
+   * One array for all per-kind and per-cause counters (one object instead of three): live by setup kind,
+   * then total by setup kind, then failures by cause.
+   */
+  private final AtomicLongArray counters = new AtomicLongArray(KINDS * 2 + CAUSES);
+
+  private static final int KINDS = SetupKind.values().length;
+  private static final int CAUSES = ConnectFailure.values().length;
+  private static final int TOTAL_BY_KIND = KINDS;
+  private static final int FAILURES = KINDS * 2;
+
+  private IntSet ports;
+  private BitSet portBits;
+  private InetAddress[] sources;
+  private int sourceOverflow;
+
+  // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or two).
+  private String[] siteNames;
+  private long[] siteCounts;
+  private int sites;
+  private long otherCallSites;
+  private String label;
+  long totalAtLastTick;
+  long lastTickNanos;
+  /** Ports in range that this JVM's live bind-before-connect sockets to here hold for everyone. */
+  int heldForAllInRange;
+
+  Destination(Endpoint endpoint, boolean overflow) {
+    this.endpoint = endpoint;
+    this.overflow = overflow;
+  }
+
+  /** The destination; for the overflow bucket, 0.0.0.0:0. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** True for the bucket that aggregates destinations past the cap. */
+  public boolean isOverflow() {
+    return overflow;
+  }
+
+  /** {@code 10.0.0.7:443}, or {@code (other destinations)} for the overflow bucket. */
+  public String label() {
+    String l = label;
+    if (l == null) {
+      l = overflow ? "(other destinations)" : endpoint.toString();
+      label = l;
+    }
+    return l;
+  }
+
+  /**
+   * Counts a completed connect (live too when the socket is followed to its close); returns true when
+   * this one's stack should be sampled: the first 8, then one in 64.
+   */
+  boolean connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
+    if (tracked) {
+      int now = LIVE.incrementAndGet(this);
+      int p;
+      while (now > (p = peak) && !PEAK.compareAndSet(this, p, now)) {
+        // retry
+      }
+      counters.incrementAndGet(kind.ordinal());
+    }
+    long n = TOTAL.incrementAndGet(this);
+    counters.incrementAndGet(TOTAL_BY_KIND + kind.ordinal());
+    lastKind = kind.ordinal();
+    synchronized (this) {
+      if (localPort > 0) {
+        if (portBits != null) {
+          portBits.set(localPort);
+        } else {
+          if (ports == null) {
+            ports = new IntSet();
+          }
+          ports.add(localPort);
+          if (ports.size() > PORT_SET_LIMIT) {
+            portBits = new BitSet(65536);
+            for (int port = 1; port < 65536; port++) {
+              if (ports.contains(port)) {
+                portBits.set(port);
+              }
+            }
+            ports = null;
+          }
+        }
+      }
+      if (source != null && !source.isAnyLocalAddress()) {
+        addSource(source);
+      }
+    }
+    return n <= 8 || (n & 63) == 0;
+  }
+
+  private void addSource(InetAddress source) {
+    if (sources == null) {
+      sources = new InetAddress[] {source};
+      return;
+    }
+    for (InetAddress s : sources) {
+      if (s.equals(source)) {
+        return;
+      }
+    }
+    if (sources.length >= MAX_SOURCES) {
+      sourceOverflow++;
+      return;
+    }
+    InetAddress[] more = new InetAddress[sources.length + 1];
+    System.arraycopy(sources, 0, more, 0, sources.length);
+    more[sources.length] = source;
+    sources = more;
+  }
+
+  /** Records a source IP the kernel table shows for this destination (ledger thread). */
+  void sourceSeen(InetAddress source) {
+    synchronized (this) {
+      addSource(source);
+    }
+  }
+
+  void closed(SetupKind kind) {
+    LIVE.decrementAndGet(this);
+    counters.decrementAndGet(kind.ordinal());
+  }
+
+  void failed(ConnectFailure cause) {
+    counters.incrementAndGet(FAILURES + cause.ordinal());
+  }
+
+  /** Ledger thread: one sampled stack's application frame. */
+  void callSite(String site, boolean mayAddNew) {
+    for (int i = 0; i < sites; i++) {
+      if (siteNames[i].equals(site)) {
+        siteCounts[i]++;
+        return;
+      }
+    }
+    if (!mayAddNew || sites == MAX_CALL_SITES) {
+      otherCallSites++;
+      return;
+    }
+    if (siteNames == null || sites == siteNames.length) {
+      int n = siteNames == null ? 1 : Math.min(MAX_CALL_SITES, sites * 2);
+      siteNames = java.util.Arrays.copyOf(siteNames == null ? new String[0] : siteNames, n);
+      siteCounts = java.util.Arrays.copyOf(siteCounts == null ? new long[0] : siteCounts, n);
+    }
+    siteNames[sites] = site;
+    siteCounts[sites] = 1;
+    sites++;
+  }
+
+  public int live() {
+    return live;
+  }
+
+  public int peak() {
+    return peak;
+  }
+
+  public long total() {
+    return total;
+  }
+
+  public int live(SetupKind kind) {
+    return (int) counters.get(kind.ordinal());
+  }
+
+  public long total(SetupKind kind) {
+    return counters.get(TOTAL_BY_KIND + kind.ordinal());
+  }
+
+  /** How the last connected socket was set up, or null before the first connect. */
+  public SetupKind lastKind() {
+    int k = lastKind;
+    return k < 0 ? null : SetupKind.values()[k];
+  }
+
+  public long failures(ConnectFailure cause) {
+    return counters.get(FAILURES + cause.ordinal());
+  }
+
+  public long failures() {
+    long n = 0;
+    for (int i = 0; i < CAUSES; i++) {
+      n += counters.get(FAILURES + i);
+    }
+    return n;
+  }
+
+  /** Distinct local ports used toward this destination since start. */
+  public synchronized int distinctPorts() {
+    return portBits != null ? portBits.cardinality() : ports == null ? 0 : ports.size();
+  }
+
+  /** Source IPs seen (at most {@link #MAX_SOURCES}). */
+  public synchronized List<String> sources() {
+    if (sources == null) {
+      return Collections.emptyList();
+    }
+    if (sources.length == 1) {
+      return Collections.singletonList(sources[0].getHostAddress());
+    }
+    List<String> out = new ArrayList<String>();
+    {
+      for (InetAddress s : sources) {
+        out.add(s.getHostAddress());
+      }
+    }
+    return out;
+  }
+
+  public synchronized int sourceOverflow() {
+    return sourceOverflow;
+  }
+
+  /** Sampled call sites, most frequent first, with sample counts; at most {@code limit}. */
+  public List<Map.Entry<String, Long>> topCallSites(int limit) {
+    if (sites == 0) {
+      return Collections.emptyList();
+    }
+    if (sites == 1) {
+      return Collections.<Map.Entry<String, Long>>singletonList(
+          new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[0], siteCounts[0]));
+    }
+    List<Map.Entry<String, Long>> all = new ArrayList<Map.Entry<String, Long>>(sites);
+    for (int i = 0; i < sites; i++) {
+      all.add(new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[i], siteCounts[i]));
+    }
+    Collections.sort(all, BY_COUNT);
+    return all.size() > limit ? new ArrayList<Map.Entry<String, Long>>(all.subList(0, limit)) : all;
+  }
+
+  /** Samples whose call site did not fit the per-destination or global cap. */
+  public long otherCallSites() {
+    return otherCallSites;
+  }
+
+  private static final Comparator<Map.Entry<String, Long>> BY_COUNT = new ByCount();
+
+  private static final class ByCount implements Comparator<Map.Entry<String, Long>> {
+    @Override
+    public int compare(Map.Entry<String, Long> a, Map.Entry<String, Long> b) {
+      return Long.compare(b.getValue(), a.getValue());
+    }
+  }
+}

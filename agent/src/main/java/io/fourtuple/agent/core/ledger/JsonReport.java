@@ -1,0 +1,150 @@
+package io.fourtuple.agent.core.ledger;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.text.SimpleDateFormat;
+import java.util.Date;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TimeZone;
+
+/**
+ * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md), and the atomic
+ * write of the report file: the text goes to a temporary file in the same directory, then is renamed over
+ * the report, so a reader sees the old file or the new one, never half of one.
+ */
+public final class JsonReport {
+  public static final String SCHEMA = "fourtuple.ledger/1";
+
+  private JsonReport() {}
+
+  public static String toJson(LedgerReport r, long pid) {
+    StringBuilder sb = new StringBuilder(4096 + r.rows.size() * 600);
+    Json j = new Json(sb).begin();
+    j.field("schema", SCHEMA);
+    SimpleDateFormat iso = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT);
+    iso.setTimeZone(TimeZone.getTimeZone("UTC"));
+    j.field("time", iso.format(new Date(r.timeMillis)));
+    j.field("timeMillis", r.timeMillis);
+    j.field("pid", pid);
+    if (r.range == null) {
+      j.nullField("range");
+    } else {
+      j.key("range").begin();
+      j.field("low", r.range.low());
+      j.field("high", r.range.high());
+      j.field("size", r.range.size());
+      j.field("reserved", r.range.reservedInRange());
+      j.field("usable", r.range.usable());
+      j.field("connectParity", r.range.connectParityName());
+      j.field("connectParityUsable", r.range.usableConnectParity());
+      j.end();
+    }
+    j.key("kernel").begin();
+    j.field("available", r.kernelAvailable);
+    j.field("rows", r.kernelRows);
+    j.field("readMillis", r.kernelReadMillis);
+    j.field("listenerPortsInRange", r.listenerPortsInRange);
+    j.field("portsInUseInRange", r.portsInUseInRange);
+    j.field("ownSockets", r.ownSockets);
+    j.end();
+    j.key("totals").begin();
+    j.field("destinations", r.destinations);
+    j.field("maxDestinations", r.maxDestinations);
+    j.field("overflowConnects", r.overflowConnects);
+    j.field("connects", r.connects);
+    j.field("followedSockets", r.followedSockets);
+    j.field("maxSockets", r.maxSockets);
+    j.field("untrackedSockets", r.untrackedSockets);
+    j.field("closedByCollector", r.closedByCollector);
+    j.field("closedPerKernel", r.closedPerKernel);
+    j.counts("bindFailures", r.bindFailures);
+    j.field("samplesDropped", r.samplesDropped);
+    j.field("callSitesOverCap", r.callSitesOverCap);
+    j.end();
+    j.field("warnThreshold", r.warnThreshold);
+    j.array("destinations");
+    for (LedgerReport.Row row : r.rows) {
+      j.element().begin();
+      j.field("destination", row.destination);
+      j.field("overflow", row.overflow);
+      j.field("live", row.live);
+      j.field("peak", row.peak);
+      j.field("total", row.total);
+      j.field("ratePerSecond", row.ratePerSecond);
+      j.counts("failures", row.failures);
+      j.field("distinctPorts", row.distinctPorts);
+      j.strings("sources", row.sources);
+      j.field("setup", row.setup);
+      j.counts("setups", row.setups);
+      j.array("callSites");
+      for (Map.Entry<String, Long> site : row.callSites) {
+        j.element().begin().field("site", site.getKey()).field("samples", site.getValue()).end();
+      }
+      j.closeArray();
+      j.field("otherCallSites", row.otherCallSites);
+      if (row.kernelKnown) {
+        j.key("kernel").begin();
+        j.field("established", row.established);
+        j.field("timeWait", row.timeWait);
+        j.field("otherStates", row.otherStates);
+        j.field("own", row.own);
+        j.field("others", row.others);
+        j.field("orphans", row.orphans);
+        j.end();
+      } else {
+        j.nullField("kernel");
+      }
+      if (row.headroomKnown) {
+        j.key("headroom").begin();
+        j.field("model", row.sharedPool ? "shared" : "per-destination");
+        j.field("pool", row.pool);
+        j.field("used", row.used);
+        j.field("heldForAll", row.heldForAll);
+        j.field("free", row.headroom);
+        j.field("projected", row.projected);
+        j.field("connectParityUsed", row.connectParityUsed);
+        j.field("otherParityUsed", row.otherParityUsed);
+        j.field("connectParityPool", row.connectParityPool);
+        j.field("cause", row.cause());
+        j.field("action", row.action());
+        j.end();
+      } else {
+        j.nullField("headroom");
+      }
+      j.end();
+    }
+    j.closeArray();
+    j.strings("findings", r.findings);
+    j.end();
+    return sb.append('\n').toString();
+  }
+
+  /** Writes {@code text} to {@code file} atomically (temporary file + rename in the same directory). */
+  public static void writeAtomically(String file, String text) throws IOException {
+    Path target = Paths.get(file).toAbsolutePath();
+    Path dir = target.getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

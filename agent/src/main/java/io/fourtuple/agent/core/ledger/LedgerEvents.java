@@ -1,0 +1,25 @@
+package io.fourtuple.agent.core.ledger;
+
+/**
+ * Where the ledger's events go besides the log: JFR where the JDK has it ({@code
+ * io.fourtuple.agent.jfr.JfrLedgerEvents}, loaded by name only when {@code jdk.jfr} exists). Called on
+ * the ledger thread only.
+ */
+public interface LedgerEvents {
+  /** A bind or connect failed for want of a source port. */
+  void exhaustion(
+      String destination, boolean atBind, String cause, String callSite, long timeMillis);
+
+  /** A destination's headroom crossed below the threshold, or ({@code recovered}) back above it. */
+  void headroom(
+      String destination,
+      int free,
+      int pool,
+      int threshold,
+      boolean recovered,
+      String cause,
+      String callSite);
+
+  /** One destination's use at this tick. */
+  void usage(LedgerReport.Row row);
+}

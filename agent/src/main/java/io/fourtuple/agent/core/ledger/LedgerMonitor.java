@@ -1,0 +1,233 @@
+package io.fourtuple.agent.core.ledger;
+
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.kernel.KernelView;
+import io.fourtuple.agent.core.kernel.OwnSockets;
+import io.fourtuple.agent.core.kernel.PortRange;
+import io.fourtuple.agent.core.kernel.TcpTable;
+import io.fourtuple.bootstrap.Dispatcher;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+
+/**
+ * The ledger's own thread, {@code fourtuple-ledger}: on every interval it reads the kernel table,
+ * reconciles the ledger with it, checks headroom (warning once per crossing), and feeds the outputs: the
+ * summary table through the agent's logger (only when it changed), the JSON report file, the MBean, JFR.
+ * At JVM exit {@link #finish} runs one last tick and writes the file whatever its interval.
+ *
+ * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never reach
+ * the hooks; it holds no lock a hook takes except a stripe of the socket table while copying it; any
+ * failure in a tick is logged once and the next tick runs.
+ */
+public final class LedgerMonitor {
+  static final int FINDINGS = 50;
+
+  private final LedgerSettings settings;
+  private final PortLedger ledger;
+  private final LedgerReport.Context context;
+  private final Logger log;
+  private final LedgerEvents events;
+  private final PortLedgerMBean mbean;
+  private final TcpTable reader = new TcpTable();
+  private final HeadroomWarnings warnings = new HeadroomWarnings();
+  private final ArrayDeque<String> findings = new ArrayDeque<String>();
+  private final Thread thread;
+  private final long pid;
+  private boolean registered;
+  private boolean failureLogged;
+  private String lastSummary;
+  private long lastSummaryMillis;
+  private long lastJsonMillis;
+  private volatile LedgerReport last;
+
+  public LedgerMonitor(
+      LedgerSettings settings,
+      PortLedger ledger,
+      LedgerReport.Context context,
+      Logger log,
+      LedgerEvents events) {
+    this.settings = settings;
+    this.ledger = ledger;
+    this.context = context;
+    this.log = log;
+    this.events = events;
+    this.pid = pid();
+    this.mbean = new PortLedgerMBean(pid);
+    this.thread = new Thread(new Loop(), "fourtuple-ledger");
+    this.thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** The last report, or null before the first tick. */
+  public LedgerReport last() {
+    return last;
+  }
+
+  /** Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file. */
+  public void finish() {
+    thread.interrupt();
+    try {
+      thread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    tickSafely(true);
+  }
+
+  private final class Loop implements Runnable {
+    @Override
+    public void run() {
+      Dispatcher.markAgentThread();
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(settings.intervalMillis);
+        } catch (InterruptedException stop) {
+          return;
+        }
+        tickSafely(false);
+      }
+    }
+  }
+
+  private synchronized void tickSafely(boolean atExit) {
+    try {
+      tick(atExit);
+    } catch (Throwable t) {
+      if (!failureLogged) {
+        failureLogged = true;
+        log.warn("port ledger tick failed (the ledger keeps running, this is logged once)", t);
+      }
+    }
+  }
+
+  /** One tick; public for tests that drive the ledger without its thread. */
+  public synchronized LedgerReport tick(boolean atExit) {
+    if (settings.jmx && !registered) {
+      registered = true;
+      String problem = mbean.register();
+      if (problem != null) {
+        log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
+      }
+    }
+    int epoch = ledger.advanceEpoch();
+    PortRange range = PortRange.current();
+    KernelView view = null;
+    if (range != null) {
+      OwnSockets own = OwnSockets.current();
+      view = KernelView.read(reader, range, own, ledger.endpoints());
+      if (!view.available()) {
+        view = null;
+      }
+    }
+    ledger.drainSamples(new Failures());
+    ledger.reconcile(view, epoch, range);
+    long now = System.currentTimeMillis();
+    int threshold = range == null ? 0 : settings.warnThreshold(range.usable());
+    LedgerReport report =
+        LedgerReport.build(
+            ledger,
+            view,
+            range,
+            context,
+            now,
+            System.nanoTime(),
+            new ArrayList<String>(findings),
+            threshold);
+    if (range != null) {
+      for (HeadroomWarnings.Line line : warnings.check(report, threshold)) {
+        if (line.recovered) {
+          log.info(line.text);
+        } else {
+          log.warn(line.text);
+        }
+        remember(line.text);
+        if (events != null) {
+          events.headroom(
+              line.row.destination,
+              line.row.headroom,
+              line.row.pool,
+              threshold,
+              line.recovered,
+              line.row.cause(),
+              line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());
+        }
+      }
+      report =
+          LedgerReport.rebuildFindings(report, new ArrayList<String>(findings));
+    }
+    if (events != null) {
+      int n = 0;
+      for (LedgerReport.Row row : report.rows) {
+        if (n++ == SummaryTable.ROWS) {
+          break;
+        }
+        events.usage(row);
+      }
+    }
+    mbean.update(report, warnings.belowCount());
+    last = report;
+    if (settings.summaryMillis > 0
+        && !report.rows.isEmpty()
+        && (atExit || now - lastSummaryMillis >= settings.summaryMillis)) {
+      String body = SummaryTable.body(report);
+      if (!body.equals(lastSummary)) {
+        lastSummary = body;
+        lastSummaryMillis = now;
+        log.info("{}{}{}", SummaryTable.header(report), System.lineSeparator(), body.trim());
+      }
+    }
+    if (settings.json != null && (atExit || now - lastJsonMillis >= settings.jsonMillis)) {
+      lastJsonMillis = now;
+      try {
+        JsonReport.writeAtomically(settings.json, JsonReport.toJson(report, pid));
+      } catch (Exception e) {
+        log.warn("port ledger JSON report {} not written: {}", settings.json, e.toString());
+      }
+    }
+    return report;
+  }
+
+  private void remember(String line) {
+    if (findings.size() == FINDINGS) {
+      findings.removeFirst();
+    }
+    findings.addLast(line);
+  }
+
+  private final class Failures implements PortLedger.FailureSink {
+    @Override
+    public void failure(
+        String destination,
+        boolean atBind,
+        ConnectFailure cause,
+        String callSite,
+        long timeMillis) {
+      remember(
+          String.format(
+              Locale.ROOT,
+              "%s failed for want of a source port: %s at %s",
+              atBind ? "bind to " + destination : "connect to " + destination,
+              cause.label(),
+              callSite));
+      if (events != null) {
+        events.exhaustion(destination, atBind, cause.label(), callSite, timeMillis);
+      }
+    }
+  }
+
+  private static long pid() {
+    try {
+      String name = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+      int at = name.indexOf('@');
+      return Long.parseLong(at > 0 ? name.substring(0, at) : name);
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.fourtuple.agent.core.ledger;
+
+import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.config.Durations;
+import io.fourtuple.agent.core.config.Setting;
+
+/** The ledger's settings, read once from the validated configuration. */
+public final class LedgerSettings {
+  final boolean enabled;
+  final long intervalMillis;
+  final long summaryMillis;
+  final String json;
+  final long jsonMillis;
+  final boolean jmx;
+  final boolean jfr;
+  final int maxDestinations;
+  final int maxSockets;
+  final int maxCallSites;
+  private final String warnHeadroom;
+
+  public LedgerSettings(AgentConfig config) {
+    this.enabled = "true".equals(config.value(Setting.LEDGER_ENABLED));
+    this.intervalMillis = Durations.millis(config.value(Setting.LEDGER_INTERVAL));
+    this.summaryMillis = Durations.millis(config.value(Setting.LEDGER_SUMMARY_INTERVAL));
+    String file = config.value(Setting.LEDGER_JSON_FILE);
+    this.json = "none".equalsIgnoreCase(file) ? null : file;
+    this.jsonMillis = Durations.millis(config.value(Setting.LEDGER_JSON_INTERVAL));
+    this.jmx = "true".equals(config.value(Setting.LEDGER_JMX));
+    this.jfr = "true".equals(config.value(Setting.LEDGER_JFR));
+    this.maxDestinations = Integer.parseInt(config.value(Setting.LEDGER_MAX_DESTINATIONS));
+    this.maxSockets = Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS));
+    this.maxCallSites = Integer.parseInt(config.value(Setting.LEDGER_MAX_CALLSITES));
+    this.warnHeadroom = config.value(Setting.LEDGER_WARN_HEADROOM);
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The ledger the hooks feed, sized by the caps. */
+  public PortLedger newLedger() {
+    return new PortLedger(maxDestinations, maxSockets, maxCallSites);
+  }
+
+  /** The warning threshold in ports for a pool of {@code pool} ports (at least 1). */
+  public int warnThreshold(int pool) {
+    return threshold(warnHeadroom, pool);
+  }
+
+  /** The threshold setting as written: {@code 10%} or {@code 500}. */
+  public String warnHeadroomText() {
+    return warnHeadroom;
+  }
+
+  static int threshold(String text, int pool) {
+    if (text.endsWith("%")) {
+      long percent = Long.parseLong(text.substring(0, text.length() - 1));
+      return (int) Math.max(1, (pool * percent + 99) / 100);
+    }
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Long.parseLong(text)));
+  }
+}

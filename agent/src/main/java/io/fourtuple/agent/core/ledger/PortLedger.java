@@ -1,0 +1,369 @@
+package io.fourtuple.agent.core.ledger;
+
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.kernel.KernelView;
+import io.fourtuple.agent.core.kernel.PortRange;
+import io.fourtuple.agent.core.report.CallSite;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The per-destination source-port ledger: what this JVM's client sockets hold, per destination (remote IP
+ * and port), fed by the socket hooks and reconciled with the kernel's table by the ledger thread.
+ *
+ * <p>Hook side ({@link #bound}, {@link #connected}, {@link #connectFailed}, {@link #bindFailed}, {@link
+ * #closed}): runs on application threads inside JDK socket methods, so it is lock-free or holds a stripe
+ * monitor for a few writes, does no I/O and allocates little (one weak entry per socket; a {@code
+ * Throwable}, filled in but not walked, for the first 8 connects to a destination and one in 64 after,
+ * and for every exhaustion failure).
+ *
+ * <p>Ledger-thread side ({@link #drainSamples}, {@link #reconcile}): turns sampled stacks into call sites
+ * and removes sockets the hooks did not see close. Two ways a socket leaves without a close hook: the
+ * application drops it and the collector reclaims it (the JDK's cleaner closes the descriptor), or it is
+ * closed on a path the hooks do not cover. The first shows on the weak references' queue; the second,
+ * and anything else, when the kernel table, read after the socket connected, no longer shows it among
+ * this process's descriptors. So live counts follow the kernel and do not drift.
+ *
+ * <p>Bounds: destinations past {@code maxDestinations} are summed in one overflow bucket; sockets past
+ * {@code maxSockets} are counted but not followed; distinct call-site texts past {@code maxCallSites} go
+ * to "other"; the sample queue drops (and counts) when full.
+ */
+public final class PortLedger {
+  static final int SAMPLE_QUEUE = 1024;
+
+  private final int maxDestinations;
+  private final int maxCallSites;
+  private final ConcurrentHashMap<InetSocketAddress, Destination> destinations =
+      new ConcurrentHashMap<InetSocketAddress, Destination>();
+  private final AtomicInteger destinationCount = new AtomicInteger();
+  private final Destination overflow =
+      new Destination(Endpoint.of(new byte[4], 0), true);
+  private final LongAdder overflowConnects = new LongAdder();
+  private final LiveSockets live;
+  private final ArrayBlockingQueue<Sample> samples = new ArrayBlockingQueue<Sample>(SAMPLE_QUEUE);
+  private final LongAdder samplesDropped = new LongAdder();
+  private final AtomicLongArray bindFailures = new AtomicLongArray(ConnectFailure.values().length);
+  private final LongAdder connects = new LongAdder();
+  private volatile int epoch;
+
+  // Ledger thread only.
+  private final Set<String> knownCallSites = new HashSet<String>();
+  private long callSitesOverCap;
+  private long closedByCollector;
+  private long closedPerKernel;
+
+  public PortLedger(int maxDestinations, int maxSockets, int maxCallSites) {
+    this.maxDestinations = maxDestinations;
+    this.maxCallSites = maxCallSites;
+    this.live = new LiveSockets(maxSockets);
+  }
+
+  // ---- hooks (application threads) ----
+
+  /** A client socket is about to bind; {@code outcome} says how (listeners are ignored). */
+  public void bound(Object socket, BindOutcome outcome, InetAddress address) {
+    SetupKind kind = SetupKind.of(outcome);
+    if (kind == null) {
+      return;
+    }
+    LiveSockets.Entry e = live.getOrAdd(socket, kind, true);
+    if (e != null && address != null && !address.isAnyLocalAddress()) {
+      e.source(address);
+    }
+  }
+
+  /**
+   * A connect completed.
+   *
+   * @param local the local {@code InetSocketAddress}, or an {@code Integer} port (java.net.Socket)
+   */
+  public void connected(Object socket, Object remote, Object local) {
+    if (!(remote instanceof InetSocketAddress)) {
+      return;
+    }
+    InetSocketAddress to = (InetSocketAddress) remote;
+    if (to.isUnresolved()) {
+      return;
+    }
+    connects.increment();
+    Destination d = destination(to);
+    LiveSockets.Entry e = live.getOrAdd(socket, SetupKind.PLAIN_CONNECT, false);
+    if (e != null && e.destination() != null) {
+      return; // counted already (a second completion report for the same socket)
+    }
+    int localPort = 0;
+    InetAddress source = e == null ? null : e.source();
+    if (local instanceof Integer) {
+      localPort = ((Integer) local).intValue();
+    } else if (local instanceof InetSocketAddress) {
+      InetSocketAddress l = (InetSocketAddress) local;
+      localPort = l.getPort();
+      if (l.getAddress() != null && !l.getAddress().isAnyLocalAddress()) {
+        source = l.getAddress();
+      }
+    }
+    SetupKind kind = e == null ? SetupKind.PLAIN_CONNECT : e.kind();
+    if (e != null) {
+      e.connectedTo(d, localPort, epoch);
+    }
+    if (d.connected(kind, localPort, source, e != null)) {
+      offer(new Sample(d, new Throwable(), null, false, null));
+    }
+  }
+
+  /** A connect failed. */
+  public void connectFailed(Object remote, ConnectFailure cause) {
+    if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
+      return;
+    }
+    Destination d = destination((InetSocketAddress) remote);
+    d.failed(cause);
+    if (isExhaustion(cause) || d.failures() <= 8) {
+      offer(new Sample(d, new Throwable(), cause, false, d.label()));
+    }
+  }
+
+  /**
+   * A bind failed; counted when it is a client bind the ledger saw (listeners are not). The destination
+   * is not known yet.
+   */
+  public void bindFailed(Object socket, Object local, ConnectFailure cause) {
+    if (!live.contains(socket)) {
+      return;
+    }
+    bindFailures.incrementAndGet(cause.ordinal());
+    if (isExhaustion(cause)) {
+      offer(new Sample(null, new Throwable(), cause, true, String.valueOf(local)));
+    }
+  }
+
+  /** A socket is closing (close hook, before the JDK closes it). */
+  public void closed(Object socket) {
+    LiveSockets.Entry e = live.remove(socket);
+    if (e != null && e.destination() != null) {
+      e.destination().closed(e.kind());
+    }
+  }
+
+  static boolean isExhaustion(ConnectFailure cause) {
+    return cause == ConnectFailure.ADDRESS_IN_USE || cause == ConnectFailure.ADDRESS_NOT_AVAILABLE;
+  }
+
+  private Destination destination(InetSocketAddress to) {
+    Destination d = destinations.get(to);
+    if (d != null) {
+      return d;
+    }
+    if (destinationCount.get() >= maxDestinations) {
+      overflowConnects.increment();
+      return overflow;
+    }
+    Destination created = new Destination(Endpoint.of(to), false);
+    Destination raced = destinations.putIfAbsent(to, created);
+    if (raced != null) {
+      return raced;
+    }
+    destinationCount.incrementAndGet();
+    return created;
+  }
+
+  private void offer(Sample s) {
+    if (!samples.offer(s)) {
+      samplesDropped.increment();
+    }
+  }
+
+  // ---- ledger thread ----
+
+  /** Starts a new epoch; sockets that connect from now on are not expected in a table read after it. */
+  public int advanceEpoch() {
+    return ++epoch;
+  }
+
+  /** Receives exhaustion failures drained from the hooks, with their call site. */
+  public interface FailureSink {
+    void failure(
+        String destination, boolean atBind, ConnectFailure cause, String callSite, long timeMillis);
+  }
+
+  /** Turns sampled stacks into call sites; hands exhaustion failures to {@code sink}. */
+  public int drainSamples(FailureSink sink) {
+    int n = 0;
+    Sample s;
+    while ((s = samples.poll()) != null) {
+      n++;
+      String site = CallSite.of(s.stack.getStackTrace());
+      boolean mayAdd = knownCallSites.contains(site);
+      if (!mayAdd && knownCallSites.size() < maxCallSites) {
+        knownCallSites.add(site);
+        mayAdd = true;
+      } else if (!mayAdd) {
+        callSitesOverCap++;
+      }
+      if (s.destination != null) {
+        s.destination.callSite(site, mayAdd);
+      }
+      if (s.failure != null && isExhaustion(s.failure) && sink != null) {
+        sink.failure(s.target, s.atBind, s.failure, site, s.timeMillis);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Removes sockets that are gone: collected without a close, or absent from the kernel table among this
+   * process's sockets although they connected before the epoch {@code scanEpoch} began. Also counts, per
+   * destination, the ports of the range its live bind-before-connect sockets hold for everyone.
+   *
+   * @param view the table read after {@link #advanceEpoch} returned {@code scanEpoch}; null or without
+   *     this process's descriptors: only the collector's work is reconciled
+   */
+  public void reconcile(final KernelView view, final int scanEpoch, final PortRange range) {
+    live.expunge(
+        new LiveSockets.Visitor() {
+          @Override
+          public boolean visit(LiveSockets.Entry entry) {
+            return true;
+          }
+
+          @Override
+          public void removed(LiveSockets.Entry entry) {
+            if (entry.destination() != null) {
+              entry.destination().closed(entry.kind());
+              closedByCollector++;
+            }
+          }
+        });
+    for (Destination d : destinations.values()) {
+      d.heldForAllInRange = 0;
+    }
+    final boolean checkKernel = view != null && view.available() && view.ownKnown();
+    live.forEach(
+        new LiveSockets.Visitor() {
+          @Override
+          public boolean visit(LiveSockets.Entry e) {
+            Destination d = e.destination();
+            if (d == null) {
+              return e.get() == null;
+            }
+            if (checkKernel && !d.isOverflow() && e.epoch < scanEpoch) {
+              KernelView.DestinationTable t = view.destination(d.endpoint());
+              if (t == null || !t.ownsPort(e.localPort)) {
+                return true;
+              }
+            }
+            if (range != null && e.kind().holdsPortForAll() && range.contains(e.localPort)) {
+              d.heldForAllInRange++;
+            }
+            return false;
+          }
+
+          @Override
+          public void removed(LiveSockets.Entry e) {
+            if (e.destination() != null) {
+              e.destination().closed(e.kind());
+              closedPerKernel++;
+            }
+          }
+        });
+    if (view != null) {
+      for (KernelView.DestinationTable t : view.destinations()) {
+        InetSocketAddress key = new InetSocketAddress(addressOf(t.destination()), t.destination().port());
+        Destination d = destinations.get(key);
+        if (d != null && t.own() > 0) {
+          for (KernelView.SourceUse s : t.sources()) {
+            d.sourceSeen(addressOf(s.source()));
+          }
+        }
+      }
+    }
+  }
+
+  private static InetAddress addressOf(Endpoint e) {
+    return e.address();
+  }
+
+  /** The followed destinations (not the overflow bucket). */
+  public List<Destination> destinations() {
+    return new ArrayList<Destination>(destinations.values());
+  }
+
+  /** Their endpoints, for the kernel table reader's filter. */
+  public Set<Endpoint> endpoints() {
+    Set<Endpoint> out = new LinkedHashSet<Endpoint>();
+    for (Destination d : destinations.values()) {
+      out.add(d.endpoint());
+    }
+    return out;
+  }
+
+  /** The bucket for destinations past the cap. */
+  public Destination overflow() {
+    return overflow;
+  }
+
+  /** Connects (and failures) to destinations past the cap. */
+  public long overflowConnects() {
+    return overflowConnects.sum();
+  }
+
+  public int maxDestinations() {
+    return maxDestinations;
+  }
+
+  public long connects() {
+    return connects.sum();
+  }
+
+  public long bindFailures(ConnectFailure cause) {
+    return bindFailures.get(cause.ordinal());
+  }
+
+  /** Sockets followed now (bound or connected, not yet closed). */
+  public int followedSockets() {
+    return live.size();
+  }
+
+  public int maxSockets() {
+    return live.capacity();
+  }
+
+  /** Sockets not followed because {@code maxSockets} was reached. */
+  public long untrackedSockets() {
+    return live.untracked();
+  }
+
+  public long samplesDropped() {
+    return samplesDropped.sum();
+  }
+
+  public long callSitesOverCap() {
+    return callSitesOverCap;
+  }
+
+  public int maxCallSites() {
+    return maxCallSites;
+  }
+
+  /** Connected sockets removed because the collector reclaimed them unclosed. */
+  public long closedByCollector() {
+    return closedByCollector;
+  }
+
+  /** Connected sockets removed because the kernel no longer showed them as this process's. */
+  public long closedPerKernel() {
+    return closedPerKernel;
+  }
+}
