@@ -2,10 +2,12 @@ package io.fourtuple.agent;
 
 import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.SocketEventHandler;
+import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -42,8 +44,11 @@ final class AgentRuntime {
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
     AgentStats stats = new AgentStats();
-    Reporter reporter = new Reporter(log, new FindingWriter(log));
-    SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter);
+    RunningAgent.RoutingWriter writer = new RunningAgent.RoutingWriter(new FindingWriter(log));
+    Reporter reporter = new Reporter(log, writer);
+    CallSiteLedger sites = new CallSiteLedger(reporter);
+    writer.sites(sites);
+    SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter, sites);
     reporter.start();
     Dispatcher.install(handler);
     long installNanos = System.nanoTime();
@@ -56,7 +61,24 @@ final class AgentRuntime {
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
-    Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
+    ExitSummary exitSummary = new ExitSummary(log, stats, reporter);
+    Runtime.getRuntime().addShutdownHook(exitSummary);
+    // At hot attach the application may hold connections already: count them now, from the kernel.
+    int openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
+    AgentControl.started(
+        new RunningAgent(
+            config,
+            instrumentation,
+            installation,
+            stats,
+            reporter,
+            sites,
+            kernel,
+            describeRewrite(config, options),
+            attached,
+            exitSummary,
+            openAtStart,
+            log));
 
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",

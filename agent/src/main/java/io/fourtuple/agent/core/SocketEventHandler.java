@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core;
 
+import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
@@ -27,11 +28,24 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
 
+  /** Null when call sites are not tracked (unit tests of the rest). */
+  private final CallSiteLedger sites;
+
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
+    this(config, options, stats, reporter, null);
+  }
+
+  public SocketEventHandler(
+      AgentConfig config,
+      SocketOptions options,
+      AgentStats stats,
+      Reporter reporter,
+      CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
     this.stats = stats;
     this.reporter = reporter;
+    this.sites = sites;
   }
 
   @Override
@@ -39,6 +53,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {
     BindOutcome outcome = policy.beforeBind(fd, port, server);
     recordBind(Api.SOCKET, outcome, address, port);
+    if (sites != null) {
+      sites.onBind(Api.SOCKET, outcome, socketImpl, address, port);
+    }
   }
 
   @Override
@@ -61,12 +78,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       outcome = BindOutcome.NOT_INET;
     }
     recordBind(Api.SOCKET_CHANNEL, outcome, address, port);
+    if (sites != null) {
+      sites.onBind(Api.SOCKET_CHANNEL, outcome, channel, address, port);
+    }
   }
 
   @Override
   public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
     Api which = Api.of(api);
     ConnectFailure cause = ConnectFailure.classify(thrown);
+    if (sites != null) {
+      sites.onBindFailure(socket, thrown);
+    }
     if (stats.bindFailed(which, cause)) {
       reporter.submit(
           new Finding(
@@ -78,6 +101,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   public void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
     Api which = Api.of(api);
+    if (sites != null) {
+      sites.onConnect(socket, remote, completed, thrown);
+    }
     if (thrown != null) {
       ConnectFailure cause = ConnectFailure.classify(thrown);
       if (stats.connectFailed(which, cause)) {
