@@ -78,7 +78,14 @@ final class AttachApi {
       try {
         vmClass.getMethod("loadAgent", String.class, String.class).invoke(vm, jar, args);
       } catch (InvocationTargetException e) {
-        throw translateLoad(e.getCause());
+        Throwable cause = e.getCause();
+        // A JDK 8 target answers a successful load with "0"; the attach client of JDK 9+ expects
+        // "return code: 0" and reports the old answer as AgentLoadException("0"). The agent did load.
+        if (cause.getClass().getSimpleName().equals("AgentLoadException")
+            && "0".equals(String.valueOf(cause.getMessage()).trim())) {
+          return;
+        }
+        throw translateLoad(cause);
       } catch (ReflectiveOperationException e) {
         throw new CliException(Cli.FAILED, "attach API call failed: " + e);
       }

@@ -48,6 +48,8 @@ public final class Cli {
   private final PrintStream out;
   private final PrintStream err;
   private boolean timing;
+  /** During audit, progress lines go to standard error so standard output is the report alone. */
+  private boolean progressToStderr;
 
   private Cli(PrintStream out, PrintStream err) {
     this.out = out;
@@ -205,6 +207,7 @@ public final class Cli {
               + "', or detach it first for a clean audit");
     }
     String args = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
+    progressToStderr = true;
     int code = send(target, "attach", args, false);
     if (code != OK) {
       return code;
@@ -311,7 +314,8 @@ public final class Cli {
       if (code == OK && report) {
         out.print(body.endsWith("\n") ? body : body + "\n");
       } else {
-        (code == OK ? out : err).println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
+        (code == OK && !progressToStderr ? out : err)
+            .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
       }
       return code;
     } catch (IOException e) {
