@@ -115,13 +115,22 @@ class AttachCommandsTest {
         assertTrue(report.startsWith("fourtuple audit report for pid " + pid), audit::describe);
         assertTrue(report.contains("LegacyService$PoolWorker.refill(LegacyService.java:"), report);
         assertTrue(report.contains("binds to [127.0.0.1:0] before connect"), report);
-        assertTrue(report.contains("10 destinations 127.0.0.1:20000"), report);
+        // Which backends win the shared ports is a race; a bind that fails never names its destination.
+        java.util.regex.Matcher reached =
+            java.util.regex.Pattern.compile("toward:  (\\d+) destinations reached: 127\\.0\\.0\\.1:200")
+                .matcher(report);
+        assertTrue(reached.find(), report);
+        int d = Integer.parseInt(reached.group(1));
+        assertTrue(d >= 2 && d <= 10, report);
         assertTrue(report.contains("failed with EADDRINUSE (Address already in use) at bind"), report);
         assertTrue(
             report.contains(
                 "would set IP_BIND_ADDRESS_NO_PORT before this bind, so the port is chosen at connect"
-                    + " and shared per destination: with 10 ephemeral ports and the 10 destinations"
-                    + " seen, room for 100 connections instead of 10 in total"),
+                    + " and shared per destination: with 10 ephemeral ports and the "
+                    + d
+                    + " destinations reached so far, room for "
+                    + 10 * d
+                    + " connections instead of 10 in total"),
             report);
         assertTrue(report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);

@@ -149,7 +149,7 @@ public final class Cli {
             api = AttachApi.load();
           }
           try (AttachApi.Session s = api.attach(t)) {
-            state = s.systemProperties().getProperty(STATE_PROPERTY, "jar loaded, not started");
+            state = s.systemProperties().getProperty(STATE_PROPERTY, "inactive");
           }
         } catch (CliException e) {
           state = "unknown";

@@ -265,7 +265,8 @@ final class TargetJvm {
       for (Path fd : fds) {
         try {
           String target = Files.readSymbolicLink(fd).toString();
-          if (target.endsWith(".jar") && target.contains("fourtuple")) {
+          // Cheap name filter first; then the manifest decides (the sample apps' jar is no agent).
+          if (target.endsWith(".jar") && target.contains("fourtuple") && isAgentJar(fd)) {
             return true;
           }
         } catch (IOException closed) {
@@ -276,6 +277,18 @@ final class TargetJvm {
       return false;
     }
     return false;
+  }
+
+  /** Whether the open file behind {@code fd} is a fourtuple agent jar (read through the fd itself). */
+  private static boolean isAgentJar(Path fd) {
+    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(fd.toFile())) {
+      java.util.jar.Manifest manifest = jar.getManifest();
+      return manifest != null
+          && "io.fourtuple.agent.FourtupleAgent"
+              .equals(manifest.getMainAttributes().getValue("Agent-Class"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static int uidOf(Path path) throws CliException {

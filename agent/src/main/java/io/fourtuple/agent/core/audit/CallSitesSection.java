@@ -141,8 +141,9 @@ public final class CallSitesSection implements StatusSection {
       return "none reached (every sampled attempt failed before connect)";
     }
     StringBuilder out = new StringBuilder();
+    // Only connects name a destination: a bind that fails never says where the socket was going.
     out.append(s.destinations.size())
-        .append(s.destinations.size() == 1 ? " destination " : " destinations ");
+        .append(s.destinations.size() == 1 ? " destination reached: " : " destinations reached: ");
     int shown = 0;
     for (Map.Entry<String, Long> e : s.destinations.entrySet()) {
       if (shown++ == 6) {
@@ -181,7 +182,7 @@ public final class CallSitesSection implements StatusSection {
                 .append(ephemeralPorts)
                 .append(" ephemeral ports and the ")
                 .append(d)
-                .append(" destinations seen, room for ")
+                .append(" destinations reached so far, room for ")
                 .append((long) ephemeralPorts * d)
                 .append(" connections instead of ")
                 .append(ephemeralPorts)

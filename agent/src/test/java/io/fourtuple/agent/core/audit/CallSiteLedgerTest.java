@@ -56,7 +56,7 @@ class CallSiteLedgerTest {
     StringBuilder text = new StringBuilder();
     audit.writeText(text);
     assertTrue(
-        text.toString().contains("room for 20 connections instead of 10 in total"), text.toString());
+        text.toString().contains("2 destinations reached so far, room for 20 connections instead of 10 in total"), text.toString());
     assertTrue(text.toString().contains("fix:     configuration: run with fourtuple in enforce mode"));
     JsonWriter json = new JsonWriter();
     audit.writeJson(json);
