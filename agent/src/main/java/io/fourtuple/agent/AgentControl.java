@@ -12,22 +12,23 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 
 /**
- * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report} or
- * {@code detach} from the command line, or a second attach): the one place that remembers it, and the
- * reply file the answer goes to.
+ * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
+ * or {@code detach} from the command line, or a second attach): the one place that remembers it,
+ * and the reply file the answer goes to.
  *
  * <p>Hazard: this class must not link against {@code io.fourtuple.bootstrap} (it is used before the
  * bootstrap zone exists), so the running agent is held through the {@link Active} interface.
  *
- * <p>Why a static field works across attaches: every {@code loadAgent} of the agent jar resolves the agent
- * class through the system class loader, which already has it; the statics of the first load are the
- * statics every later load sees.
+ * <p>Why a static field works across attaches: every {@code loadAgent} of the agent jar resolves
+ * the agent class through the system class loader, which already has it; the statics of the first
+ * load are the statics every later load sees.
  */
 final class AgentControl {
   /**
-   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or {@code
-   * detached}), readable from outside through the attach API. Outside the {@code fourtuple.} namespace
-   * on purpose: that namespace is configuration, and an unknown key there fails the next attach.
+   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or
+   * {@code detached}), readable from outside through the attach API. Outside the {@code fourtuple.}
+   * namespace on purpose: that namespace is configuration, and an unknown key there fails the next
+   * attach.
    */
   static final String STATE_PROPERTY = "io.fourtuple.state";
 
@@ -74,8 +75,9 @@ final class AgentControl {
   }
 
   /**
-   * Writes the answer for the command line atomically (a temporary file renamed into place): the first
-   * line {@code exit=<code>}, then the text to print. Without a reply path the caller logs instead.
+   * Writes the answer for the command line atomically (a temporary file renamed into place): the
+   * first line {@code exit=<code>}, then the text to print. Without a reply path the caller logs
+   * instead.
    */
   static void reply(ControlRequest request, int exitCode, String body) throws IOException {
     Path target = Paths.get(request.reply());
@@ -83,6 +85,7 @@ final class AgentControl {
     try (OutputStream out = new FileOutputStream(new File(temporary.toString()))) {
       out.write(("exit=" + exitCode + "\n" + body).getBytes(StandardCharsets.UTF_8));
     }
-    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -53,7 +53,8 @@ final class AgentStarter {
     AgentControl.Active running = AgentControl.current();
     if (running != null) {
       AgentLoggers.get(AgentStarter.class)
-          .info("fourtuple is already running in this JVM ({}); this attach changed nothing",
+          .info(
+              "fourtuple is already running in this JVM ({}); this attach changed nothing",
               running.describe());
       answer(
           control,

@@ -45,17 +45,17 @@ public final class Main {
     out.println("              keys: see docs/configuration.md (mode=audit, log.level=debug, ...)");
     out.println();
     out.println("Commands (for a running JVM of the same user; nothing in it listens on a port):");
-    out.println("  list [--json]                      JVMs here: pid, uid, JDK, fourtuple state, main");
+    out.println("  list [--json]                      JVMs here: pid, uid, JDK, fourtuple, main");
     out.println("  attach <pid|main> [key=value,...]  load fourtuple into a running JVM");
     out.println("  status <pid> [--json]              settings, counters, call sites, sockets");
     out.println("  audit <pid|main> [--duration 60s] [--json] [key=value,...]");
     out.println("                                     attach in audit mode, wait, report, detach");
-    out.println("  detach <pid>                       remove the hooks, restore the original bytecode");
+    out.println("  detach <pid>                       remove the hooks, restore the original code");
     out.println("  version     print the version");
     out.println("  help        this text");
     out.println("  (--timing on attach/detach/status/audit prints how long each step took)");
     out.println();
-    out.println("Exit codes: 0 done, 1 failed in the target, 2 bad usage, 3 fourtuple not attached there,");
-    out.println("            4 cannot attach (no such process, not a JVM, other user, attach disabled)");
+    out.println("Exit codes: 0 done, 1 failed in the target, 2 bad usage, 3 not attached there,");
+    out.println("            4 cannot attach (no such process, not a JVM, other user, disabled)");
   }
 }

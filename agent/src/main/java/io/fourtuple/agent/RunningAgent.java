@@ -28,18 +28,18 @@ import java.util.TimeZone;
 import org.slf4j.Logger;
 
 /**
- * Everything one start of the agent put into the JVM, kept so that {@code status} can describe it and
- * {@code detach} can take it out again.
+ * Everything one start of the agent put into the JVM, kept so that {@code status} can describe it
+ * and {@code detach} can take it out again.
  *
  * <p>Hazards:
  *
  * <ul>
- *   <li>Detach must use the {@link Instrumentation} this start received: the weaver is registered on it.
- *       The one a later {@code agentmain} (the detach command itself) receives is a different instance;
- *       removing the weaver through it restores nothing and says nothing.
- *   <li>Detach order: the dispatcher goes back to its no-op delegate first, so hooks stop working at once;
- *       then the original bytecode is restored. A thread inside a woven method at that moment finishes on
- *       the old method body and calls the no-op dispatcher, which is harmless.
+ *   <li>Detach must use the {@link Instrumentation} this start received: the weaver is registered
+ *       on it. The one a later {@code agentmain} (the detach command itself) receives is a
+ *       different instance; removing the weaver through it restores nothing and says nothing.
+ *   <li>Detach order: the dispatcher goes back to its no-op delegate first, so hooks stop working
+ *       at once; then the original bytecode is restored. A thread inside a woven method at that
+ *       moment finishes on the old method body and calls the no-op dispatcher, which is harmless.
  *   <li>Status and detach run on the JVM's attach listener thread, never on an application thread.
  * </ul>
  */
@@ -131,7 +131,9 @@ final class RunningAgent implements AgentControl.Active {
         .put("loaded", attached ? "hot attach" : "-javaagent")
         .put("since", timestamp(startedMillis))
         .put("observedSeconds", (now - startedMillis) / 1000)
-        .put("jdk", System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
+        .put(
+            "jdk",
+            System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
         .put("kernel", kernel.osName() + " " + kernel.release())
         .put("ephemeralPorts", kernel.describePortRange())
         .put("rewrite", rewrite)
@@ -199,8 +201,8 @@ final class RunningAgent implements AgentControl.Active {
   }
 
   /**
-   * Routes findings: call-site samples to the ledger, everything else to the log. The ledger is set once,
-   * before the reporter thread starts.
+   * Routes findings: call-site samples to the ledger, everything else to the log. The ledger is set
+   * once, before the reporter thread starts.
    */
   static final class RoutingWriter implements Reporter.Writer {
     private final Reporter.Writer log;

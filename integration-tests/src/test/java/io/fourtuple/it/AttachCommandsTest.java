@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The attach commands around the happy path, on JDK 17 targets (the attach mechanics per JDK are covered
- * by {@link AttachTest}): detach and attach while the pool is connecting, every kind of bad input, audit
- * mode, and a plain {@code jattach}.
+ * The attach commands around the happy path, on JDK 17 targets (the attach mechanics per JDK are
+ * covered by {@link AttachTest}): detach and attach while the pool is connecting, every kind of bad
+ * input, audit mode, and a plain {@code jattach}.
  */
 class AttachCommandsTest {
 
@@ -67,9 +67,12 @@ class AttachCommandsTest {
       expect(ServiceJvm.cli("status", pid), 3, "fourtuple is not attached to this JVM");
       expect(ServiceJvm.cli("detach", pid), 3, "fourtuple is not attached to this JVM");
       expect(
-          ServiceJvm.cli("attach", "NoSuchMainClassAnywhere"), 4, "no JVM of this user has a main class");
+          ServiceJvm.cli("attach", "NoSuchMainClassAnywhere"),
+          4,
+          "no JVM of this user has a main class");
 
-      // A process that is not a JVM: refused from /proc, never sent the attach signal (which would kill it).
+      // A process that is not a JVM: refused from /proc, never sent the attach signal (which would
+      // kill it).
       Process sleeper = new ProcessBuilder("sleep", "60").start();
       try {
         expect(
@@ -90,8 +93,7 @@ class AttachCommandsTest {
   @Test
   void aJvmWithAttachDisabledIsRefusedWithoutSignallingIt() throws Exception {
     try (ServiceJvm service =
-        ServiceJvm.start(
-            jdk17(), List.of("-XX:+DisableAttachMechanism"), "--interval-ms", "300")) {
+        ServiceJvm.start(jdk17(), List.of("-XX:+DisableAttachMechanism"), "--interval-ms", "300")) {
       ServiceJvm.Cli cli = ServiceJvm.cli("attach", String.valueOf(service.pid()));
       expect(cli, 4, "-XX:+DisableAttachMechanism");
       assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
@@ -103,8 +105,7 @@ class AttachCommandsTest {
   @Test
   void auditReportsPerCallSiteAndChangesNothing() throws Exception {
     for (String label : List.of("8", "17")) {
-      try (ServiceJvm service =
-          ServiceJvm.start(jdk(label), List.of(), "--interval-ms", "300")) {
+      try (ServiceJvm service = ServiceJvm.start(jdk(label), List.of(), "--interval-ms", "300")) {
         String pid = String.valueOf(service.pid());
         service.nextFullCycleHeld();
         int from = service.stdoutSize();
@@ -115,24 +116,28 @@ class AttachCommandsTest {
         assertTrue(report.startsWith("fourtuple audit report for pid " + pid), audit::describe);
         assertTrue(report.contains("LegacyService$PoolWorker.refill(LegacyService.java:"), report);
         assertTrue(report.contains("binds to [127.0.0.1:0] before connect"), report);
-        // Which backends win the shared ports is a race; a bind that fails never names its destination.
+        // Which backends win the shared ports is a race; a bind that fails never names its
+        // destination.
         java.util.regex.Matcher reached =
-            java.util.regex.Pattern.compile("toward:  (\\d+) destinations reached: 127\\.0\\.0\\.1:200")
+            java.util.regex.Pattern.compile(
+                    "toward:  (\\d+) destinations reached: 127\\.0\\.0\\.1:200")
                 .matcher(report);
         assertTrue(reached.find(), report);
         int d = Integer.parseInt(reached.group(1));
         assertTrue(d >= 2 && d <= 10, report);
-        assertTrue(report.contains("failed with EADDRINUSE (Address already in use) at bind"), report);
+        assertTrue(
+            report.contains("failed with EADDRINUSE (Address already in use) at bind"), report);
         assertTrue(
             report.contains(
-                "would set IP_BIND_ADDRESS_NO_PORT before this bind, so the port is chosen at connect"
-                    + " and shared per destination: with 10 ephemeral ports and the "
+                "would set IP_BIND_ADDRESS_NO_PORT before this bind, so the port is chosen at"
+                    + " connect and shared per destination: with 10 ephemeral ports and the "
                     + d
                     + " destinations reached so far, room for "
                     + 10 * d
                     + " connections instead of 10 in total"),
             report);
-        assertTrue(report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
+        assertTrue(
+            report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);
 
         // Nothing changed while it watched: every cycle during the audit held R.
@@ -157,6 +162,36 @@ class AttachCommandsTest {
   }
 
   @Test
+  void aJvmInAnotherMountNamespaceIsReachedThroughItsOwnRoot() throws Exception {
+    // Like a container: its own /tmp (attach socket, hsperfdata) and no view of the agent's jar.
+    try (ServiceJvm service =
+        ServiceJvm.startInMountNamespace(jdk17(), "--interval-ms", "500")) {
+      String pid = String.valueOf(service.pid());
+      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid);
+      assertEquals(0, attach.exit(), attach::describe);
+      assertEquals(RANGE * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
+      ServiceJvm.Cli status = ServiceJvm.cli("status", pid, "--json");
+      assertEquals(0, status.exit(), status::describe);
+      assertTrue(status.stdout().contains("\"mode\":\"enforce\""), status::describe);
+      // The jar the JVM holds open is the copy the command line put in its own /tmp.
+      boolean copyOpen = false;
+      try (var fds = Files.list(Paths.get("/proc/" + pid + "/fd"))) {
+        for (Path fd : (Iterable<Path>) fds::iterator) {
+          try {
+            copyOpen |= Files.readSymbolicLink(fd).toString().startsWith("/tmp/fourtuple-agent-");
+          } catch (java.io.IOException closed) {
+            // gone meanwhile
+          }
+        }
+      }
+      assertTrue(copyOpen, service::describe);
+      expect(ServiceJvm.cli("detach", pid), 0, "original bytecode restored");
+      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+    }
+  }
+
+  @Test
   void plainJattachAttachesAndDetaches() throws Exception {
     Path jattach = Paths.get("/usr/bin/jattach");
     if (!Files.isExecutable(jattach)) {
@@ -171,7 +206,8 @@ class AttachCommandsTest {
       assertEquals(RANGE * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
       run(jattach.toString(), pid, "load", "instrument", "false", jar + "=command=detach");
       assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
-      assertTrue(service.stderr().contains("fourtuple detached from pid " + pid), service::describe);
+      assertTrue(
+          service.stderr().contains("fourtuple detached from pid " + pid), service::describe);
     }
   }
 

@@ -14,11 +14,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Hot attach and detach into a running legacy-style service ({@code LegacyService}: a blocking pool with a
- * configured local address toward D = 10 backends, 10 ephemeral ports), with the command line running on
- * the JDK of the tests (17) and the service on every JDK of the matrix. The kernel decides the numbers:
- * the pool holds R = 10 connections before attach, R x D = 100 after, and R again after detach, which is
- * the proof that the original bytecode runs again.
+ * Hot attach and detach into a running legacy-style service ({@code LegacyService}: a blocking pool
+ * with a configured local address toward D = 10 backends, 10 ephemeral ports), with the command
+ * line running on the JDK of the tests (17) and the service on every JDK of the matrix. The kernel
+ * decides the numbers: the pool holds R = 10 connections before attach, R x D = 100 after, and R
+ * again after detach, which is the proof that the original bytecode runs again.
  */
 class AttachTest {
   static final int DESTINATIONS = 10;
@@ -53,7 +53,8 @@ class AttachTest {
       assertEquals(RANGE * DESTINATIONS, status.jsonNumber("outbound"), status::describe);
       assertEquals(kernel, status.establishedPerDestination(), status::describe);
       assertEquals(DESTINATIONS, kernel.size(), kernel::toString);
-      // Sockets that were open before attach were counted at attach: 11 listeners + the R pairs held then.
+      // Sockets that were open before attach were counted at attach: 11 listeners + the R pairs
+      // held then.
       assertTrue(status.jsonNumber("openAtAgentStart") >= 11, status::describe);
       assertTrue(status.stdout().contains("LegacyService$PoolWorker.refill"), status::describe);
       assertTrue(status.jsonNumber("APPLIED") > 0, status::describe);
@@ -85,12 +86,13 @@ class AttachTest {
   }
 
   /**
-   * The target saw only what its own sockets do (bind and connect failures of the exhausted range): no
-   * stack trace, no internal error of the agent, and the NIO health check passed in every cycle.
+   * The target saw only what its own sockets do (bind and connect failures of the exhausted range):
+   * no stack trace, no internal error of the agent, and the NIO health check passed in every cycle.
    */
   static void assertNoTroubleInTarget(ServiceJvm service) {
     for (String line : service.stderr().split("\n")) {
-      assertFalse(line.startsWith("Exception in thread") || line.startsWith("\tat "), service::describe);
+      assertFalse(
+          line.startsWith("Exception in thread") || line.startsWith("\tat "), service::describe);
       assertFalse(line.contains("internal error"), service::describe);
     }
     for (String line : service.capacityLines()) {

@@ -18,11 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The in-JVM tier: the agent jar is attached to this very JVM through the JDK's attach API (the route the
- * command line takes, {@code -Djdk.attach.allowAttachSelf=true} in the surefire configuration) and detached
- * again in {@code finally}, so the other tests of this JVM run without it. Behaviour, not bytes: right
- * after {@code bind(127.0.0.1, 0)} a socket's local port is 0 only when {@code IP_BIND_ADDRESS_NO_PORT}
- * was set, and a real port once detach has restored the JDK's original code.
+ * The in-JVM tier: the agent jar is attached to this very JVM through the JDK's attach API (the
+ * route the command line takes, {@code -Djdk.attach.allowAttachSelf=true} in the surefire
+ * configuration) and detached again in {@code finally}, so the other tests of this JVM run without
+ * it. Behaviour, not bytes: right after {@code bind(127.0.0.1, 0)} a socket's local port is 0 only
+ * when {@code IP_BIND_ADDRESS_NO_PORT} was set, and a real port once detach has restored the JDK's
+ * original code.
  */
 class InJvmAttachTest {
   private final InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -35,7 +36,8 @@ class InJvmAttachTest {
   @Test
   void attachRewritesBindsDetachRestoresTheOriginalCodeAndAttachWorksAgain() throws Exception {
     try (ServerSocket listener = new ServerSocket(0, 50, loopback)) {
-      assertNotEquals(0, socketPortAfterBind(listener), "without the agent the kernel picks at bind");
+      assertNotEquals(
+          0, socketPortAfterBind(listener), "without the agent the kernel picks at bind");
 
       assertTrue(command("attach").startsWith("exit=0\nattached to pid"));
       try {
@@ -92,7 +94,8 @@ class InJvmAttachTest {
     Path reply = dir.resolve("reply");
     VirtualMachine vm = VirtualMachine.attach(String.valueOf(ProcessHandle.current().pid()));
     try {
-      vm.loadAgent(ChildJvm.AGENT.toAbsolutePath().toString(), "command=" + what + ",reply=" + reply);
+      vm.loadAgent(
+          ChildJvm.AGENT.toAbsolutePath().toString(), "command=" + what + ",reply=" + reply);
       return Files.readString(reply, StandardCharsets.UTF_8);
     } finally {
       vm.detach();

@@ -16,9 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A long-running sample app ({@code LegacyService}) in a child JVM inside its own network namespace with
- * the 10-port range, whose output is read live, so a test can attach to it, detach from it and watch
- * what the kernel let it do in between. {@link #close()} kills it.
+ * A long-running sample app ({@code LegacyService}) in a child JVM inside its own network namespace
+ * with the 10-port range, whose output is read live, so a test can attach to it, detach from it and
+ * watch what the kernel let it do in between. {@link #close()} kills it.
  */
 final class ServiceJvm implements AutoCloseable {
   private static final Pattern CAPACITY = Pattern.compile("^CAPACITY cycle=(\\d+) held=(\\d+) .*");
@@ -37,39 +37,85 @@ final class ServiceJvm implements AutoCloseable {
     pump(process.getErrorStream(), stderr, "stderr");
   }
 
-  /** Starts {@code LegacyService} with {@code args} on {@code jdk} (with extra JVM options first). */
+  /**
+   * Starts {@code LegacyService} with {@code args} on {@code jdk} (with extra JVM options first).
+   */
   static ServiceJvm start(Jdk jdk, List<String> jvmArgs, String... args) throws IOException {
+    return start(jdk, false, jvmArgs, args);
+  }
+
+  /**
+   * Like {@link #start(Jdk, List, String...)}, in a container-like mount namespace as well: a private
+   * {@code /tmp} (where the JVM keeps its attach socket and hsperfdata) and the agent's build directory
+   * hidden, so the command line must reach the JVM's files through {@code /proc/<pid>/root}.
+   */
+  static ServiceJvm startInMountNamespace(Jdk jdk, String... args) throws IOException {
+    return start(jdk, true, List.of(), args);
+  }
+
+  private static ServiceJvm start(Jdk jdk, boolean ownMounts, List<String> jvmArgs, String... args)
+      throws IOException {
     ChildJvm.on(jdk); // skips the test, saying why, without root or without this JDK
+    String samples = ChildJvm.SAMPLES.toAbsolutePath().toString();
+    String setup =
+        "ip link set lo up && echo '"
+            + ChildJvm.RANGE_LOW
+            + " "
+            + ChildJvm.RANGE_HIGH
+            + "' > /proc/sys/net/ipv4/ip_local_port_range";
+    if (ownMounts) {
+      setup +=
+          " && mount -t tmpfs tmpfs /tmp && cp '"
+              + samples
+              + "' /tmp/app.jar && mount -t tmpfs tmpfs '"
+              + ChildJvm.AGENT.toAbsolutePath().normalize().getParent()
+              + "'";
+      samples = "/tmp/app.jar";
+    }
     List<String> cmd = new ArrayList<>();
-    cmd.addAll(
-        List.of(
-            "unshare",
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo up && echo '"
-                + ChildJvm.RANGE_LOW
-                + " "
-                + ChildJvm.RANGE_HIGH
-                + "' > /proc/sys/net/ipv4/ip_local_port_range && exec \"$@\"",
-            "sh"));
+    if (ownMounts) {
+      // Its own pid namespace too, as in a container: the JDK's attach client looks for the JVM's files
+      // under /proc/<pid>/root only when the pid namespaces differ.
+      cmd.addAll(List.of("unshare", "-mnp", "--fork", "sh", "-c", setup + " && exec \"$@\"", "sh"));
+    } else {
+      cmd.addAll(List.of("unshare", "-n", "sh", "-c", setup + " && exec \"$@\"", "sh"));
+    }
     cmd.add(jdk.java().toString());
     cmd.addAll(jdk.extraJvmArgs());
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
-    cmd.add(ChildJvm.SAMPLES.toAbsolutePath().toString());
+    cmd.add(samples);
     cmd.add("io.fourtuple.samples.LegacyService");
     cmd.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(cmd);
-    builder.environment().keySet().removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
     ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", cmd));
     service.awaitLine(l -> l.startsWith("READY "), 30);
+    if (ownMounts) {
+      // unshare --fork runs the JVM as its child (pid 1 inside): find its pid out here.
+      long parent = service.process.pid();
+      String children =
+          java.nio.file.Files.readString(
+                  java.nio.file.Paths.get("/proc/" + parent + "/task/" + parent + "/children"))
+              .trim();
+      service.pid = Long.parseLong(children.split("\\s+")[0]);
+    } else {
+      service.pid = service.process.pid();
+    }
     return service;
   }
 
-  /** The JVM's pid: unshare and sh exec into it, so it is the started process itself. */
+  private long pid;
+
+  /**
+   * The JVM's pid as this process sees it: unshare and sh exec into it, so it is the started process
+   * itself, except in its own pid namespace, where it is unshare's child.
+   */
   long pid() {
-    return process.pid();
+    return pid;
   }
 
   private static void pump(InputStream in, List<String> into, String name) {
@@ -130,8 +176,8 @@ final class ServiceJvm implements AutoCloseable {
   }
 
   /**
-   * The {@code held} count of the first cycle that started after now (the cycle in progress may straddle
-   * an attach or detach, so it is skipped).
+   * The {@code held} count of the first cycle that started after now (the cycle in progress may
+   * straddle an attach or detach, so it is skipped).
    */
   int nextFullCycleHeld() {
     int from = stdoutSize();
@@ -184,14 +230,21 @@ final class ServiceJvm implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 
-  /** The command line: {@code java -jar fourtuple-agent.jar <args>} on the JDK running the tests. */
+  /**
+   * The command line: {@code java -jar fourtuple-agent.jar <args>} on the JDK running the tests.
+   */
   static Cli cli(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -215,7 +268,14 @@ final class ServiceJvm implements AutoCloseable {
   /** What one command-line run printed. */
   record Cli(int exit, String stdout, String stderr, String command) {
     String describe() {
-      return "command: " + command + " -> exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+      return "command: "
+          + command
+          + " -> exit "
+          + exit
+          + "\n--- stdout\n"
+          + stdout
+          + "--- stderr\n"
+          + stderr;
     }
 
     /** A number field of the (flat enough) JSON output, e.g. {@code "outbound":100}. */

@@ -2,7 +2,6 @@ package io.fourtuple.samples;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,24 +21,25 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 
 /**
- * A long-running, legacy-style service to attach fourtuple to: it cannot be restarted, and its code is as
- * it is.
+ * A long-running, legacy-style service to attach fourtuple to: it cannot be restarted, and its code
+ * is as it is.
  *
  * <ul>
  *   <li>A <b>blocking client pool</b> with a configured local address: one worker per backend, each
- *       refreshing its connections every cycle (close all, open up to {@code --per-destination} again with
- *       {@code bind(source, 0)} then {@code connect(backend)}, as pools with a {@code localAddress} setting
- *       do). The backends are listeners in this process on {@code --destinations} ports from {@code
- *       --base-port}. Workers move in lock step, so each cycle's count is the capacity of the host at that
- *       moment: the ephemeral range in total without {@code IP_BIND_ADDRESS_NO_PORT}, per backend with it.
+ *       refreshing its connections every cycle (close all, open up to {@code --per-destination}
+ *       again with {@code bind(source, 0)} then {@code connect(backend)}, as pools with a {@code
+ *       localAddress} setting do). The backends are listeners in this process on {@code
+ *       --destinations} ports from {@code --base-port}. Workers move in lock step, so each cycle's
+ *       count is the capacity of the host at that moment: the ephemeral range in total without
+ *       {@code IP_BIND_ADDRESS_NO_PORT}, per backend with it.
  *   <li>An <b>NIO part</b>: a selector-based health endpoint whose accepted channels get {@code
- *       SO_LINGER=1000}, meant as "1 second" (the unit is seconds: 16 min 40 s), polled once per cycle
- *       by a {@code SocketChannel} client.
+ *       SO_LINGER=1000}, meant as "1 second" (the unit is seconds: 16 min 40 s), polled once per
+ *       cycle by a {@code SocketChannel} client.
  * </ul>
  *
- * Each cycle: health check, open, count, hold for {@code --interval-ms}, close. Closes are arranged so
- * that no client-side TIME_WAIT is left (the backend closes first), so a cycle's capacity does not depend
- * on the previous one. Each cycle prints one line, parsed by tests:
+ * Each cycle: health check, open, count, hold for {@code --interval-ms}, close. Closes are arranged
+ * so that no client-side TIME_WAIT is left (the backend closes first), so a cycle's capacity does
+ * not depend on the previous one. Each cycle prints one line, parsed by tests:
  *
  * <pre>
  * CAPACITY cycle=3 held=100 attempted=120 failed=20 destinations=10 health=ok errors={...}
@@ -70,14 +70,23 @@ public final class LegacyService {
     List<PoolWorker> workers = new ArrayList<PoolWorker>();
     for (int d = 0; d < o.destinations; d++) {
       PoolWorker w =
-          new PoolWorker(source, new InetSocketAddress(source, o.basePort + d), o.perDestination, phase);
+          new PoolWorker(
+              source, new InetSocketAddress(source, o.basePort + d), o.perDestination, phase);
       workers.add(w);
       daemon(w, "pool-" + d).start();
     }
     System.out.println(
-        "READY pid=" + pid() + " destinations=" + o.destinations + " perDestination=" + o.perDestination);
+        "READY pid="
+            + pid()
+            + " destinations="
+            + o.destinations
+            + " perDestination="
+            + o.perDestination);
     for (int cycle = 1; o.cycles == 0 || cycle <= o.cycles; cycle++) {
       phase.await(); // workers have closed last cycle's connections
+      // Their client ends pass through LAST_ACK until the backend's final ACK; on a busy machine that can
+      // outlast the next connect, which would then find one port per backend still taken.
+      Thread.sleep(100);
       // Alone on the ports: with all of them held by exclusive binds, even this connect would fail.
       String healthResult = healthCheck(new InetSocketAddress(source, o.healthPort));
       phase.await(); // workers may open
@@ -115,7 +124,10 @@ public final class LegacyService {
     System.exit(0);
   }
 
-  /** One NIO round trip to the health endpoint: connect, send, read the answer until the server closes. */
+  /**
+   * One NIO round trip to the health endpoint: connect, send, read the answer until the server
+   * closes.
+   */
   static String healthCheck(InetSocketAddress endpoint) {
     try (SocketChannel ch = SocketChannel.open(endpoint)) {
       ch.write(ByteBuffer.wrap("PING\n".getBytes("US-ASCII")));
@@ -246,8 +258,8 @@ public final class LegacyService {
   }
 
   /**
-   * The NIO part: a selector loop answering "OK" and closing. The linger misuse is here: accepted channels
-   * get {@code SO_LINGER=1000} as if the unit were milliseconds.
+   * The NIO part: a selector loop answering "OK" and closing. The linger misuse is here: accepted
+   * channels get {@code SO_LINGER=1000} as if the unit were milliseconds.
    */
   static final class HealthEndpoint implements Runnable {
     private final Selector selector;

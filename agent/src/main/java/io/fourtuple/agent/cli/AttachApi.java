@@ -7,12 +7,13 @@ import java.net.URLClassLoader;
 import java.util.Properties;
 
 /**
- * The JDK's attach API ({@code com.sun.tools.attach.VirtualMachine}), reached by reflection so that the
- * command line runs on any JDK from 8: on 9+ it is the {@code jdk.attach} module, on 8 it lives in {@code
- * lib/tools.jar} of a JDK (a JRE has neither). Every failure becomes one {@link CliException} line.
+ * The JDK's attach API ({@code com.sun.tools.attach.VirtualMachine}), reached by reflection so that
+ * the command line runs on any JDK from 8: on 9+ it is the {@code jdk.attach} module, on 8 it lives
+ * in {@code lib/tools.jar} of a JDK (a JRE has neither). Every failure becomes one {@link
+ * CliException} line.
  *
- * <p>Why not Byte Buddy's {@code ByteBuddyAgent.attach}: it hides the JDK's exception types behind its
- * own, and the point here is to say exactly why an attach failed.
+ * <p>Why not Byte Buddy's {@code ByteBuddyAgent.attach}: it hides the JDK's exception types behind
+ * its own, and the point here is to say exactly why an attach failed.
  */
 final class AttachApi {
   private final Class<?> vmClass;
@@ -31,7 +32,8 @@ final class AttachApi {
     try {
       return new AttachApi(Class.forName(name));
     } catch (ClassNotFoundException | LinkageError notOnClassPath) {
-      // JDK 8: the API is in the JDK's lib/tools.jar, next to the jre directory java.home points at.
+      // JDK 8: the API is in the JDK's lib/tools.jar, next to the jre directory java.home points
+      // at.
       String home = System.getProperty("java.home");
       for (File toolsJar :
           new File[] {new File(home, "../lib/tools.jar"), new File(home, "lib/tools.jar")}) {
@@ -80,7 +82,8 @@ final class AttachApi {
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause();
         // A JDK 8 target answers a successful load with "0"; the attach client of JDK 9+ expects
-        // "return code: 0" and reports the old answer as AgentLoadException("0"). The agent did load.
+        // "return code: 0" and reports the old answer as AgentLoadException("0"). The agent did
+        // load.
         if (cause.getClass().getSimpleName().equals("AgentLoadException")
             && "0".equals(String.valueOf(cause.getMessage()).trim())) {
           return;
@@ -115,7 +118,8 @@ final class AttachApi {
     private CliException translateLoad(Throwable cause) {
       String type = cause.getClass().getSimpleName();
       String message = String.valueOf(cause.getMessage());
-      if (message.contains("EnableDynamicAgentLoading") || message.contains("Dynamic agent loading")) {
+      if (message.contains("EnableDynamicAgentLoading")
+          || message.contains("Dynamic agent loading")) {
         return new CliException(
             Cli.CANNOT_ATTACH,
             "process "
@@ -133,7 +137,8 @@ final class AttachApi {
                 + "); it stays out of the way, see the target's standard error");
       }
       return new CliException(
-          Cli.FAILED, "process " + target.pid + " could not load the agent: " + type + ": " + message);
+          Cli.FAILED,
+          "process " + target.pid + " could not load the agent: " + type + ": " + message);
     }
   }
 
@@ -144,7 +149,8 @@ final class AttachApi {
    */
   Session attach(TargetJvm target) throws CliException {
     try {
-      Object vm = vmClass.getMethod("attach", String.class).invoke(null, String.valueOf(target.pid));
+      Object vm =
+          vmClass.getMethod("attach", String.class).invoke(null, String.valueOf(target.pid));
       return new Session(vm, target);
     } catch (InvocationTargetException e) {
       throw translateAttach(target, e.getCause());
@@ -172,7 +178,9 @@ final class AttachApi {
               + target.uid
               + ")");
     }
-    if (lower.contains("doesn't respond") || lower.contains("not respond") || lower.contains("timed out")) {
+    if (lower.contains("doesn't respond")
+        || lower.contains("not respond")
+        || lower.contains("timed out")) {
       return new CliException(
           Cli.CANNOT_ATTACH,
           "JVM "

@@ -19,21 +19,23 @@ import java.util.Locale;
 import java.util.Properties;
 
 /**
- * The attach commands of {@code java -jar fourtuple-agent.jar}: {@code list}, {@code attach}, {@code
- * detach}, {@code status} and {@code audit}.
+ * The attach commands of {@code java -jar fourtuple-agent.jar}: {@code list}, {@code attach},
+ * {@code detach}, {@code status} and {@code audit}.
  *
- * <p>How a command reaches a running JVM without any port: it loads the agent jar again through the attach
- * API with the agent arguments {@code command=<what>,reply=<file>}; the JVM calls the agent's {@code
- * agentmain}, which finds the agent already running there, does the work on the attach listener thread
- * and writes its answer atomically to the reply file in a private temporary directory, which this side
- * prints. {@code loadAgent} returns only after {@code agentmain} has, so the answer is complete by then.
+ * <p>How a command reaches a running JVM without any port: it loads the agent jar again through the
+ * attach API with the agent arguments {@code command=<what>,reply=<file>}; the JVM calls the
+ * agent's {@code agentmain}, which finds the agent already running there, does the work on the
+ * attach listener thread and writes its answer atomically to the reply file in a private temporary
+ * directory, which this side prints. {@code loadAgent} returns only after {@code agentmain} has, so
+ * the answer is complete by then.
  *
- * <p>Hazards: a pid is vetted through {@code /proc} before anything is sent to it (see {@link TargetJvm});
- * configuration arguments are validated here before attaching, so a typo never reaches the target.
+ * <p>Hazards: a pid is vetted through {@code /proc} before anything is sent to it (see {@link
+ * TargetJvm}); configuration arguments are validated here before attaching, so a typo never reaches
+ * the target.
  *
- * <p>Exit codes: 0 done; 1 the command reached the JVM but failed there; 2 bad usage or arguments; 3 the
- * JVM has no fourtuple attached (status, detach); 4 cannot attach (no such process, not a JVM, another
- * user's JVM, attach disabled, no attach API in this Java).
+ * <p>Exit codes: 0 done; 1 the command reached the JVM but failed there; 2 bad usage or arguments;
+ * 3 the JVM has no fourtuple attached (status, detach); 4 cannot attach (no such process, not a
+ * JVM, another user's JVM, attach disabled, no attach API in this Java).
  */
 public final class Cli {
   static final int OK = 0;
@@ -48,6 +50,7 @@ public final class Cli {
   private final PrintStream out;
   private final PrintStream err;
   private boolean timing;
+
   /** During audit, progress lines go to standard error so standard output is the report alone. */
   private boolean progressToStderr;
 
@@ -113,7 +116,11 @@ public final class Cli {
         expect(args, 1, 1, "status <pid> [--json]");
         return simple(resolve(args.get(0)), "status", json);
       case "audit":
-        expect(args, 1, 2, "audit <pid | main-class substring> [--duration 60s] [--json] [key=value,...]");
+        expect(
+            args,
+            1,
+            2,
+            "audit <pid | main-class substring> [--duration 60s] [--json] [key=value,...]");
         return audit(
             resolve(args.get(0)),
             durationMillis(duration == null ? "60s" : duration),
@@ -138,7 +145,8 @@ public final class Cli {
     AttachApi api = null;
     JsonWriter j = new JsonWriter().beginArray();
     if (!json) {
-      out.printf(Locale.ROOT, "%-8s %-6s %-10s %-12s %s%n", "PID", "UID", "JDK", "FOURTUPLE", "MAIN");
+      out.printf(
+          Locale.ROOT, "%-8s %-6s %-10s %-12s %s%n", "PID", "UID", "JDK", "FOURTUPLE", "MAIN");
     }
     for (TargetJvm t : jvms) {
       String state = "-";
@@ -166,7 +174,13 @@ public final class Cli {
             .endObject();
       } else {
         out.printf(
-            Locale.ROOT, "%-8d %-6d %-10s %-12s %s%n", t.pid, t.uid, t.javaVersion, state, t.mainClass());
+            Locale.ROOT,
+            "%-8d %-6d %-10s %-12s %s%n",
+            t.pid,
+            t.uid,
+            t.javaVersion,
+            state,
+            t.mainClass());
       }
     }
     if (json) {
@@ -192,7 +206,8 @@ public final class Cli {
       throws CliException {
     validate(configArgs);
     if (configArgs != null && configArgs.matches("(^|.*,)\\s*(fourtuple\\.)?mode\\s*=.*")) {
-      throw new CliException(USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
+      throw new CliException(
+          USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
     }
     String state = stateOf(target);
     if (state.equals("enforce") || state.equals("audit")) {
@@ -250,9 +265,9 @@ public final class Cli {
   // ---- the channel to the agent ----
 
   /**
-   * Loads the agent into {@code target} with {@code command=<command>} and prints its answer: the body to
-   * standard output for status and report, to standard error otherwise (so {@code status --json} output
-   * stays clean when chained).
+   * Loads the agent into {@code target} with {@code command=<command>} and prints its answer: the
+   * body to standard output for status and report, to standard error otherwise (so {@code status
+   * --json} output stays clean when chained).
    */
   private int send(TargetJvm target, String command, String configArgs, boolean json)
       throws CliException {
@@ -267,13 +282,14 @@ public final class Cli {
               + "): it accepts no attach; restart it without that flag, or load fourtuple with"
               + " -javaagent");
     }
-    String jar = agentJar();
     AttachApi api = AttachApi.load();
-    Path dir = replyDirectory(target);
+    TargetFiles files = TargetFiles.of(target.pid);
+    String jar = files.agentJar(agentJar());
+    Path dir = replyDirectory(target, files);
     Path reply = dir.resolve("reply");
     StringBuilder agentArgs = new StringBuilder();
     agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
-    agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(reply);
+    agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(files.asTargetSees(reply));
     if (json) {
       agentArgs.append(',').append(ControlRequest.FORMAT).append("=json");
     }
@@ -326,12 +342,12 @@ public final class Cli {
   }
 
   /**
-   * A private directory for the answer: 0700, owned by the target's user (when this command runs as root
-   * for another user's JVM, so the target can write there).
+   * A private directory for the answer: 0700, owned by the target's user (when this command runs as
+   * root for another user's JVM, so the target can write there).
    */
-  private static Path replyDirectory(TargetJvm target) throws CliException {
+  private static Path replyDirectory(TargetJvm target, TargetFiles files) throws CliException {
     try {
-      Path dir = Files.createTempDirectory("fourtuple-cli-");
+      Path dir = files.createTempDirectory();
       if (dir.toString().indexOf(',') >= 0) {
         throw new CliException(
             USAGE, "the temporary directory " + dir + " contains a comma; set -Djava.io.tmpdir");
@@ -366,7 +382,8 @@ public final class Cli {
       File jar = new File(Cli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (!jar.isFile()) {
         throw new CliException(
-            USAGE, "run the command from the agent jar (java -jar fourtuple-agent.jar), not from " + jar);
+            USAGE,
+            "run the command from the agent jar (java -jar fourtuple-agent.jar), not from " + jar);
       }
       return jar.getAbsolutePath();
     } catch (URISyntaxException | RuntimeException e) {
@@ -387,14 +404,18 @@ public final class Cli {
           || key.equals(ControlRequest.REPLY)
           || key.equals(ControlRequest.FORMAT)) {
         throw new CliException(
-            USAGE, "'" + key + "=' is set by the command line itself; leave it out of the arguments");
+            USAGE,
+            "'" + key + "=' is set by the command line itself; leave it out of the arguments");
       }
     }
     try {
       ConfigParser.parse(
-          configArgs, Collections.<String, String>emptyMap(), Collections.<String, String>emptyMap());
+          configArgs,
+          Collections.<String, String>emptyMap(),
+          Collections.<String, String>emptyMap());
     } catch (ConfigException e) {
-      throw new CliException(USAGE, "invalid arguments: " + e.getMessage() + "; nothing was attached");
+      throw new CliException(
+          USAGE, "invalid arguments: " + e.getMessage() + "; nothing was attached");
     }
   }
 
@@ -417,14 +438,16 @@ public final class Cli {
     }
     if (matches.isEmpty()) {
       throw new CliException(
-          CANNOT_ATTACH, "no JVM of this user has a main class matching '" + pidOrName + "' (try: list)");
+          CANNOT_ATTACH,
+          "no JVM of this user has a main class matching '" + pidOrName + "' (try: list)");
     }
     StringBuilder which = new StringBuilder();
     for (TargetJvm t : matches) {
       which.append(which.length() == 0 ? "" : ", ").append(t.pid).append(" ").append(t.mainClass());
     }
     throw new CliException(
-        USAGE, "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
+        USAGE,
+        "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
   }
 
   private String stateOf(TargetJvm target) throws CliException {
@@ -475,10 +498,11 @@ public final class Cli {
       err.println(
           "fourtuple: note: JDK "
               + target.feature()
-              + " printed 'WARNING: A Java agent has been loaded dynamically' on the target's standard"
-              + " error (JEP 451); that is expected. Start the service with"
+              + " printed 'WARNING: A Java agent has been loaded dynamically' on the target's"
+              + " standard error (JEP 451); that is expected. Start the service with"
               + " -XX:+EnableDynamicAgentLoading to allow it without the warning (a future JDK will"
-              + " refuse dynamic loading unless that flag is set), or load fourtuple with -javaagent.");
+              + " refuse dynamic loading unless that flag is set), or load fourtuple with"
+              + " -javaagent.");
     }
   }
 }

@@ -11,10 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * What {@code /proc} says about a process before anything is sent to it: does it exist, whose is it, is it
- * a JVM, which JDK, does it refuse attach, does it carry the fourtuple jar. These checks run first so that
- * a wrong pid never receives the attach handshake: HotSpot's handshake is a {@code SIGQUIT}, which kills a
- * process that is not a JVM and makes a JVM with {@code -XX:+DisableAttachMechanism} print a thread dump.
+ * What {@code /proc} says about a process before anything is sent to it: does it exist, whose is
+ * it, is it a JVM, which JDK, does it refuse attach, does it carry the fourtuple jar. These checks
+ * run first so that a wrong pid never receives the attach handshake: HotSpot's handshake is a
+ * {@code SIGQUIT}, which kills a process that is not a JVM and makes a JVM with {@code
+ * -XX:+DisableAttachMechanism} print a thread dump.
  */
 final class TargetJvm {
   final int pid;
@@ -139,9 +140,9 @@ final class TargetJvm {
   }
 
   /**
-   * The flag that makes attach impossible, if the command line or the standard option variables carry
-   * it. ({@code -XX:Flags=} files and {@code @argfiles} are not read: then the attach times out and the
-   * message names this flag as a likely cause.)
+   * The flag that makes attach impossible, if the command line or the standard option variables
+   * carry it. ({@code -XX:Flags=} files and {@code @argfiles} are not read: then the attach times
+   * out and the message names this flag as a likely cause.)
    */
   String attachDisabledBy() {
     for (String a : arguments) {
@@ -279,7 +280,9 @@ final class TargetJvm {
     return false;
   }
 
-  /** Whether the open file behind {@code fd} is a fourtuple agent jar (read through the fd itself). */
+  /**
+   * Whether the open file behind {@code fd} is a fourtuple agent jar (read through the fd itself).
+   */
   private static boolean isAgentJar(Path fd) {
     try (java.util.jar.JarFile jar = new java.util.jar.JarFile(fd.toFile())) {
       java.util.jar.Manifest manifest = jar.getManifest();

@@ -27,7 +27,8 @@ class CliTest {
   void pids() throws Exception {
     assertEquals(42, TargetJvm.parsePid("42"));
     for (String bad : new String[] {"0", "-1", "4x", "9999999999", ""}) {
-      assertEquals(Cli.USAGE, assertThrows(CliException.class, () -> TargetJvm.parsePid(bad)).exitCode());
+      assertEquals(
+          Cli.USAGE, assertThrows(CliException.class, () -> TargetJvm.parsePid(bad)).exitCode());
     }
   }
 

@@ -15,19 +15,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Benchmark: how long {@code attach} and {@code detach} take against a running JVM, measured from the
- * command line ({@code java -jar fourtuple-agent.jar attach|detach <pid> --timing}).
+ * Benchmark: how long {@code attach} and {@code detach} take against a running JVM, measured from
+ * the command line ({@code java -jar fourtuple-agent.jar attach|detach <pid> --timing}).
  *
- * <p>Per run a fresh {@link AttachTarget} JVM is started and warmed for a moment; then attach, a pause,
- * detach, and the JVM is stopped. Three numbers per operation: the agent's own time inside the target (its
- * reply says "in N ms"), the attach round trip the command line measures around the JDK attach API
- * (session + {@code loadAgent}, which returns after the agent's {@code agentmain}), and the wall time of
- * the whole command including the command line's own JVM start. The goals apply to the round trip: what
- * an operator waits for once the tool runs, on JDK 17: attach at most 1 s, detach at most 0.3 s.
+ * <p>Per run a fresh {@link AttachTarget} JVM is started and warmed for a moment; then attach, a
+ * pause, detach, and the JVM is stopped. Three numbers per operation: the agent's own time inside
+ * the target (its reply says "in N ms"), the attach round trip the command line measures around the
+ * JDK attach API (session + {@code loadAgent}, which returns after the agent's {@code agentmain}),
+ * and the wall time of the whole command including the command line's own JVM start. The goals
+ * apply to the round trip: what an operator waits for once the tool runs, on JDK 17: attach at most
+ * 1 s, detach at most 0.3 s.
  *
- * <p>Checks, without which no number is trusted: before attach the target binds to a real port; after
- * attach it reads port 0 after bind (IP_BIND_ADDRESS_NO_PORT set: the hooks work); after detach a real
- * port again (the original bytecode runs).
+ * <p>Checks, without which no number is trusted: before attach the target binds to a real port;
+ * after attach it reads port 0 after bind (IP_BIND_ADDRESS_NO_PORT set: the hooks work); after
+ * detach a real port again (the original bytecode runs).
  *
  * <pre>
  * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.attach.AttachBenchmark
@@ -75,11 +76,14 @@ public final class AttachBenchmark {
         usage("unknown option " + args[i]);
       }
     }
-    File ownJar = new File(AttachBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    File ownJar =
+        new File(AttachBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     File agentJar =
         agent != null
             ? new File(agent)
-            : new File(ownJar.getAbsoluteFile().getParentFile().getParentFile(), "../agent/target/fourtuple-agent.jar");
+            : new File(
+                ownJar.getAbsoluteFile().getParentFile().getParentFile(),
+                "../agent/target/fourtuple-agent.jar");
     agentJar = agentJar.getCanonicalFile();
     if (!agentJar.isFile()) {
       System.err.println("no agent jar at " + agentJar);
@@ -114,7 +118,13 @@ public final class AttachBenchmark {
             Locale.ROOT,
             "  run %2d: attach in-target %4.0f ms, round trip %5.1f ms, command %6.1f ms | detach"
                 + " in-target %3.0f ms, round trip %5.1f ms, command %6.1f ms%n",
-            run, a[0], a[1], a[2], d[0], d[1], d[2]);
+            run,
+            a[0],
+            a[1],
+            a[2],
+            d[0],
+            d[1],
+            d[2]);
       } finally {
         target.stop();
       }
@@ -134,8 +144,8 @@ public final class AttachBenchmark {
     boolean met = roundTrip <= goal;
     System.out.printf(
         Locale.ROOT,
-        "  %s: in target %.0f ms (max %.0f), attach API round trip %.1f ms (max %.1f), whole command"
-            + " %.1f ms (max %.1f)   goal round trip <= %.0f ms: %s%n",
+        "  %s: in target %.0f ms (max %.0f), attach API round trip %.1f ms (max %.1f), whole"
+            + " command %.1f ms (max %.1f)   goal round trip <= %.0f ms: %s%n",
         what,
         inTarget,
         max(samples, 0),
@@ -231,12 +241,12 @@ public final class AttachBenchmark {
     static Target start(String java, File benchmarksJar) throws IOException, URISyntaxException {
       Process p =
           new ProcessBuilder(
-                  Arrays.asList(
-                      java, "-cp", benchmarksJar.getPath(), AttachTarget.class.getName()))
+                  Arrays.asList(java, "-cp", benchmarksJar.getPath(), AttachTarget.class.getName()))
               .redirectError(ProcessBuilder.Redirect.to(new File("/dev/null")))
               .start();
       final Process started = p;
-      // A failed check must not leave the target running (it would also hold this process's stderr).
+      // A failed check must not leave the target running (it would also hold this process's
+      // stderr).
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread() {
@@ -261,8 +271,8 @@ public final class AttachBenchmark {
     }
 
     /**
-     * Reads ticks until one shows the expected state ({@code zero}: port 0 after bind), within {@code
-     * limit} ticks after the first one read; fails the benchmark otherwise.
+     * Reads ticks until one shows the expected state ({@code zero}: port 0 after bind), within
+     * {@code limit} ticks after the first one read; fails the benchmark otherwise.
      */
     void awaitTick(int limit, boolean zero) throws IOException {
       for (int i = 0; i < limit; i++) {
@@ -279,7 +289,9 @@ public final class AttachBenchmark {
           "after "
               + limit
               + " ticks the target still did not "
-              + (zero ? "read port 0 after bind (attach did not take effect)" : "read a real port after bind (the original code is not back)"));
+              + (zero
+                  ? "read port 0 after bind (attach did not take effect)"
+                  : "read a real port after bind (the original code is not back)"));
     }
 
     void stop() throws InterruptedException {

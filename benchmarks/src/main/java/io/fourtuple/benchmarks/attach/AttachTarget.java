@@ -7,11 +7,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * The JVM the attach benchmark attaches to: a service that has its socket classes loaded and keeps using
- * them, so attach has classes to retransform and detach has bytecode to restore. Every 50 ms it binds a
- * client socket to (127.0.0.1, 0), reads the local port right after bind, connects to its own listener
- * and closes; it prints {@code TICK n portAfterBind=p}, where 0 means IP_BIND_ADDRESS_NO_PORT was set
- * (the agent is attached and working) and a real port means it is not.
+ * The JVM the attach benchmark attaches to: a service that has its socket classes loaded and keeps
+ * using them, so attach has classes to retransform and detach has bytecode to restore. Every 50 ms
+ * it binds a client socket to (127.0.0.1, 0), reads the local port right after bind, connects to
+ * its own listener and closes; it prints {@code TICK n portAfterBind=p}, where 0 means
+ * IP_BIND_ADDRESS_NO_PORT was set (the agent is attached and working) and a real port means it is
+ * not.
  */
 public final class AttachTarget {
   private AttachTarget() {}

@@ -19,20 +19,22 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Per application call site: which client binds it makes, how often, toward which destinations and with
- * what result. The raw material of the audit report and of {@code status}'s call-site part.
+ * Per application call site: which client binds it makes, how often, toward which destinations and
+ * with what result. The raw material of the audit report and of {@code status}'s call-site part.
  *
- * <p>How a bind is tied to its call site and destination: at the bind hook a sampled socket gets a filled-in
- * (not yet walked) stack and waits in a bounded identity map; at its connect (or failed bind) the sample,
- * now with its destination and result, goes to the {@link Reporter} thread, which walks the stack and adds
- * it to the call site's entry. Hooks never walk stacks, lock, or block here.
+ * <p>How a bind is tied to its call site and destination: at the bind hook a sampled socket gets a
+ * filled-in (not yet walked) stack and waits in a bounded identity map; at its connect (or failed
+ * bind) the sample, now with its destination and result, goes to the {@link Reporter} thread, which
+ * walks the stack and adds it to the call site's entry. Hooks never walk stacks, lock, or block
+ * here.
  *
- * <p>Sampling keeps the cost bounded under a connect storm: every eligible bind is counted exactly, but at
- * most {@link #SAMPLES_PER_WINDOW} per ~134 ms window get a stack; per-site counts are then scaled by
- * (binds seen / binds sampled) and marked as estimates.
+ * <p>Sampling keeps the cost bounded under a connect storm: every eligible bind is counted exactly,
+ * but at most {@link #SAMPLES_PER_WINDOW} per ~134 ms window get a stack; per-site counts are then
+ * scaled by (binds seen / binds sampled) and marked as estimates.
  *
- * <p>Memory: at most {@link #MAX_PENDING} sockets waiting for their connect, {@link #MAX_SITES} call sites,
- * {@link #MAX_DESTINATIONS} destinations per site; what does not fit is counted and reported.
+ * <p>Memory: at most {@link #MAX_PENDING} sockets waiting for their connect, {@link #MAX_SITES}
+ * call sites, {@link #MAX_DESTINATIONS} destinations per site; what does not fit is counted and
+ * reported.
  */
 public final class CallSiteLedger {
   static final int SAMPLES_PER_WINDOW = 50;

@@ -17,7 +17,8 @@ public final class CallSitesSection implements StatusSection {
   private final int ephemeralPorts;
 
   /**
-   * @param audit whether the agent observes only (the text then says what enforce <em>would</em> do)
+   * @param audit whether the agent observes only (the text then says what enforce <em>would</em>
+   *     do)
    * @param ephemeralPorts size of the JVM's ephemeral port range, or -1 if unknown
    */
   public CallSitesSection(CallSiteLedger ledger, boolean audit, int ephemeralPorts) {
@@ -35,7 +36,8 @@ public final class CallSitesSection implements StatusSection {
   public void writeText(StringBuilder out) {
     List<CallSiteLedger.SiteView> sites = ledger.sites();
     if (sites.isEmpty()) {
-      out.append("  none yet: no client bind before connect has been seen since the agent started\n");
+      out.append(
+          "  none yet: no client bind before connect has been seen since the agent started\n");
       return;
     }
     int n = 0;
@@ -195,7 +197,8 @@ public final class CallSitesSection implements StatusSection {
             ? "IP_BIND_ADDRESS_NO_PORT is set here (port chosen at connect, shared per destination)"
             : "enforce mode, but not every bind here was rewritten: " + s.outcomes;
       case EXPLICIT_SOURCE_PORT:
-        return "nothing: an explicit port is what the application asked for, so it is never changed";
+        return "nothing: an explicit port is what the application asked for, so it is never"
+                   + " changed";
       default:
         return "";
     }
@@ -204,15 +207,15 @@ public final class CallSitesSection implements StatusSection {
   static String fix(CallSiteLedger.SiteView s) {
     switch (s.kind) {
       case BIND_PORT_ZERO:
-        return "configuration: run with fourtuple in enforce mode (-javaagent:fourtuple-agent.jar, or"
-            + " attach without mode=audit). code: drop the local bind (the client's localAddress"
-            + " setting) where the source address is not needed; where it is, set"
-            + " IP_BIND_ADDRESS_NO_PORT before bind (Netty epoll: EpollChannelOption"
-            + ".IP_BIND_ADDRESS_NO_PORT; the JDK has no API for it)";
+        return "configuration: run with fourtuple in enforce mode (-javaagent:fourtuple-agent.jar,"
+                   + " or attach without mode=audit). code: drop the local bind (the client's"
+                   + " localAddress setting) where the source address is not needed; where it is,"
+                   + " set IP_BIND_ADDRESS_NO_PORT before bind (Netty epoll:"
+                   + " EpollChannelOption.IP_BIND_ADDRESS_NO_PORT; the JDK has no API for it)";
       case EXPLICIT_SOURCE_PORT:
-        return "code or configuration: bind to port 0 (let the kernel choose) unless a peer's firewall"
-            + " really requires fixed source ports; if it does, keep those ports out of"
-            + " ip_local_port_range (net.ipv4.ip_local_reserved_ports)";
+        return "code or configuration: bind to port 0 (let the kernel choose) unless a peer's"
+                   + " firewall really requires fixed source ports; if it does, keep those ports"
+                   + " out of ip_local_port_range (net.ipv4.ip_local_reserved_ports)";
       default:
         return "";
     }

@@ -5,15 +5,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The control part of an agent argument string: what the command line (or a user of {@code jattach})
- * asks a running JVM to do, split from the configuration keys that {@code ConfigParser} reads.
+ * The control part of an agent argument string: what the command line (or a user of {@code
+ * jattach}) asks a running JVM to do, split from the configuration keys that {@code ConfigParser}
+ * reads.
  *
  * <p>Three keys are reserved for it: {@code command=attach|status|report|detach} (default {@code
- * attach}), {@code reply=/path} (where to write the answer; without it the answer goes to the agent's
- * log) and {@code format=text|json}. Everything else is configuration and is passed on untouched, in
- * order. Why a key in the agent arguments and not a socket: nothing in the target listens on a port; each
- * command is one more {@code loadAgent} of the same jar, which the JVM routes to the running agent's
- * {@code agentmain}.
+ * attach}), {@code reply=/path} (where to write the answer; without it the answer goes to the
+ * agent's log) and {@code format=text|json}. Everything else is configuration and is passed on
+ * untouched, in order. Why a key in the agent arguments and not a socket: nothing in the target
+ * listens on a port; each command is one more {@code loadAgent} of the same jar, which the JVM
+ * routes to the running agent's {@code agentmain}.
  */
 public final class ControlRequest {
 
@@ -49,8 +50,8 @@ public final class ControlRequest {
   }
 
   /**
-   * Splits {@code agentArgs}. Never throws: a bad control value is kept as {@link #problem()}, so the
-   * answer can still go to the reply file the caller named.
+   * Splits {@code agentArgs}. Never throws: a bad control value is kept as {@link #problem()}, so
+   * the answer can still go to the reply file the caller named.
    */
   public static ControlRequest parse(String agentArgs) {
     Command command = Command.ATTACH;

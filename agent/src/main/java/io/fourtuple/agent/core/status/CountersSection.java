@@ -5,7 +5,9 @@ import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 
-/** The {@code counters} part of a status: what the hooks counted since the agent started, per API. */
+/**
+ * The {@code counters} part of a status: what the hooks counted since the agent started, per API.
+ */
 public final class CountersSection implements StatusSection {
   private final AgentStats stats;
   private final long reportsDropped;

@@ -1,11 +1,12 @@
 package io.fourtuple.agent.core.status;
 
 /**
- * A minimal streaming JSON writer (the agent bundles no JSON library): objects, arrays, strings, numbers,
- * booleans, with the commas placed for the caller. Output is compact, one line.
+ * A minimal streaming JSON writer (the agent bundles no JSON library): objects, arrays, strings,
+ * numbers, booleans, with the commas placed for the caller. Output is compact, one line.
  */
 public final class JsonWriter {
   private final StringBuilder out = new StringBuilder(1024);
+
   /** Per nesting level: whether the next value needs a comma first. */
   private boolean[] needsComma = new boolean[16];
 

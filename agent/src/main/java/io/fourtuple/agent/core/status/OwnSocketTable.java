@@ -15,16 +15,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * This process's TCP sockets as the kernel sees them: the socket inodes behind {@code /proc/self/fd},
- * matched against {@code /proc/self/net/tcp} and {@code tcp6} (which describe the JVM's own network
- * namespace). Sockets the application opened before the agent was attached are here too, so {@code
- * status} shows them from the first second.
+ * This process's TCP sockets as the kernel sees them: the socket inodes behind {@code
+ * /proc/self/fd}, matched against {@code /proc/self/net/tcp} and {@code tcp6} (which describe the
+ * JVM's own network namespace). Sockets the application opened before the agent was attached are
+ * here too, so {@code status} shows them from the first second.
  *
- * <p>Deliberately small: a fuller kernel socket-table reader (TIME_WAIT, other processes' ports) belongs
- * to the port ledger and can replace this class behind {@link #read}.
+ * <p>Deliberately small: a fuller kernel socket-table reader (TIME_WAIT, other processes' ports)
+ * belongs to the port ledger and can replace this class behind {@link #read}.
  *
- * <p>Hazards: reads {@code /proc} (a few ms with thousands of sockets); call it off every hook, never
- * while holding a socket lock. Linux only: elsewhere {@link #read} returns an empty, unavailable table.
+ * <p>Hazards: reads {@code /proc} (a few ms with thousands of sockets); call it off every hook,
+ * never while holding a socket lock. Linux only: elsewhere {@link #read} returns an empty,
+ * unavailable table.
  */
 public final class OwnSocketTable {
   /** TCP states as numbered in {@code include/net/tcp_states.h}. */
@@ -82,7 +83,8 @@ public final class OwnSocketTable {
 
   static OwnSocketTable read(Path proc) {
     if (!Files.isDirectory(proc.resolve("fd"))) {
-      return new OwnSocketTable(new ArrayList<Entry>(), "no " + proc.resolve("fd") + " (not Linux?)");
+      return new OwnSocketTable(
+          new ArrayList<Entry>(), "no " + proc.resolve("fd") + " (not Linux?)");
     }
     try {
       Set<Long> inodes = socketInodes(proc.resolve("fd"));
@@ -140,8 +142,8 @@ public final class OwnSocketTable {
 
   /**
    * Parses the lines of {@code /proc/net/tcp} or {@code tcp6}: {@code sl local rem st tx:rx tr:when
-   * retrnsmt uid timeout inode ...}, addresses in hex as the kernel stores them (each 32-bit word in host,
-   * i.e. little-endian, byte order).
+   * retrnsmt uid timeout inode ...}, addresses in hex as the kernel stores them (each 32-bit word
+   * in host, i.e. little-endian, byte order).
    */
   static List<Entry> parse(List<String> lines) {
     List<Entry> out = new ArrayList<Entry>();
@@ -176,7 +178,8 @@ public final class OwnSocketTable {
         bytes[word * 4 + b] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
       }
     }
-    // An IPv4-mapped IPv6 address (a dual-stack JDK socket talking IPv4) comes back as the IPv4 address.
+    // An IPv4-mapped IPv6 address (a dual-stack JDK socket talking IPv4) comes back as the IPv4
+    // address.
     return InetAddress.getByAddress(bytes).getHostAddress();
   }
 
@@ -205,8 +208,8 @@ public final class OwnSocketTable {
   }
 
   /**
-   * Whether {@code e} is this process's client end of a connection: established or connecting, and not a
-   * connection accepted on one of its own listening ports.
+   * Whether {@code e} is this process's client end of a connection: established or connecting, and
+   * not a connection accepted on one of its own listening ports.
    */
   public boolean isOutbound(Entry e, Set<Integer> listening) {
     return (e.state == ESTABLISHED || e.state == SYN_SENT) && !listening.contains(e.localPort);

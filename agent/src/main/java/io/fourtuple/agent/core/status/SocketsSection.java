@@ -6,10 +6,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The {@code sockets} part of a status: this process's outbound TCP connections per destination, read from
- * the kernel's table when the status is asked for (so connections opened before attach count), with the
- * listening and accepted sockets summed up. Per destination at most {@link #MAX_DESTINATIONS} rows, the
- * rest summed in one line.
+ * The {@code sockets} part of a status: this process's outbound TCP connections per destination,
+ * read from the kernel's table when the status is asked for (so connections opened before attach
+ * count), with the listening and accepted sockets summed up. Per destination at most {@link
+ * #MAX_DESTINATIONS} rows, the rest summed in one line.
  */
 public final class SocketsSection implements StatusSection {
   static final int MAX_DESTINATIONS = 64;
@@ -30,7 +30,8 @@ public final class SocketsSection implements StatusSection {
   }
 
   /**
-   * @param openAtStart how many TCP sockets the process had when the agent started, or -1 if not known
+   * @param openAtStart how many TCP sockets the process had when the agent started, or -1 if not
+   *     known
    */
   public SocketsSection(OwnSocketTable table, int openAtStart) {
     this.table = table;
@@ -91,11 +92,7 @@ public final class SocketsSection implements StatusSection {
         restConnections += d.established + d.connecting;
         continue;
       }
-      out.append("  ")
-          .append(e.getKey())
-          .append(": ")
-          .append(d.established)
-          .append(" established");
+      out.append("  ").append(e.getKey()).append(": ").append(d.established).append(" established");
       if (d.connecting > 0) {
         out.append(", ").append(d.connecting).append(" connecting");
       }

@@ -36,7 +36,8 @@ public final class StatusReport {
       try {
         s.writeJson(json);
       } catch (RuntimeException e) {
-        // The section may have written part of its value; what follows stays parseable only if we stop
+        // The section may have written part of its value; what follows stays parseable only if we
+        // stop
         // here, so the whole answer becomes an error object instead.
         return new JsonWriter()
             .beginObject()

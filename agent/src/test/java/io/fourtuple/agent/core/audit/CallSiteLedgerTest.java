@@ -42,7 +42,8 @@ class CallSiteLedgerTest {
     List<CallSiteLedger.SiteView> sites = ledger.sites();
     assertEquals(1, sites.size());
     CallSiteLedger.SiteView site = sites.get(0);
-    // The agent's own frames (this test lives in its package) are skipped like the JDK's: the call site
+    // The agent's own frames (this test lives in its package) are skipped like the JDK's: the call
+    // site
     // is the first frame outside both, here JUnit's.
     assertFalse(site.callSite.startsWith("io.fourtuple.agent."), site.callSite);
     assertEquals(4, site.estimatedCount);
@@ -56,8 +57,12 @@ class CallSiteLedgerTest {
     StringBuilder text = new StringBuilder();
     audit.writeText(text);
     assertTrue(
-        text.toString().contains("2 destinations reached so far, room for 20 connections instead of 10 in total"), text.toString());
-    assertTrue(text.toString().contains("fix:     configuration: run with fourtuple in enforce mode"));
+        text.toString()
+            .contains(
+                "2 destinations reached so far, room for 20 connections instead of 10 in total"),
+        text.toString());
+    assertTrue(
+        text.toString().contains("fix:     configuration: run with fourtuple in enforce mode"));
     JsonWriter json = new JsonWriter();
     audit.writeJson(json);
     assertTrue(json.toString().contains("\"kind\":\"BIND_PORT_ZERO\""), json.toString());
@@ -87,7 +92,8 @@ class CallSiteLedgerTest {
     }
     assertEquals(5000, ledger.seen(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT));
     long sampled = ledger.sampled(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT);
-    assertTrue(sampled >= CallSiteLedger.SAMPLES_PER_WINDOW && sampled <= CallSiteLedger.MAX_PENDING);
+    assertTrue(
+        sampled >= CallSiteLedger.SAMPLES_PER_WINDOW && sampled <= CallSiteLedger.MAX_PENDING);
   }
 
   private void pool(Object socket, InetAddress address) {

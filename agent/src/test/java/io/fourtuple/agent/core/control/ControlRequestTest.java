@@ -21,7 +21,8 @@ class ControlRequestTest {
   @Test
   void controlKeysAreSplitOffInAnyOrder() {
     ControlRequest r =
-        ControlRequest.parse("mode=audit, command=STATUS ,reply=/tmp/x/reply,format=json,strict=true");
+        ControlRequest.parse(
+            "mode=audit, command=STATUS ,reply=/tmp/x/reply,format=json,strict=true");
     assertEquals(ControlRequest.Command.STATUS, r.command());
     assertEquals("/tmp/x/reply", r.reply());
     assertTrue(r.json());

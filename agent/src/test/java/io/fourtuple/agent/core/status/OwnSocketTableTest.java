@@ -22,10 +22,12 @@ class OwnSocketTableTest {
                     + "  timeout inode",
                 "   0: 0100007F:EA60 0100007F:4E20 01 00000000:00000000 00:00000000 00000000     0"
                     + "        0 12345 1 0000000000000000 20 4 30 10 -1",
-                "   1: 0000000000000000FFFF00000100007F:4E20 00000000000000000000000000000000:0000 0A"
-                    + " 00000000:00000000 00:00000000 00000000     0        0 777 1 0000 100 0 0 10 0",
-                "   2: 00000000000000000000000001000000:1F90 00000000000000000000000001000000:C350 01"
-                    + " 00000000:00000000 00:00000000 00000000     0        0 778 1 0000 100 0 0 10 0",
+                "   1: 0000000000000000FFFF00000100007F:4E20 00000000000000000000000000000000:0000"
+                    + " 0A 00000000:00000000 00:00000000 00000000     0        0 777 1 0000 100 0 0"
+                    + " 10 0",
+                "   2: 00000000000000000000000001000000:1F90 00000000000000000000000001000000:C350"
+                    + " 01 00000000:00000000 00:00000000 00000000     0        0 778 1 0000 100 0 0"
+                    + " 10 0",
                 "garbage"));
     assertEquals(3, entries.size());
     OwnSocketTable.Entry v4 = entries.get(0);
@@ -54,7 +56,9 @@ class OwnSocketTableTest {
         String json = new JsonWriter().beginArray().toString();
         assertTrue(json.startsWith("["));
         String destination = "127.0.0.1:" + listener.getLocalPort();
-        assertTrue(text.toString().contains(destination + ": 1 established, 1 local ports"), text.toString());
+        assertTrue(
+            text.toString().contains(destination + ": 1 established, 1 local ports"),
+            text.toString());
         assertTrue(table.listeningPorts().contains(listener.getLocalPort()));
         assertTrue(accepted.isConnected());
       }
