@@ -231,6 +231,10 @@ final class ServiceJvm implements AutoCloseable {
 
   @Override
   public void close() {
+    // In its own pid namespace the JVM is unshare's child and outlives it: end the JVM itself first.
+    if (pid != process.pid()) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    }
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
