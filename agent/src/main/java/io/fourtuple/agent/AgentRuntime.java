@@ -2,6 +2,7 @@ package io.fourtuple.agent;
 
 import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.SocketEventHandler;
+import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.ledger.LedgerEvents;
@@ -12,6 +13,7 @@ import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
@@ -54,10 +56,14 @@ final class AgentRuntime {
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
     AgentStats stats = new AgentStats();
-    Reporter reporter = new Reporter(log, new FindingWriter(log));
+    RunningAgent.RoutingWriter writer = new RunningAgent.RoutingWriter(new FindingWriter(log));
+    Reporter reporter = new Reporter(log, writer);
+    CallSiteLedger sites = new CallSiteLedger(reporter);
+    writer.sites(sites);
     LedgerSettings ledgerSettings = new LedgerSettings(config);
     PortLedger ledger = ledgerSettings.enabled() ? ledgerSettings.newLedger() : null;
-    SocketEventHandler handler = new SocketEventHandler(config, options, stats, reporter, ledger);
+    SocketEventHandler handler =
+        new SocketEventHandler(config, options, stats, reporter, ledger, sites);
     reporter.start();
     Dispatcher.install(handler);
     log.debug(
@@ -68,10 +74,30 @@ final class AgentRuntime {
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
-    Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
-    if (ledger != null) {
-      startLedger(config, options, ledgerSettings, ledger, log);
+    ExitSummary exitSummary = new ExitSummary(log, stats, reporter);
+    Runtime.getRuntime().addShutdownHook(exitSummary);
+    LedgerRun ledgerRun =
+        ledger == null ? null : startLedger(config, options, ledgerSettings, ledger, log);
+    // At hot attach the application may hold connections already: count them now, from the kernel.
+    int openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
+    RunningAgent running =
+        new RunningAgent(
+            config,
+            instrumentation,
+            installation,
+            stats,
+            reporter,
+            sites,
+            kernel,
+            describeRewrite(config, options),
+            attached,
+            exitSummary,
+            openAtStart,
+            log);
+    if (ledgerRun != null) {
+      running.onDetach(ledgerRun);
     }
+    AgentControl.started(running);
 
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
@@ -88,7 +114,7 @@ final class AgentRuntime {
   }
 
   /** The ledger thread, its JFR sink if the JDK has JFR, and its exit tick. */
-  private static void startLedger(
+  private static LedgerRun startLedger(
       AgentConfig config,
       SocketOptions options,
       LedgerSettings settings,
@@ -116,7 +142,35 @@ final class AgentRuntime {
             AgentLoggers.get(PortLedger.class),
             events);
     monitor.start();
-    Runtime.getRuntime().addShutdownHook(new LedgerExit(monitor));
+    LedgerExit exit = new LedgerExit(monitor);
+    Runtime.getRuntime().addShutdownHook(exit);
+    return new LedgerRun(monitor, exit);
+  }
+
+  /** What detach undoes of the ledger: its thread, its MBean, its exit hook. */
+  private static final class LedgerRun implements Runnable {
+    private final LedgerMonitor monitor;
+    private final LedgerExit exit;
+
+    LedgerRun(LedgerMonitor monitor, LedgerExit exit) {
+      this.monitor = monitor;
+      this.exit = exit;
+    }
+
+    @Override
+    public String toString() {
+      return "port ledger";
+    }
+
+    @Override
+    public void run() {
+      monitor.stop();
+      try {
+        Runtime.getRuntime().removeShutdownHook(exit);
+      } catch (IllegalStateException shuttingDown) {
+        // The JVM is exiting; the exit tick runs anyway.
+      }
+    }
   }
 
   /** The ledger's last tick and JSON file at JVM exit. */

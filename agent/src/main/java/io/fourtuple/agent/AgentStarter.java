@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
 import java.io.FileDescriptor;
@@ -37,9 +38,33 @@ final class AgentStarter {
     }
   }
 
-  static void start(String args, Instrumentation instrumentation, boolean attached)
+  static void start(String agentArgs, Instrumentation instrumentation, boolean attached)
       throws Exception {
     long startNanos = System.nanoTime();
+    ControlRequest control = ControlRequest.parse(agentArgs);
+    if (control.problem() != null) {
+      answer(control, AgentControl.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
+      return;
+    }
+    if (control.command() != ControlRequest.Command.ATTACH) {
+      command(control);
+      return;
+    }
+    AgentControl.Active running = AgentControl.current();
+    if (running != null) {
+      AgentLoggers.get(AgentStarter.class)
+          .info(
+              "fourtuple is already running in this JVM ({}); this attach changed nothing",
+              running.describe());
+      answer(
+          control,
+          AgentControl.OK,
+          "fourtuple is already attached to this JVM ("
+              + running.describe()
+              + "); nothing changed. To change its settings, detach and attach again.");
+      return;
+    }
+    String args = control.configArgs();
     Map<String, String> properties = systemProperties();
     Map<String, String> environment = System.getenv();
     AgentConfig config;
@@ -51,6 +76,12 @@ final class AgentStarter {
           e instanceof ConfigException
               ? e.getMessage()
               : Setting.LOG_FILE.propertyName() + " cannot be opened: " + e;
+      if (control.reply() != null) {
+        answer(
+            control,
+            AgentControl.USAGE,
+            "fourtuple: invalid configuration: " + problem + "; nothing was changed");
+      }
       refuse(problem, ConfigParser.strictRequested(args, properties, environment));
       return;
     }
@@ -62,6 +93,14 @@ final class AgentStarter {
           version(),
           Setting.ENABLED.propertyName(),
           config.source(Setting.ENABLED));
+      answer(
+          control,
+          AgentControl.OK,
+          "fourtuple is disabled by "
+              + Setting.ENABLED.propertyName()
+              + "=false ("
+              + config.source(Setting.ENABLED)
+              + "); nothing was changed");
       return;
     }
     // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM loads
@@ -73,6 +112,55 @@ final class AgentStarter {
         (configuredNanos - startNanos) / 1_000_000,
         (System.nanoTime() - configuredNanos) / 1_000_000);
     AgentRuntime.start(config, instrumentation, attached, log, startNanos);
+    AgentControl.Active started = AgentControl.current();
+    answer(
+        control,
+        started == null ? AgentControl.FAILED : AgentControl.OK,
+        started == null
+            ? "fourtuple did not start; see the target's standard error"
+            : "attached to pid "
+                + RunningAgent.pid()
+                + " in "
+                + (System.nanoTime() - startNanos) / 1_000_000
+                + " ms: "
+                + started.describe());
+  }
+
+  /** {@code status}, {@code report} and {@code detach}: answered by the running agent, if any. */
+  private static void command(ControlRequest control) throws IOException {
+    AgentControl.Active running = AgentControl.current();
+    if (running == null) {
+      answer(
+          control,
+          AgentControl.NOT_ATTACHED,
+          "fourtuple is not attached to this JVM"
+              + ("detached".equals(System.getProperty(AgentControl.STATE_PROPERTY))
+                  ? " (it was, and has been detached)"
+                  : ""));
+      return;
+    }
+    switch (control.command()) {
+      case DETACH:
+        answer(control, AgentControl.OK, running.detach());
+        break;
+      case REPORT:
+        answer(control, AgentControl.OK, running.status(true, control.json()));
+        break;
+      default:
+        answer(control, AgentControl.OK, running.status(false, control.json()));
+        break;
+    }
+  }
+
+  /** Sends the answer to the reply file the command line named, or to the agent's log without one. */
+  private static void answer(ControlRequest control, int exitCode, String body) throws IOException {
+    if (control.reply() != null) {
+      AgentControl.reply(control, exitCode, body);
+    } else if (exitCode == AgentControl.OK) {
+      AgentLoggers.get(AgentStarter.class).info("{}", body);
+    } else {
+      AgentLoggers.get(AgentStarter.class).warn("{}", body);
+    }
   }
 
   /** Reports invalid configuration once and stays out, or fails the start in strict mode. */

@@ -1,11 +1,14 @@
 package io.fourtuple.agent;
 
+import io.fourtuple.agent.cli.Cli;
 import java.io.PrintStream;
 
 /**
  * {@code java -jar fourtuple-agent.jar <command>}: the command line shipped in the agent jar.
  *
- * <p>Exit codes: 0 success, 2 bad usage.
+ * <p>Exit codes: 0 success, 1 the command reached the JVM but failed there, 2 bad usage or arguments, 3
+ * fourtuple is not attached to that JVM, 4 cannot attach (no such process, not a JVM, another user's JVM,
+ * attach disabled, no attach API in this Java). The attach commands live in {@link Cli}.
  */
 public final class Main {
   private Main() {}
@@ -29,6 +32,9 @@ public final class Main {
         usage(out);
         return 0;
       default:
+        if (Cli.handles(command)) {
+          return Cli.run(args, out, err);
+        }
         err.println("fourtuple: unknown command '" + command + "' (try: help)");
         return 2;
     }
@@ -40,10 +46,20 @@ public final class Main {
     out.println("As an agent:  java -javaagent:fourtuple-agent.jar[=key=value,...] ...");
     out.println("              keys: see docs/configuration.md (mode=audit, log.level=debug, ...)");
     out.println();
-    out.println("Commands:");
-    out.println("  doctor      this host's source-port limits: kernel, options, range, parity,");
-    out.println("              reserved ports, top destinations, and what they mean");
+    out.println("Commands (for a running JVM of the same user; nothing in it listens on a port):");
+    out.println("  list [--json]                      JVMs here: pid, uid, JDK, fourtuple, main");
+    out.println("  attach <pid|main> [key=value,...]  load fourtuple into a running JVM");
+    out.println("  status <pid> [--json]              settings, counters, call sites, sockets");
+    out.println("  audit <pid|main> [--duration 60s] [--json] [key=value,...]");
+    out.println("                                     attach in audit mode, wait, report, detach");
+    out.println("  detach <pid>                       remove the hooks, restore the original code");
+    out.println("  doctor                             this host's source-port limits: kernel, options,");
+    out.println("                                     range, parity, reserved ports, top destinations");
     out.println("  version     print the version");
     out.println("  help        this text");
+    out.println("  (--timing on attach/detach/status/audit prints how long each step took)");
+    out.println();
+    out.println("Exit codes: 0 done, 1 failed in the target, 2 bad usage, 3 not attached there,");
+    out.println("            4 cannot attach (no such process, not a JVM, other user, disabled)");
   }
 }

@@ -74,6 +74,10 @@ public final class AgentStats {
     return connected[api.ordinal()].sum();
   }
 
+  public long connectsInProgress(Api api) {
+    return connectsInProgress[api.ordinal()].sum();
+  }
+
   public long connectFailures(Api api, ConnectFailure cause) {
     return connectFailures[api.ordinal() * FAILURES + cause.ordinal()].sum();
   }

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core;
 
+import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
@@ -31,22 +32,30 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
 
+  /** Null when call sites are not tracked (unit tests of the rest). */
+  private final CallSiteLedger sites;
+
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
-    this(config, options, stats, reporter, null);
+    this(config, options, stats, reporter, null, null);
   }
 
-  /** With the port ledger fed from every hook ({@code ledger} null: no ledger). */
+  /**
+   * With the port ledger ({@code ledger} null: none) and the call-site ledger ({@code sites} null:
+   * none) fed from every hook.
+   */
   public SocketEventHandler(
       AgentConfig config,
       SocketOptions options,
       AgentStats stats,
       Reporter reporter,
-      PortLedger ledger) {
+      PortLedger ledger,
+      CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
     this.stats = stats;
     this.reporter = reporter;
     this.ledger = ledger;
+    this.sites = sites;
   }
 
   @Override
@@ -56,6 +65,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     recordBind(Api.SOCKET, outcome, address, port);
     if (ledger != null) {
       ledger.bound(socketImpl, outcome, address);
+    }
+    if (sites != null) {
+      sites.onBind(Api.SOCKET, outcome, socketImpl, address, port);
     }
   }
 
@@ -82,6 +94,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (ledger != null) {
       ledger.bound(channel, outcome, address);
     }
+    if (sites != null) {
+      sites.onBind(Api.SOCKET_CHANNEL, outcome, channel, address, port);
+    }
   }
 
   @Override
@@ -90,6 +105,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     ConnectFailure cause = ConnectFailure.classify(thrown);
     if (ledger != null) {
       ledger.bindFailed(socket, local, cause);
+    }
+    if (sites != null) {
+      sites.onBindFailure(socket, thrown);
     }
     if (stats.bindFailed(which, cause)) {
       reporter.submit(
@@ -102,6 +120,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   public void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
     Api which = Api.of(api);
+    if (sites != null) {
+      sites.onConnect(socket, remote, completed, thrown);
+    }
     if (thrown != null) {
       ConnectFailure cause = ConnectFailure.classify(thrown);
       if (ledger != null) {

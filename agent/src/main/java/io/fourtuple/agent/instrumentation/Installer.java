@@ -66,6 +66,32 @@ public final class Installer {
       return weaver.woven();
     }
 
+    /**
+     * Removes the weaver and retransforms the classes it wove, so the JVM runs their original bytecode
+     * again. Must be called with the {@link Instrumentation} the weaver was registered on (the one the
+     * agent received when it started): a later attach receives a different instance, and removing the
+     * weaver through that one silently does nothing.
+     *
+     * @return one line per class that could not be restored (empty when all were)
+     */
+    public List<String> uninstall(Instrumentation instrumentation) {
+      List<String> failures = new ArrayList<String>();
+      if (!instrumentation.removeTransformer(weaver)) {
+        failures.add("the weaver was not registered on this Instrumentation; nothing was restored");
+        return failures;
+      }
+      for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
+        if (weaver.isTarget(loaded)) {
+          try {
+            instrumentation.retransformClasses(loaded);
+          } catch (Throwable t) {
+            failures.add(loaded.getName() + ": " + t);
+          }
+        }
+      }
+      return failures;
+    }
+
     /** What could not be hooked, with the reason; those classes or methods run unchanged. */
     public List<String> problems() {
       List<String> all = new ArrayList<String>(retransformFailures);

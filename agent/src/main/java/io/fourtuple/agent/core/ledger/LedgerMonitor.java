@@ -80,6 +80,20 @@ public final class LedgerMonitor {
     tickSafely(true);
   }
 
+  /**
+   * Stops the thread without a final tick and unregisters the MBean (detach: the application keeps
+   * running without the agent).
+   */
+  public void stop() {
+    thread.interrupt();
+    try {
+      thread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    mbean.unregister();
+  }
+
   private final class Loop implements Runnable {
     @Override
     public void run() {

@@ -44,6 +44,19 @@ final class PortLedgerMBean implements PortLedgerMXBean {
     }
   }
 
+  /** Removes the MBean if this instance registered it (detach); never throws. */
+  void unregister() {
+    try {
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName name = new ObjectName(NAME);
+      if (server.isRegistered(name)) {
+        server.unregisterMBean(name);
+      }
+    } catch (Throwable ignored) {
+      // Nothing registered, or the server is gone: either way nothing is left behind.
+    }
+  }
+
   @Override
   public long getConnects() {
     LedgerReport r = report;

@@ -13,7 +13,9 @@ public final class Finding {
     BIND_FAILURE,
     CONNECT_FAILURE,
     OPTION_FAILURE,
-    INTERNAL_ERROR
+    INTERNAL_ERROR,
+    /** A sampled bind with its destination and result, for the call-site ledger (not logged). */
+    CALL_SITE
   }
 
   public final Kind kind;

@@ -37,6 +37,16 @@ public final class Reporter {
     thread.start();
   }
 
+  /**
+   * Stops the thread (at detach) after it has written what is queued; waits up to {@code millis}. Later
+   * submissions are queued and never written, which is harmless: the queue is bounded.
+   */
+  public void stop(long millis) throws InterruptedException {
+    thread.interrupt();
+    thread.join(millis);
+    flush();
+  }
+
   /** Queues a finding for the reporter thread; returns false (and counts) when the queue is full. */
   public boolean submit(Finding finding) {
     if (queue.offer(finding)) {

@@ -1,0 +1,91 @@
+package io.fourtuple.agent;
+
+import io.fourtuple.agent.core.control.ControlRequest;
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
+ * or {@code detach} from the command line, or a second attach): the one place that remembers it,
+ * and the reply file the answer goes to.
+ *
+ * <p>Hazard: this class must not link against {@code io.fourtuple.bootstrap} (it is used before the
+ * bootstrap zone exists), so the running agent is held through the {@link Active} interface.
+ *
+ * <p>Why a static field works across attaches: every {@code loadAgent} of the agent jar resolves
+ * the agent class through the system class loader, which already has it; the statics of the first
+ * load are the statics every later load sees.
+ */
+final class AgentControl {
+  /**
+   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or
+   * {@code detached}), readable from outside through the attach API. Outside the {@code fourtuple.}
+   * namespace on purpose: that namespace is configuration, and an unknown key there fails the next
+   * attach.
+   */
+  static final String STATE_PROPERTY = "io.fourtuple.state";
+
+  /** Exit codes of the command line, carried back in the reply. */
+  static final int OK = 0;
+
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int NOT_ATTACHED = 3;
+
+  /** What a later command can do with the running agent. */
+  interface Active {
+    /** {@code enforce} or {@code audit}. */
+    String mode();
+
+    /** One line: mode, since when, how it was loaded. */
+    String describe();
+
+    /** The status (or, with {@code audit}, the audit report), as text or JSON. */
+    String status(boolean auditReport, boolean json);
+
+    /** Removes the hooks and restores the original bytecode; returns what was done. */
+    String detach();
+  }
+
+  private static volatile Active current;
+
+  private AgentControl() {}
+
+  static Active current() {
+    return current;
+  }
+
+  static synchronized void started(Active agent) {
+    current = agent;
+    System.setProperty(STATE_PROPERTY, agent.mode());
+  }
+
+  static synchronized void detached(Active agent) {
+    if (current == agent) {
+      current = null;
+      System.setProperty(STATE_PROPERTY, "detached");
+    }
+  }
+
+  /**
+   * Writes the answer for the command line atomically (a temporary file renamed into place): the
+   * first line {@code exit=<code>}, then the text to print. Without a reply path the caller logs
+   * instead.
+   */
+  static void reply(ControlRequest request, int exitCode, String body) throws IOException {
+    Path target = Paths.get(request.reply());
+    Path temporary = Paths.get(request.reply() + ".tmp");
+    try (OutputStream out = new FileOutputStream(new File(temporary.toString()))) {
+      out.write(("exit=" + exitCode + "\n" + body).getBytes(StandardCharsets.UTF_8));
+    }
+    Files.move(
+        temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,508 @@
+package io.fourtuple.agent.cli;
+
+import io.fourtuple.agent.core.config.ConfigException;
+import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.control.ControlRequest;
+import io.fourtuple.agent.core.status.JsonWriter;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * The attach commands of {@code java -jar fourtuple-agent.jar}: {@code list}, {@code attach},
+ * {@code detach}, {@code status} and {@code audit}.
+ *
+ * <p>How a command reaches a running JVM without any port: it loads the agent jar again through the
+ * attach API with the agent arguments {@code command=<what>,reply=<file>}; the JVM calls the
+ * agent's {@code agentmain}, which finds the agent already running there, does the work on the
+ * attach listener thread and writes its answer atomically to the reply file in a private temporary
+ * directory, which this side prints. {@code loadAgent} returns only after {@code agentmain} has, so
+ * the answer is complete by then.
+ *
+ * <p>Hazards: a pid is vetted through {@code /proc} before anything is sent to it (see {@link
+ * TargetJvm}); configuration arguments are validated here before attaching, so a typo never reaches
+ * the target.
+ *
+ * <p>Exit codes: 0 done; 1 the command reached the JVM but failed there; 2 bad usage or arguments;
+ * 3 the JVM has no fourtuple attached (status, detach); 4 cannot attach (no such process, not a
+ * JVM, another user's JVM, attach disabled, no attach API in this Java).
+ */
+public final class Cli {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int NOT_ATTACHED = 3;
+  static final int CANNOT_ATTACH = 4;
+
+  /** The system property the agent sets in its JVM: enforce, audit or detached. */
+  static final String STATE_PROPERTY = "io.fourtuple.state";
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private boolean timing;
+
+  /** During audit, progress lines go to standard error so standard output is the report alone. */
+  private boolean progressToStderr;
+
+  private Cli(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Whether {@code command} is one of this class's. */
+  public static boolean handles(String command) {
+    return command.equals("list")
+        || command.equals("attach")
+        || command.equals("detach")
+        || command.equals("status")
+        || command.equals("audit");
+  }
+
+  /** Runs {@code args} (the command first); returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Cli cli = new Cli(out, err);
+    try {
+      return cli.dispatch(args);
+    } catch (CliException e) {
+      err.println("fourtuple: " + e.getMessage());
+      return e.exitCode();
+    }
+  }
+
+  private int dispatch(String[] all) throws CliException {
+    List<String> args = new ArrayList<String>();
+    boolean json = false;
+    String duration = null;
+    for (int i = 1; i < all.length; i++) {
+      String a = all[i];
+      if (a.equals("--json")) {
+        json = true;
+      } else if (a.equals("--timing")) {
+        timing = true;
+      } else if (a.equals("--duration")) {
+        if (i + 1 >= all.length) {
+          throw new CliException(USAGE, "--duration needs a value, e.g. --duration 30s");
+        }
+        duration = all[++i];
+      } else if (a.startsWith("--duration=")) {
+        duration = a.substring("--duration=".length());
+      } else if (a.startsWith("--")) {
+        throw new CliException(USAGE, "unknown option " + a + " for " + all[0] + " (try: help)");
+      } else {
+        args.add(a);
+      }
+    }
+    switch (all[0]) {
+      case "list":
+        expect(args, 0, 0, "list [--json]");
+        return list(json);
+      case "attach":
+        expect(args, 1, 2, "attach <pid | main-class substring> [key=value,...]");
+        return attach(resolve(args.get(0)), args.size() > 1 ? args.get(1) : null);
+      case "detach":
+        expect(args, 1, 1, "detach <pid>");
+        return simple(resolve(args.get(0)), "detach", false);
+      case "status":
+        expect(args, 1, 1, "status <pid> [--json]");
+        return simple(resolve(args.get(0)), "status", json);
+      case "audit":
+        expect(
+            args,
+            1,
+            2,
+            "audit <pid | main-class substring> [--duration 60s] [--json] [key=value,...]");
+        return audit(
+            resolve(args.get(0)),
+            durationMillis(duration == null ? "60s" : duration),
+            args.size() > 1 ? args.get(1) : null,
+            json);
+      default:
+        throw new CliException(USAGE, "unknown command '" + all[0] + "' (try: help)");
+    }
+  }
+
+  private static void expect(List<String> args, int min, int max, String usage)
+      throws CliException {
+    if (args.size() < min || args.size() > max) {
+      throw new CliException(USAGE, "usage: java -jar fourtuple-agent.jar " + usage);
+    }
+  }
+
+  // ---- commands ----
+
+  private int list(boolean json) throws CliException {
+    List<TargetJvm> jvms = TargetJvm.all();
+    AttachApi api = null;
+    JsonWriter j = new JsonWriter().beginArray();
+    if (!json) {
+      out.printf(
+          Locale.ROOT, "%-8s %-6s %-10s %-12s %s%n", "PID", "UID", "JDK", "FOURTUPLE", "MAIN");
+    }
+    for (TargetJvm t : jvms) {
+      String state = "-";
+      if (t.carriesFourtuple) {
+        // Only a JVM that already holds the fourtuple jar is asked; others get no attach at all.
+        try {
+          if (api == null) {
+            api = AttachApi.load();
+          }
+          try (AttachApi.Session s = api.attach(t)) {
+            state = s.systemProperties().getProperty(STATE_PROPERTY, "inactive");
+          }
+        } catch (CliException e) {
+          state = "unknown";
+        }
+      }
+      if (json) {
+        j.beginObject()
+            .field("pid", t.pid)
+            .field("uid", t.uid)
+            .field("jdk", t.javaVersion)
+            .field("javaHome", t.javaHome)
+            .field("fourtuple", state)
+            .field("main", t.mainClass())
+            .endObject();
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "%-8d %-6d %-10s %-12s %s%n",
+            t.pid,
+            t.uid,
+            t.javaVersion,
+            state,
+            t.mainClass());
+      }
+    }
+    if (json) {
+      out.println(j.endArray());
+    }
+    return OK;
+  }
+
+  private int attach(TargetJvm target, String configArgs) throws CliException {
+    validate(configArgs);
+    int code = send(target, "attach", configArgs, false);
+    if (code == OK) {
+      noteDynamicLoading(target);
+    }
+    return code;
+  }
+
+  private int simple(TargetJvm target, String command, boolean json) throws CliException {
+    return send(target, command, null, json);
+  }
+
+  private int audit(TargetJvm target, long millis, String configArgs, boolean json)
+      throws CliException {
+    validate(configArgs);
+    if (configArgs != null && configArgs.matches("(^|.*,)\\s*(fourtuple\\.)?mode\\s*=.*")) {
+      throw new CliException(
+          USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
+    }
+    String state = stateOf(target);
+    if (state.equals("enforce") || state.equals("audit")) {
+      throw new CliException(
+          FAILED,
+          "fourtuple is attached to "
+              + target.pid
+              + " already (mode="
+              + state
+              + "); read it with 'status "
+              + target.pid
+              + "', or detach it first for a clean audit");
+    }
+    String args = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
+    progressToStderr = true;
+    int code = send(target, "attach", args, false);
+    if (code != OK) {
+      return code;
+    }
+    noteDynamicLoading(target);
+    final TargetJvm t = target;
+    Thread detachOnInterrupt =
+        new Thread("fourtuple-audit-cleanup") {
+          @Override
+          public void run() {
+            try {
+              err.println("fourtuple: interrupted, detaching from " + t.pid);
+              send(t, "detach", null, false);
+            } catch (CliException e) {
+              err.println("fourtuple: " + e.getMessage());
+            }
+          }
+        };
+    Runtime.getRuntime().addShutdownHook(detachOnInterrupt);
+    err.printf(
+        Locale.ROOT,
+        "fourtuple: auditing %d for %s; nothing in it is changed%n",
+        target.pid,
+        formatMillis(millis));
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int reportCode = send(target, "report", null, json);
+    int detachCode = send(target, "detach", null, false);
+    try {
+      Runtime.getRuntime().removeShutdownHook(detachOnInterrupt);
+    } catch (IllegalStateException exiting) {
+      // already running
+    }
+    return reportCode != OK ? reportCode : detachCode;
+  }
+
+  // ---- the channel to the agent ----
+
+  /**
+   * Loads the agent into {@code target} with {@code command=<command>} and prints its answer: the
+   * body to standard output for status and report, to standard error otherwise (so {@code status
+   * --json} output stays clean when chained).
+   */
+  private int send(TargetJvm target, String command, String configArgs, boolean json)
+      throws CliException {
+    String disabledBy = target.attachDisabledBy();
+    if (disabledBy != null) {
+      throw new CliException(
+          CANNOT_ATTACH,
+          "JVM "
+              + target.pid
+              + " runs with -XX:+DisableAttachMechanism (from "
+              + disabledBy
+              + "): it accepts no attach; restart it without that flag, or load fourtuple with"
+              + " -javaagent");
+    }
+    AttachApi api = AttachApi.load();
+    TargetFiles files = TargetFiles.of(target.pid);
+    String jar = files.agentJar(agentJar());
+    Path dir = replyDirectory(target, files);
+    Path reply = dir.resolve("reply");
+    StringBuilder agentArgs = new StringBuilder();
+    agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
+    agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(files.asTargetSees(reply));
+    if (json) {
+      agentArgs.append(',').append(ControlRequest.FORMAT).append("=json");
+    }
+    if (configArgs != null && !configArgs.trim().isEmpty()) {
+      agentArgs.append(',').append(configArgs.trim());
+    }
+    try {
+      long t0 = System.nanoTime();
+      long t1;
+      try (AttachApi.Session session = api.attach(target)) {
+        t1 = System.nanoTime();
+        session.loadAgent(jar, agentArgs.toString());
+      }
+      long t2 = System.nanoTime();
+      if (timing) {
+        err.printf(
+            Locale.ROOT,
+            "timing: %s attach=%.1fms load=%.1fms total=%.1fms%n",
+            command,
+            (t1 - t0) / 1e6,
+            (t2 - t1) / 1e6,
+            (t2 - t0) / 1e6);
+      }
+      if (!Files.exists(reply)) {
+        throw new CliException(
+            FAILED,
+            "the agent in "
+                + target.pid
+                + " gave no answer (an older fourtuple, or it failed to start: see the target's"
+                + " standard error)");
+      }
+      String text = new String(Files.readAllBytes(reply), StandardCharsets.UTF_8);
+      int newline = text.indexOf('\n');
+      String head = newline < 0 ? text : text.substring(0, newline);
+      String body = newline < 0 ? "" : text.substring(newline + 1);
+      int code = head.startsWith("exit=") ? Integer.parseInt(head.substring(5).trim()) : FAILED;
+      boolean report = command.equals("status") || command.equals("report");
+      if (code == OK && report) {
+        out.print(body.endsWith("\n") ? body : body + "\n");
+      } else {
+        (code == OK && !progressToStderr ? out : err)
+            .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
+      }
+      return code;
+    } catch (IOException e) {
+      throw new CliException(FAILED, "cannot read the agent's answer from " + reply + ": " + e);
+    } finally {
+      deleteQuietly(dir);
+    }
+  }
+
+  /**
+   * A private directory for the answer: 0700, owned by the target's user (when this command runs as
+   * root for another user's JVM, so the target can write there).
+   */
+  private static Path replyDirectory(TargetJvm target, TargetFiles files) throws CliException {
+    try {
+      Path dir = files.createTempDirectory();
+      if (dir.toString().indexOf(',') >= 0) {
+        throw new CliException(
+            USAGE, "the temporary directory " + dir + " contains a comma; set -Djava.io.tmpdir");
+      }
+      int mine = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+      if (mine != target.uid) {
+        Files.setOwner(dir, Files.getOwner(Paths.get("/proc/" + target.pid)));
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new CliException(FAILED, "cannot create a private temporary directory: " + e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      File[] files = dir.toFile().listFiles();
+      if (files != null) {
+        for (File f : files) {
+          Files.deleteIfExists(f.toPath());
+        }
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
+      // A leftover empty directory in /tmp is harmless.
+    }
+  }
+
+  /** The jar this command runs from: the same jar is what gets loaded into the target. */
+  static String agentJar() throws CliException {
+    try {
+      File jar = new File(Cli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!jar.isFile()) {
+        throw new CliException(
+            USAGE,
+            "run the command from the agent jar (java -jar fourtuple-agent.jar), not from " + jar);
+      }
+      return jar.getAbsolutePath();
+    } catch (URISyntaxException | RuntimeException e) {
+      throw new CliException(FAILED, "cannot locate the agent jar: " + e);
+    }
+  }
+
+  // ---- arguments ----
+
+  /** Checks configuration arguments here, so a typo never reaches (or touches) the target. */
+  private static void validate(String configArgs) throws CliException {
+    if (configArgs == null) {
+      return;
+    }
+    for (String pair : configArgs.split(",")) {
+      String key = pair.contains("=") ? pair.substring(0, pair.indexOf('=')).trim() : pair.trim();
+      if (key.equals(ControlRequest.COMMAND)
+          || key.equals(ControlRequest.REPLY)
+          || key.equals(ControlRequest.FORMAT)) {
+        throw new CliException(
+            USAGE,
+            "'" + key + "=' is set by the command line itself; leave it out of the arguments");
+      }
+    }
+    try {
+      ConfigParser.parse(
+          configArgs,
+          Collections.<String, String>emptyMap(),
+          Collections.<String, String>emptyMap());
+    } catch (ConfigException e) {
+      throw new CliException(
+          USAGE, "invalid arguments: " + e.getMessage() + "; nothing was attached");
+    }
+  }
+
+  /** A pid, or a unique substring of a JVM's main class (or jar). */
+  private static TargetJvm resolve(String pidOrName) throws CliException {
+    if (pidOrName.matches("-?[0-9]+")) {
+      return TargetJvm.inspect(TargetJvm.parsePid(pidOrName));
+    }
+    if (pidOrName.trim().isEmpty() || pidOrName.startsWith("-")) {
+      throw new CliException(USAGE, "'" + pidOrName + "' is neither a pid nor a main class name");
+    }
+    List<TargetJvm> matches = new ArrayList<TargetJvm>();
+    for (TargetJvm t : TargetJvm.all()) {
+      if (t.mainClass().contains(pidOrName)) {
+        matches.add(t);
+      }
+    }
+    if (matches.size() == 1) {
+      return matches.get(0);
+    }
+    if (matches.isEmpty()) {
+      throw new CliException(
+          CANNOT_ATTACH,
+          "no JVM of this user has a main class matching '" + pidOrName + "' (try: list)");
+    }
+    StringBuilder which = new StringBuilder();
+    for (TargetJvm t : matches) {
+      which.append(which.length() == 0 ? "" : ", ").append(t.pid).append(" ").append(t.mainClass());
+    }
+    throw new CliException(
+        USAGE,
+        "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
+  }
+
+  private String stateOf(TargetJvm target) throws CliException {
+    if (!target.carriesFourtuple) {
+      return "-";
+    }
+    try (AttachApi.Session s = AttachApi.load().attach(target)) {
+      Properties p = s.systemProperties();
+      return p.getProperty(STATE_PROPERTY, "-");
+    }
+  }
+
+  /** {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1h}; a bare number is seconds. */
+  static long durationMillis(String text) throws CliException {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    long unit = 1000;
+    if (t.endsWith("ms")) {
+      unit = 1;
+      t = t.substring(0, t.length() - 2);
+    } else if (t.endsWith("s")) {
+      t = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("m")) {
+      unit = 60_000;
+      t = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("h")) {
+      unit = 3_600_000;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      double v = Double.parseDouble(t);
+      if (v <= 0 || v * unit > 24 * 3_600_000.0 || Double.isNaN(v)) {
+        throw new NumberFormatException();
+      }
+      return Math.round(v * unit);
+    } catch (NumberFormatException e) {
+      throw new CliException(
+          USAGE, "--duration '" + text + "' is not a duration between 1ms and 24h (e.g. 30s, 5m)");
+    }
+  }
+
+  private static String formatMillis(long millis) {
+    return millis % 1000 == 0 ? (millis / 1000) + " s" : millis + " ms";
+  }
+
+  /** JEP 451: say why the target printed a warning, once per command. */
+  private void noteDynamicLoading(TargetJvm target) {
+    if (target.feature() >= 21 && !target.acknowledgesDynamicAgents()) {
+      err.println(
+          "fourtuple: note: JDK "
+              + target.feature()
+              + " printed 'WARNING: A Java agent has been loaded dynamically' on the target's"
+              + " standard error (JEP 451); that is expected. Start the service with"
+              + " -XX:+EnableDynamicAgentLoading to allow it without the warning (a future JDK will"
+              + " refuse dynamic loading unless that flag is set), or load fourtuple with"
+              + " -javaagent.");
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package io.fourtuple.agent.core.audit;
+
+import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.report.CallSite;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Per application call site: which client binds it makes, how often, toward which destinations and
+ * with what result. The raw material of the audit report and of {@code status}'s call-site part.
+ *
+ * <p>How a bind is tied to its call site and destination: at the bind hook a sampled socket gets a
+ * filled-in (not yet walked) stack and waits in a bounded identity map; at its connect (or failed
+ * bind) the sample, now with its destination and result, goes to the {@link Reporter} thread, which
+ * walks the stack and adds it to the call site's entry. Hooks never walk stacks, lock, or block
+ * here.
+ *
+ * <p>Sampling keeps the cost bounded under a connect storm: every eligible bind is counted exactly,
+ * but at most {@link #SAMPLES_PER_WINDOW} per ~134 ms window get a stack; per-site counts are then
+ * scaled by (binds seen / binds sampled) and marked as estimates.
+ *
+ * <p>Memory: at most {@link #MAX_PENDING} sockets waiting for their connect, {@link #MAX_SITES}
+ * call sites, {@link #MAX_DESTINATIONS} destinations per site; what does not fit is counted and
+ * reported.
+ */
+public final class CallSiteLedger {
+  static final int SAMPLES_PER_WINDOW = 50;
+  static final int MAX_PENDING = 1024;
+  static final int MAX_SITES = 128;
+  static final int MAX_DESTINATIONS = 16;
+
+  /** What a call site does. The linger guard adds its findings as further kinds. */
+  public enum Kind {
+    /** A client bind to port 0 before connect: the port is reserved for every destination. */
+    BIND_PORT_ZERO,
+    /** A client bind to an explicit source port. */
+    EXPLICIT_SOURCE_PORT
+  }
+
+  private final ConcurrentHashMap<IdentityKey, Sample> pending =
+      new ConcurrentHashMap<IdentityKey, Sample>();
+  private final LongAdder[] seen = {new LongAdder(), new LongAdder()};
+  private final LongAdder[] sampled = {new LongAdder(), new LongAdder()};
+  private final LongAdder pendingOverflow = new LongAdder();
+  private final AtomicLong window = new AtomicLong();
+  private final AtomicInteger inWindow = new AtomicInteger();
+  private final Reporter reporter;
+
+  /** Guarded by this; touched by the reporter thread and by whoever renders a report. */
+  private final Map<String, Site> sites = new LinkedHashMap<String, Site>();
+
+  private long sitesOverflow;
+  private final long startedMillis = System.currentTimeMillis();
+
+  public CallSiteLedger(Reporter reporter) {
+    this.reporter = reporter;
+  }
+
+  // ---- hooks (application threads) ----
+
+  /** A bind the policy has just handled; {@code socket} is the object the connect hook will see. */
+  public void onBind(Api api, BindOutcome outcome, Object socket, InetAddress address, int port) {
+    Kind kind;
+    if (outcome.isClientPortZero()) {
+      kind = Kind.BIND_PORT_ZERO;
+    } else if (outcome == BindOutcome.EXPLICIT_PORT) {
+      kind = Kind.EXPLICIT_SOURCE_PORT;
+    } else {
+      return;
+    }
+    seen[kind.ordinal()].increment();
+    if (socket == null || !takeSample()) {
+      return;
+    }
+    if (pending.size() >= MAX_PENDING) {
+      pendingOverflow.increment();
+      return;
+    }
+    sampled[kind.ordinal()].increment();
+    String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
+    pending.put(new IdentityKey(socket), new Sample(kind, api, outcome, local, new Throwable()));
+  }
+
+  /** A connect returned or threw; completes the socket's sample if it has one. */
+  public void onConnect(Object socket, Object remote, boolean completed, Throwable thrown) {
+    if (pending.isEmpty() || socket == null) {
+      return;
+    }
+    if (!completed && thrown == null) {
+      return; // a non-blocking connect in progress: finishConnect will report the result
+    }
+    Sample s = pending.remove(new IdentityKey(socket));
+    if (s != null) {
+      s.destination = endpoint(remote);
+      s.failure = thrown == null ? null : ConnectFailure.classify(thrown);
+      s.failedAt = "connect";
+      submit(s);
+    }
+  }
+
+  /** A bind failed; the socket will not connect. */
+  public void onBindFailure(Object socket, Throwable thrown) {
+    if (pending.isEmpty() || socket == null) {
+      return;
+    }
+    Sample s = pending.remove(new IdentityKey(socket));
+    if (s != null) {
+      s.failure = ConnectFailure.classify(thrown);
+      s.failedAt = "bind";
+      submit(s);
+    }
+  }
+
+  private void submit(Sample s) {
+    reporter.submit(new Finding(Finding.Kind.CALL_SITE, s.api, s, s.destination, s.stack));
+  }
+
+  private boolean takeSample() {
+    long now = System.nanoTime() >>> 27; // ~134 ms windows
+    long current = window.get();
+    if (now != current && window.compareAndSet(current, now)) {
+      inWindow.set(0);
+    }
+    return inWindow.incrementAndGet() <= SAMPLES_PER_WINDOW;
+  }
+
+  static String endpoint(Object address) {
+    if (address instanceof InetSocketAddress) {
+      InetSocketAddress inet = (InetSocketAddress) address;
+      String host =
+          inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
+  }
+
+  // ---- reporter thread ----
+
+  /** Adds a completed sample (a {@link Finding.Kind#CALL_SITE} finding) to its call site. */
+  public void aggregate(Finding finding) {
+    Sample s = (Sample) finding.detail;
+    String callSite = finding.callSite();
+    String key = s.kind + " " + callSite;
+    synchronized (this) {
+      Site site = sites.get(key);
+      if (site == null) {
+        if (sites.size() >= MAX_SITES) {
+          sitesOverflow++;
+          return;
+        }
+        site = new Site(s.kind, s.api, callSite, finding.thread);
+        sites.put(key, site);
+      }
+      site.add(s);
+    }
+  }
+
+  // ---- reading (any thread) ----
+
+  /** A copy of the entries, for rendering. */
+  public synchronized List<SiteView> sites() {
+    List<SiteView> out = new ArrayList<SiteView>();
+    for (Site s : sites.values()) {
+      double scale = scale(s.kind);
+      out.add(new SiteView(s, Math.round(s.samples * scale), scale > 1.0001));
+    }
+    return out;
+  }
+
+  private double scale(Kind kind) {
+    long n = sampled[kind.ordinal()].sum();
+    return n == 0 ? 1 : Math.max(1.0, (double) seen[kind.ordinal()].sum() / n);
+  }
+
+  public long seen(Kind kind) {
+    return seen[kind.ordinal()].sum();
+  }
+
+  public long sampled(Kind kind) {
+    return sampled[kind.ordinal()].sum();
+  }
+
+  public synchronized long sitesNotTracked() {
+    return sitesOverflow;
+  }
+
+  public long pendingOverflow() {
+    return pendingOverflow.sum();
+  }
+
+  public long startedMillis() {
+    return startedMillis;
+  }
+
+  /** A socket waiting for its connect, then a completed observation. */
+  static final class Sample {
+    final Kind kind;
+    final Api api;
+    final BindOutcome outcome;
+    final String local;
+    final Throwable stack;
+    volatile String destination;
+    volatile ConnectFailure failure;
+    volatile String failedAt;
+
+    Sample(Kind kind, Api api, BindOutcome outcome, String local, Throwable stack) {
+      this.kind = kind;
+      this.api = api;
+      this.outcome = outcome;
+      this.local = local;
+      this.stack = stack;
+    }
+  }
+
+  /** One call site's entry; guarded by the ledger. */
+  static final class Site {
+    final Kind kind;
+    final Api api;
+    final String callSite;
+    final String firstThread;
+    final long firstSeenMillis = System.currentTimeMillis();
+    long lastSeenMillis;
+    long samples;
+    long connected;
+    final Map<String, Long> failures = new TreeMap<String, Long>();
+    final Map<String, Long> destinations = new TreeMap<String, Long>();
+    long destinationsOverflow;
+    final Map<String, Long> locals = new TreeMap<String, Long>();
+    final Map<BindOutcome, Long> outcomes = new TreeMap<BindOutcome, Long>();
+
+    Site(Kind kind, Api api, String callSite, String firstThread) {
+      this.kind = kind;
+      this.api = api;
+      this.callSite = callSite;
+      this.firstThread = firstThread;
+    }
+
+    void add(Sample s) {
+      samples++;
+      lastSeenMillis = System.currentTimeMillis();
+      bump(outcomes, s.outcome);
+      if (locals.size() < 4 || locals.containsKey(s.local)) {
+        bump(locals, s.local);
+      }
+      if (s.failure == null) {
+        connected++;
+      } else {
+        bump(failures, s.failure.label() + " at " + s.failedAt);
+      }
+      if (s.destination != null) {
+        if (destinations.size() < MAX_DESTINATIONS || destinations.containsKey(s.destination)) {
+          bump(destinations, s.destination);
+        } else {
+          destinationsOverflow++;
+        }
+      }
+    }
+
+    private static <K> void bump(Map<K, Long> map, K key) {
+      Long n = map.get(key);
+      map.put(key, n == null ? 1L : n + 1);
+    }
+  }
+
+  /** An immutable copy of one entry, with its estimated count. */
+  public static final class SiteView {
+    public final Kind kind;
+    public final Api api;
+    public final String callSite;
+    public final String firstThread;
+    public final long firstSeenMillis;
+    public final long lastSeenMillis;
+    public final long samples;
+    public final long estimatedCount;
+    public final boolean estimated;
+    public final long connected;
+    public final Map<String, Long> failures;
+    public final Map<String, Long> destinations;
+    public final long destinationsOverflow;
+    public final Map<String, Long> locals;
+    public final Map<BindOutcome, Long> outcomes;
+
+    SiteView(Site s, long estimatedCount, boolean estimated) {
+      this.kind = s.kind;
+      this.api = s.api;
+      this.callSite = s.callSite;
+      this.firstThread = s.firstThread;
+      this.firstSeenMillis = s.firstSeenMillis;
+      this.lastSeenMillis = s.lastSeenMillis;
+      this.samples = s.samples;
+      this.estimatedCount = estimatedCount;
+      this.estimated = estimated;
+      this.connected = s.connected;
+      this.failures = new TreeMap<String, Long>(s.failures);
+      this.destinations = new TreeMap<String, Long>(s.destinations);
+      this.destinationsOverflow = s.destinationsOverflow;
+      this.locals = new TreeMap<String, Long>(s.locals);
+      this.outcomes = new TreeMap<BindOutcome, Long>(s.outcomes);
+    }
+  }
+
+  /** Identity, not equals: sockets and channels must not be compared by value. */
+  static final class IdentityKey {
+    private final Object ref;
+    private final int hash;
+
+    IdentityKey(Object ref) {
+      this.ref = ref;
+      this.hash = System.identityHashCode(ref);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof IdentityKey && ((IdentityKey) o).ref == ref;
+    }
+  }
+
+  /** For tests: the call site as the reporter would compute it. */
+  static String callSiteOf(Throwable stack) {
+    return CallSite.of(stack.getStackTrace());
+  }
+}

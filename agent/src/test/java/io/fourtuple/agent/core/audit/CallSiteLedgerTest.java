@@ -1,0 +1,102 @@
+package io.fourtuple.agent.core.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.status.JsonWriter;
+import io.fourtuple.agent.logging.AgentLoggers;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CallSiteLedgerTest {
+  private final List<Finding> submitted = new ArrayList<>();
+  private final Reporter reporter =
+      new Reporter(AgentLoggers.get(CallSiteLedgerTest.class), submitted::add);
+  private final CallSiteLedger ledger = new CallSiteLedger(reporter);
+
+  @Test
+  void aBindIsTiedToItsCallSiteDestinationAndResult() throws Exception {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    for (int i = 0; i < 3; i++) {
+      Object socket = new Object();
+      pool(socket, loopback);
+      ledger.onConnect(socket, new InetSocketAddress(loopback, 20000 + i % 2), true, null);
+    }
+    Object failing = new Object();
+    pool(failing, loopback);
+    ledger.onBindFailure(failing, new BindException("Address already in use"));
+    reporter.flush();
+    for (Finding f : submitted) {
+      ledger.aggregate(f);
+    }
+
+    List<CallSiteLedger.SiteView> sites = ledger.sites();
+    assertEquals(1, sites.size());
+    CallSiteLedger.SiteView site = sites.get(0);
+    // The agent's own frames (this test lives in its package) are skipped like the JDK's: the call
+    // site
+    // is the first frame outside both, here JUnit's.
+    assertFalse(site.callSite.startsWith("io.fourtuple.agent."), site.callSite);
+    assertEquals(4, site.estimatedCount);
+    assertFalse(site.estimated);
+    assertEquals(3, site.connected);
+    assertEquals(2L, site.destinations.get("127.0.0.1:20000"));
+    assertEquals(1L, site.destinations.get("127.0.0.1:20001"));
+    assertEquals(1L, site.failures.get("EADDRINUSE (Address already in use) at bind"));
+
+    CallSitesSection audit = new CallSitesSection(ledger, true, 10);
+    StringBuilder text = new StringBuilder();
+    audit.writeText(text);
+    assertTrue(
+        text.toString()
+            .contains(
+                "2 destinations reached so far, room for 20 connections instead of 10 in total"),
+        text.toString());
+    assertTrue(
+        text.toString().contains("fix:     configuration: run with fourtuple in enforce mode"));
+    JsonWriter json = new JsonWriter();
+    audit.writeJson(json);
+    assertTrue(json.toString().contains("\"kind\":\"BIND_PORT_ZERO\""), json.toString());
+    assertTrue(json.toString().contains("\"count\":4"), json.toString());
+  }
+
+  @Test
+  void serverSocketsAndNonBlockingConnectsInProgressAreNotCompletedEarly() throws Exception {
+    Object server = new Object();
+    ledger.onBind(Api.SOCKET, BindOutcome.SERVER_SOCKET, server, null, 8080);
+    Object channel = new Object();
+    ledger.onBind(Api.SOCKET_CHANNEL, BindOutcome.WOULD_APPLY, channel, null, 0);
+    ledger.onConnect(channel, "somewhere", false, null);
+    reporter.flush();
+    assertTrue(submitted.isEmpty());
+    ledger.onConnect(channel, "somewhere", true, null);
+    reporter.flush();
+    assertEquals(1, submitted.size());
+    assertEquals(1, ledger.seen(CallSiteLedger.Kind.BIND_PORT_ZERO));
+    assertEquals(0, ledger.seen(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT));
+  }
+
+  @Test
+  void aStormIsSampledButCountedExactly() {
+    for (int i = 0; i < 5000; i++) {
+      ledger.onBind(Api.SOCKET, BindOutcome.EXPLICIT_PORT, new Object(), null, 40000);
+    }
+    assertEquals(5000, ledger.seen(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT));
+    long sampled = ledger.sampled(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT);
+    assertTrue(
+        sampled >= CallSiteLedger.SAMPLES_PER_WINDOW && sampled <= CallSiteLedger.MAX_PENDING);
+  }
+
+  private void pool(Object socket, InetAddress address) {
+    ledger.onBind(Api.SOCKET, BindOutcome.WOULD_APPLY, socket, address, 0);
+  }
+}

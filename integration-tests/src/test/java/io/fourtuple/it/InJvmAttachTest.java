@@ -1,0 +1,106 @@
+package io.fourtuple.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-JVM tier: the agent jar is attached to this very JVM through the JDK's attach API (the
+ * route the command line takes, {@code -Djdk.attach.allowAttachSelf=true} in the surefire
+ * configuration) and detached again in {@code finally}, so the other tests of this JVM run without
+ * it. Behaviour, not bytes: right after {@code bind(127.0.0.1, 0)} a socket's local port is 0 only
+ * when {@code IP_BIND_ADDRESS_NO_PORT} was set, and a real port once detach has restored the JDK's
+ * original code.
+ */
+class InJvmAttachTest {
+  private final InetAddress loopback = InetAddress.getLoopbackAddress();
+
+  @AfterEach
+  void detachWhateverHappened() throws Exception {
+    command("detach");
+  }
+
+  @Test
+  void attachRewritesBindsDetachRestoresTheOriginalCodeAndAttachWorksAgain() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 50, loopback)) {
+      assertNotEquals(
+          0, socketPortAfterBind(listener), "without the agent the kernel picks at bind");
+
+      assertTrue(command("attach").startsWith("exit=0\nattached to pid"));
+      try {
+        assertEquals(0, socketPortAfterBind(listener), "IP_BIND_ADDRESS_NO_PORT defers the choice");
+        assertEquals(0, channelPortAfterBind(listener));
+        String again = command("attach");
+        assertTrue(again.contains("already attached"), again);
+
+        String status = command("status");
+        assertTrue(status.startsWith("exit=0\nfourtuple status of pid"), status);
+        assertTrue(status.contains("InJvmAttachTest.socketPortAfterBind"), status);
+        assertTrue(status.contains("IP_BIND_ADDRESS_NO_PORT is set here"), status);
+      } finally {
+        String detached = command("detach");
+        assertTrue(detached.contains("original bytecode restored"), detached);
+      }
+      assertNotEquals(0, socketPortAfterBind(listener), "detach restores the JDK's own bind");
+      assertNotEquals(0, channelPortAfterBind(listener));
+      assertTrue(command("status").startsWith("exit=3\n"));
+
+      assertTrue(command("attach,mode=audit").startsWith("exit=0\n"));
+      try {
+        assertNotEquals(0, socketPortAfterBind(listener), "audit observes only");
+        String report = command("report");
+        assertTrue(report.contains("would set IP_BIND_ADDRESS_NO_PORT"), report);
+      } finally {
+        command("detach");
+      }
+    }
+  }
+
+  private int socketPortAfterBind(ServerSocket listener) throws IOException {
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(loopback, 0));
+      int port = s.getLocalPort();
+      s.connect(listener.getLocalSocketAddress(), 5000);
+      assertNotEquals(0, s.getLocalPort(), "connected sockets always have a port");
+      return port;
+    }
+  }
+
+  private int channelPortAfterBind(ServerSocket listener) throws IOException {
+    try (SocketChannel ch = SocketChannel.open()) {
+      ch.bind(new InetSocketAddress(loopback, 0));
+      int port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+      ch.connect(listener.getLocalSocketAddress());
+      return port;
+    }
+  }
+
+  /** Loads the agent jar into this JVM with {@code command=<what>} and returns its reply file. */
+  private static String command(String what) throws Exception {
+    Path dir = Files.createTempDirectory("fourtuple-injvm");
+    Path reply = dir.resolve("reply");
+    VirtualMachine vm = VirtualMachine.attach(String.valueOf(ProcessHandle.current().pid()));
+    try {
+      vm.loadAgent(
+          ChildJvm.AGENT.toAbsolutePath().toString(), "command=" + what + ",reply=" + reply);
+      return Files.readString(reply, StandardCharsets.UTF_8);
+    } finally {
+      vm.detach();
+      Files.deleteIfExists(reply);
+      Files.deleteIfExists(dir);
+    }
+  }
+}
