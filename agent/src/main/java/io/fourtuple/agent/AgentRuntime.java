@@ -56,7 +56,7 @@ final class AgentRuntime {
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
-    Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter));
+    Runtime.getRuntime().addShutdownHook(new ExitSummary(log, stats, reporter, handler));
 
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
@@ -98,12 +98,14 @@ final class AgentRuntime {
     private final Logger log;
     private final AgentStats stats;
     private final Reporter reporter;
+    private final SocketEventHandler handler;
 
-    ExitSummary(Logger log, AgentStats stats, Reporter reporter) {
+    ExitSummary(Logger log, AgentStats stats, Reporter reporter, SocketEventHandler handler) {
       super("fourtuple-exit");
       this.log = log;
       this.stats = stats;
       this.reporter = reporter;
+      this.handler = handler;
     }
 
     @Override
@@ -111,6 +113,10 @@ final class AgentRuntime {
       Dispatcher.markAgentThread();
       reporter.flush();
       log.info("summary at exit: {}", stats.describe());
+      String linger = handler.linger().describe();
+      if (linger != null) {
+        log.info("SO_LINGER at exit: {}", linger);
+      }
       if (reporter.dropped() > 0) {
         log.info("{} report lines were dropped because the queue was full", reporter.dropped());
       }

@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -26,12 +27,19 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final Reporter reporter;
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
+  private final LingerGuard linger;
 
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
     this.policy = new BindPolicy(config, options, this);
     this.stats = stats;
     this.reporter = reporter;
+    this.linger = new LingerGuard(config, reporter);
+  }
+
+  /** The SO_LINGER guard, for the exit summary. */
+  public LingerGuard linger() {
+    return linger;
   }
 
   @Override
@@ -110,6 +118,21 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         || reportedErrors.putIfAbsent("setsockopt", Boolean.TRUE) == null) {
       reporter.submit(new Finding(Finding.Kind.OPTION_FAILURE, null, outcome, null, error));
     }
+  }
+
+  @Override
+  public int beforeSetLinger(int api, Object socket, boolean on, int seconds) {
+    return linger.beforeSetLinger(Api.of(api), socket, on, seconds);
+  }
+
+  @Override
+  public void beforeClose(Object socket) {
+    linger.beforeClose(socket);
+  }
+
+  @Override
+  public void afterClose(Object socket) {
+    linger.afterClose(socket);
   }
 
   private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {

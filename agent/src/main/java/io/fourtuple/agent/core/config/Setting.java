@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.config;
 
+import io.fourtuple.agent.core.linger.LingerPolicy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,7 +37,23 @@ public enum Setting {
       "strict",
       "false",
       Kind.BOOLEAN,
-      "true: invalid configuration fails the JVM start instead of leaving the agent out.");
+      "true: invalid configuration fails the JVM start instead of leaving the agent out."),
+  LINGER_POLICY(
+      "linger.policy",
+      "warn",
+      Kind.LINGER_POLICY,
+      "What to do with an SO_LINGER value classified as misuse. warn: report only. fix: leave linger"
+          + " off. clamp:N: cap positive values at N seconds."),
+  LINGER_LONG(
+      "linger.long",
+      "10",
+      Kind.integer(1, 65535),
+      "SO_LINGER seconds from which a value counts as long (close() may block that long)."),
+  LINGER_BLOCKED_MILLIS(
+      "linger.blocked.millis",
+      "1000",
+      Kind.integer(0, Integer.MAX_VALUE),
+      "Report a close() of a socket with linger on that blocked at least this many milliseconds.");
 
   /** Prefix of system properties and of fully qualified agent-argument keys. */
   public static final String PROPERTY_PREFIX = "fourtuple.";
@@ -155,6 +172,40 @@ public enum Setting {
             return "non-empty text";
           }
         };
+
+    /** {@code warn}, {@code fix} or {@code clamp:N}; the grammar is {@code LingerPolicy}'s. */
+    static final Kind LINGER_POLICY =
+        new Kind() {
+          @Override
+          String normalize(String raw) {
+            LingerPolicy policy = LingerPolicy.parse(raw);
+            return policy == null ? null : policy.toString();
+          }
+
+          @Override
+          String describe() {
+            return "warn, fix, or clamp:N with N from 1 to 65535 seconds";
+          }
+        };
+
+    static Kind integer(final int min, final int max) {
+      return new Kind() {
+        @Override
+        String normalize(String raw) {
+          try {
+            long value = Long.parseLong(raw.trim());
+            return value < min || value > max ? null : Long.toString(value);
+          } catch (NumberFormatException e) {
+            return null;
+          }
+        }
+
+        @Override
+        String describe() {
+          return "an integer from " + min + " to " + max;
+        }
+      };
+    }
 
     static Kind choice(String... choices) {
       final List<String> allowed = Collections.unmodifiableList(java.util.Arrays.asList(choices));

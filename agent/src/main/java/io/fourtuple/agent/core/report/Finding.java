@@ -13,7 +13,11 @@ public final class Finding {
     BIND_FAILURE,
     CONNECT_FAILURE,
     OPTION_FAILURE,
-    INTERNAL_ERROR
+    INTERNAL_ERROR,
+    /** An SO_LINGER set worth reporting; the detail is a {@code LingerFinding}. */
+    LINGER_SET,
+    /** A close of a socket with linger on that blocked; the detail is a {@code LingerFinding}. */
+    LINGER_CLOSE
   }
 
   public final Kind kind;

@@ -1,0 +1,280 @@
+package io.fourtuple.samples;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+/**
+ * An NIO server with one selector thread that sets {@code SO_LINGER} to 1000 on every accepted channel,
+ * thinking milliseconds, and closes each connection after writing its response. One client sends a
+ * request and then stops reading for a while; the server's close of that connection blocks (the unit is
+ * seconds: up to 16 min 40 s, until the client reads), and with it the selector thread, so every other
+ * client waits. The same run with the agent's {@code linger.policy=fix} keeps serving, and the slow
+ * client, once it reads, still gets every byte.
+ *
+ * <p>How the server closes matters, and is an option. {@code deregistered} (the default) cancels the
+ * key and lets the selector flush it before closing, as servers do that finish a connection outside the
+ * selector's key set; {@code registered} closes the channel while its key is still registered. JDK 11
+ * and later defer the close of a registered non-blocking channel and switch its linger off themselves,
+ * so only JDK 8 blocks in that mode; every JDK blocks in the default one.
+ *
+ * <pre>
+ * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.LingerServer \
+ *     [--linger 1000] [--close deregistered|registered] [--response-bytes 131072] \
+ *     [--warmup-seconds 1] [--stall-seconds 4]
+ * </pre>
+ *
+ * Last line: {@code RESULT linger=1000 lingerReadBack=1000 ... slowCloseMillis=4003 slowBytes=131072
+ * slowIntact=true fastPerSecondBefore=850 fastDuringStall=0 ...}.
+ */
+public final class LingerServer {
+  private final int linger;
+  private final boolean closeDeregistered;
+  private final byte[] response;
+  private final Selector selector;
+  private final ServerSocketChannel listener;
+  private final Map<Integer, Long> closeMillisByPeerPort = new ConcurrentHashMap<Integer, Long>();
+  private final AtomicInteger lingerReadBack = new AtomicInteger(Integer.MIN_VALUE);
+  private volatile boolean running = true;
+
+  private LingerServer(int linger, boolean closeDeregistered, byte[] response) throws IOException {
+    this.linger = linger;
+    this.closeDeregistered = closeDeregistered;
+    this.response = response;
+    this.selector = Selector.open();
+    this.listener = ServerSocketChannel.open();
+    listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1024);
+    listener.configureBlocking(false);
+    listener.register(selector, SelectionKey.OP_ACCEPT);
+  }
+
+  public static void main(String[] args) throws Exception {
+    int linger = 1000;
+    String close = "deregistered";
+    int responseBytes = 128 * 1024;
+    long warmupMillis = 1000;
+    long stallMillis = 4000;
+    for (int i = 0; i < args.length; i += 2) {
+      String value = args[i + 1];
+      switch (args[i]) {
+        case "--linger":
+          linger = Integer.parseInt(value);
+          break;
+        case "--close":
+          close = value;
+          break;
+        case "--response-bytes":
+          responseBytes = Integer.parseInt(value);
+          break;
+        case "--warmup-seconds":
+          warmupMillis = (long) (Double.parseDouble(value) * 1000);
+          break;
+        case "--stall-seconds":
+          stallMillis = (long) (Double.parseDouble(value) * 1000);
+          break;
+        default:
+          throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (!close.equals("deregistered") && !close.equals("registered")) {
+      throw new IllegalArgumentException("--close must be deregistered or registered: " + close);
+    }
+    LingerServer server =
+        new LingerServer(linger, close.equals("deregistered"), LingerApis.Pattern.bytes(responseBytes));
+    Thread selectorThread = new Thread(server.new Loop(), "selector");
+    selectorThread.setDaemon(true);
+    selectorThread.start();
+    int port = ((InetSocketAddress) server.listener.getLocalAddress()).getPort();
+
+    int fastBefore = fastClients(port, responseBytes, warmupMillis);
+
+    Socket slow = new Socket("127.0.0.1", port);
+    slow.getOutputStream().write("GET /large\n".getBytes("US-ASCII"));
+    slow.getOutputStream().flush();
+    int slowPort = slow.getLocalPort();
+    // The slow client does not read now: its window fills, the rest waits in the server's send queue.
+    int fastDuringStall = fastClients(port, responseBytes, stallMillis);
+
+    CRC32 crc = new CRC32();
+    long slowBytes = LingerApis.Pattern.drain(slow.getInputStream(), crc);
+    slow.close();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!server.closeMillisByPeerPort.containsKey(slowPort) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    Long slowCloseMillis = server.closeMillisByPeerPort.get(slowPort);
+    int fastAfter = fastClients(port, responseBytes, warmupMillis);
+    server.running = false;
+    server.selector.wakeup();
+
+    System.out.println(
+        "RESULT linger="
+            + linger
+            + " lingerReadBack="
+            + server.lingerReadBack.get()
+            + " close="
+            + close
+            + " responseBytes="
+            + responseBytes
+            + " slowCloseMillis="
+            + (slowCloseMillis == null ? -1 : slowCloseMillis)
+            + " slowBytes="
+            + slowBytes
+            + " slowIntact="
+            + (slowBytes == responseBytes && crc.getValue() == LingerApis.Pattern.crc(responseBytes))
+            + " fastBefore="
+            + fastBefore
+            + " fastPerSecondBefore="
+            + fastBefore * 1000 / warmupMillis
+            + " fastDuringStall="
+            + fastDuringStall
+            + " fastPerSecondDuringStall="
+            + fastDuringStall * 1000 / stallMillis
+            + " fastAfter="
+            + fastAfter
+            + " stallMillis="
+            + stallMillis);
+  }
+
+  /** Sends requests one after another for {@code millis}; returns how many got a full response in time. */
+  private static int fastClients(int port, int responseBytes, long millis) throws IOException {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    int completed = 0;
+    byte[] buffer = new byte[65536];
+    while (true) {
+      long left = (end - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        return completed;
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), (int) left);
+        s.setSoTimeout((int) Math.max(1, left));
+        OutputStream out = s.getOutputStream();
+        out.write("GET /small\n".getBytes("US-ASCII"));
+        out.flush();
+        InputStream in = s.getInputStream();
+        long got = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+          got += n;
+        }
+        if (got == responseBytes && System.nanoTime() < end) {
+          completed++;
+        }
+      } catch (SocketTimeoutException timedOut) {
+        return completed;
+      }
+    }
+  }
+
+  /** The selector thread: accept, read a request line, write the response, close. */
+  private final class Loop implements Runnable {
+    @Override
+    public void run() {
+      try {
+        while (running) {
+          selector.select();
+          List<SelectionKey> finished = new ArrayList<SelectionKey>();
+          Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+          while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            try {
+              if (key.isAcceptable()) {
+                accept();
+              } else if (key.isReadable()) {
+                read(key, finished);
+              } else if (key.isWritable()) {
+                write(key, finished);
+              }
+            } catch (IOException e) {
+              finished.add(key);
+            }
+          }
+          finish(finished);
+        }
+      } catch (IOException e) {
+        System.out.println("selector loop failed: " + e);
+      }
+    }
+
+    private void accept() throws IOException {
+      SocketChannel ch = listener.accept();
+      if (ch == null) {
+        return;
+      }
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.SO_LINGER, linger); // "1000 ms" to let the response drain
+      lingerReadBack.compareAndSet(Integer.MIN_VALUE, ch.getOption(StandardSocketOptions.SO_LINGER));
+      ch.register(selector, SelectionKey.OP_READ, new ByteBuffer[] {ByteBuffer.allocate(256)});
+    }
+
+    private void read(SelectionKey key, List<SelectionKey> finished) throws IOException {
+      ByteBuffer[] state = (ByteBuffer[]) key.attachment();
+      SocketChannel ch = (SocketChannel) key.channel();
+      if (ch.read(state[0]) < 0) {
+        finished.add(key);
+        return;
+      }
+      for (int i = 0; i < state[0].position(); i++) {
+        if (state[0].get(i) == '\n') {
+          state[0] = ByteBuffer.wrap(response);
+          key.interestOps(SelectionKey.OP_WRITE);
+          write(key, finished);
+          return;
+        }
+      }
+    }
+
+    private void write(SelectionKey key, List<SelectionKey> finished) throws IOException {
+      ByteBuffer out = ((ByteBuffer[]) key.attachment())[0];
+      ((SocketChannel) key.channel()).write(out);
+      if (!out.hasRemaining()) {
+        finished.add(key);
+      }
+    }
+
+    private void finish(List<SelectionKey> finished) throws IOException {
+      if (finished.isEmpty()) {
+        return;
+      }
+      for (SelectionKey key : finished) {
+        key.cancel();
+      }
+      if (closeDeregistered) {
+        selector.selectNow(); // flushes the cancelled keys: the channels are no longer registered
+      }
+      for (SelectionKey key : finished) {
+        SocketChannel ch = (SocketChannel) key.channel();
+        int peerPort = -1;
+        try {
+          peerPort = ((InetSocketAddress) ch.getRemoteAddress()).getPort();
+        } catch (IOException closedAlready) {
+          // no peer port to record
+        }
+        long start = System.nanoTime();
+        ch.close();
+        if (peerPort > 0) {
+          closeMillisByPeerPort.put(peerPort, (System.nanoTime() - start) / 1_000_000L);
+        }
+      }
+    }
+  }
+}
