@@ -180,7 +180,7 @@ public final class Dispatcher {
    */
   public static long socketSetSoLinger(Object socket, boolean on, int seconds) {
     int applied = setLinger(SocketHooks.API_SOCKET, socket, on, seconds);
-    if (applied == SocketHooks.LINGER_OFF) {
+    if (applied == SocketHooks.LINGER_OFF && seconds != SocketHooks.LINGER_OFF) {
       return seconds & 0xFFFFFFFFL;
     }
     return ((on ? 1L : 0L) << 32) | (applied & 0xFFFFFFFFL);
