@@ -33,6 +33,13 @@ public final class Dispatcher {
 
   private static volatile SocketHooks hooks = NO_OP;
 
+  /**
+   * JDK 9 to 12 pass a {@code Socket.setOption(SO_LINGER, n)} value straight to the old socket
+   * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there sets
+   * linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
+   */
+  private static final boolean SOCKET_LINGER_OFF_IS_BOOLEAN = socketLingerOffIsBoolean();
+
   /** Per-thread "inside the agent" flag; an array so that reading and writing it allocates nothing. */
   private static final ThreadLocal<boolean[]> INSIDE = new InsideFlag();
 
@@ -200,7 +207,25 @@ public final class Dispatcher {
     if (applied == seconds) {
       return value;
     }
-    return Integer.valueOf(applied == SocketHooks.LINGER_OFF ? -1 : applied);
+    if (applied != SocketHooks.LINGER_OFF) {
+      return Integer.valueOf(applied);
+    }
+    return api == SocketHooks.API_SOCKET && SOCKET_LINGER_OFF_IS_BOOLEAN
+        ? (Object) Boolean.FALSE
+        : (Object) Integer.valueOf(-1);
+  }
+
+  private static boolean socketLingerOffIsBoolean() {
+    try {
+      String version = System.getProperty("java.specification.version", "");
+      if (version.startsWith("1.")) {
+        return false; // JDK 8 has no Socket.setOption
+      }
+      int major = Integer.parseInt(version);
+      return major >= 9 && major <= 12;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   public static void beforeClose(Object socket) {

@@ -68,6 +68,7 @@ public final class LingerApis {
     byte[] payload = Pattern.bytes(bytes);
     Peer peer = new Peer(listener, stallMillis);
     Thread peerThread = new Thread(peer, "peer");
+    peerThread.setDaemon(true);
     peerThread.start();
 
     int readBack;
@@ -97,7 +98,9 @@ public final class LingerApis {
         Method setOption = Socket.class.getMethod("setOption", SocketOption.class, Object.class);
         setOption.invoke(socket, SO_LINGER, linger); // *-setOption
         Method getOption = Socket.class.getMethod("getOption", SocketOption.class);
-        readBack = (Integer) getOption.invoke(socket, SO_LINGER);
+        // JDK 9-12 answer Boolean.FALSE, not -1, when linger is off.
+        Object value = getOption.invoke(socket, SO_LINGER);
+        readBack = value instanceof Integer ? (Integer) value : -1;
       }
       OutputStream out = socket.getOutputStream();
       out.write(payload);

@@ -26,7 +26,7 @@ import java.util.zip.CRC32;
  * thinking milliseconds, and closes each connection after writing its response. One client sends a
  * request and then stops reading for a while; the server's close of that connection blocks (the unit is
  * seconds: up to 16 min 40 s, until the client reads), and with it the selector thread, so every other
- * client waits. The same run with the agent's {@code linger.policy=fix} keeps serving, and the slow
+ * client waits: a keep-alive client counts the requests served per second before and during the stall. The same run with the agent's {@code linger.policy=fix} keeps serving, and the slow
  * client, once it reads, still gets every byte.
  *
  * <p>How the server closes matters, and is an option. {@code deregistered} (the default) cancels the
@@ -106,7 +106,7 @@ public final class LingerServer {
     int fastBefore = fastClients(port, responseBytes, warmupMillis);
 
     Socket slow = new Socket("127.0.0.1", port);
-    slow.getOutputStream().write("GET /large\n".getBytes("US-ASCII"));
+    slow.getOutputStream().write("GET /large close\n".getBytes("US-ASCII"));
     slow.getOutputStream().flush();
     int slowPort = slow.getLocalPort();
     // The slow client does not read now: its window fills, the rest waits in the server's send queue.
@@ -153,38 +153,55 @@ public final class LingerServer {
             + stallMillis);
   }
 
-  /** Sends requests one after another for {@code millis}; returns how many got a full response in time. */
+  /**
+   * One keep-alive client sending requests one after another for {@code millis} (one connection, so the
+   * run needs three ports whatever its rate); returns how many got their full response in time.
+   */
   private static int fastClients(int port, int responseBytes, long millis) throws IOException {
     long end = System.nanoTime() + millis * 1_000_000L;
     int completed = 0;
     byte[] buffer = new byte[65536];
-    while (true) {
-      long left = (end - System.nanoTime()) / 1_000_000L;
-      if (left <= 0) {
-        return completed;
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), (int) left);
-        s.setSoTimeout((int) Math.max(1, left));
-        OutputStream out = s.getOutputStream();
-        out.write("GET /small\n".getBytes("US-ASCII"));
-        out.flush();
-        InputStream in = s.getInputStream();
-        long got = 0;
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-          got += n;
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      while (true) {
+        long left = (end - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) {
+          return completed;
         }
-        if (got == responseBytes && System.nanoTime() < end) {
+        s.setSoTimeout((int) Math.max(1, left));
+        out.write("GET /small keep-alive\n".getBytes("US-ASCII"));
+        out.flush();
+        try {
+          long got = 0;
+          while (got < responseBytes) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, responseBytes - got));
+            if (n < 0) {
+              throw new IOException("server closed a keep-alive connection");
+            }
+            got += n;
+          }
+        } catch (SocketTimeoutException timedOut) {
+          return completed; // the connection is mid-response: drop it
+        }
+        if (System.nanoTime() < end) {
           completed++;
         }
-      } catch (SocketTimeoutException timedOut) {
-        return completed;
       }
     }
   }
 
-  /** The selector thread: accept, read a request line, write the response, close. */
+  /** One connection's state: the request being read and the response being written. */
+  private static final class Exchange {
+    final ByteBuffer request = ByteBuffer.allocate(256);
+    ByteBuffer response;
+    boolean closeAfter;
+  }
+
+  /**
+   * The selector thread: accept, read a request line, write the response, and close if the request
+   * said so ({@code ... close}) or keep the connection for the next one ({@code ... keep-alive}).
+   */
   private final class Loop implements Runnable {
     @Override
     public void run() {
@@ -223,19 +240,22 @@ public final class LingerServer {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.SO_LINGER, linger); // "1000 ms" to let the response drain
       lingerReadBack.compareAndSet(Integer.MIN_VALUE, ch.getOption(StandardSocketOptions.SO_LINGER));
-      ch.register(selector, SelectionKey.OP_READ, new ByteBuffer[] {ByteBuffer.allocate(256)});
+      ch.register(selector, SelectionKey.OP_READ, new Exchange());
     }
 
     private void read(SelectionKey key, List<SelectionKey> finished) throws IOException {
-      ByteBuffer[] state = (ByteBuffer[]) key.attachment();
+      Exchange exchange = (Exchange) key.attachment();
       SocketChannel ch = (SocketChannel) key.channel();
-      if (ch.read(state[0]) < 0) {
+      if (ch.read(exchange.request) < 0) {
         finished.add(key);
         return;
       }
-      for (int i = 0; i < state[0].position(); i++) {
-        if (state[0].get(i) == '\n') {
-          state[0] = ByteBuffer.wrap(response);
+      for (int i = 0; i < exchange.request.position(); i++) {
+        if (exchange.request.get(i) == '\n') {
+          String line = new String(exchange.request.array(), 0, i, "US-ASCII");
+          exchange.request.clear();
+          exchange.closeAfter = line.endsWith("close");
+          exchange.response = ByteBuffer.wrap(response);
           key.interestOps(SelectionKey.OP_WRITE);
           write(key, finished);
           return;
@@ -244,10 +264,15 @@ public final class LingerServer {
     }
 
     private void write(SelectionKey key, List<SelectionKey> finished) throws IOException {
-      ByteBuffer out = ((ByteBuffer[]) key.attachment())[0];
-      ((SocketChannel) key.channel()).write(out);
-      if (!out.hasRemaining()) {
+      Exchange exchange = (Exchange) key.attachment();
+      ((SocketChannel) key.channel()).write(exchange.response);
+      if (exchange.response.hasRemaining()) {
+        return;
+      }
+      if (exchange.closeAfter) {
         finished.add(key);
+      } else {
+        key.interestOps(SelectionKey.OP_READ);
       }
     }
 
