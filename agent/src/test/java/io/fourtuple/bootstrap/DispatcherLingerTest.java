@@ -30,7 +30,8 @@ class DispatcherLingerTest {
       }
     }
     Integer boxed = 1000;
-    assertSame(boxed, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, boxed, 2));
+    assertSame(
+        boxed, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, boxed, 2));
   }
 
   @Test
@@ -42,19 +43,24 @@ class DispatcherLingerTest {
       long off = Dispatcher.socketSetSoLinger(new Object(), true, 1000);
       assertEquals(0, on(off));
       assertEquals(1000, seconds(off));
-      assertEquals(-1, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, 1000, 2));
+      assertEquals(
+          -1, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, 1000, 2));
 
       hooks.answer = 5;
       long clamped = Dispatcher.socketSetSoLinger(new Object(), true, 1000);
       assertEquals(1, on(clamped));
       assertEquals(5, seconds(clamped));
-      assertEquals(5, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, 1000, 2));
+      assertEquals(
+          5, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, 1000, 2));
 
       // Other options and non-Integer values never reach the hooks.
       hooks.calls = 0;
       Object noDelay = Boolean.TRUE;
-      assertSame(noDelay, Dispatcher.setOptionValue(new Object(), StandardSocketOptions.TCP_NODELAY, noDelay, 2));
-      assertSame("x", Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, "x", 2));
+      assertSame(
+          noDelay,
+          Dispatcher.setOptionValue(new Object(), StandardSocketOptions.TCP_NODELAY, noDelay, 2));
+      assertSame(
+          "x", Dispatcher.setOptionValue(new Object(), StandardSocketOptions.SO_LINGER, "x", 2));
       assertEquals(0, hooks.calls);
 
       // A hook that throws leaves the application's value alone.

@@ -15,10 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The SO_LINGER guard on every JDK of the matrix: the finding names the application's line, {@code fix}
- * lets close() return at once while the peer is not reading and the peer still receives every byte,
- * {@code clamp} bounds the wait, {@code warn} and audit change nothing (the option is read back through
- * the same API), on every API path that can set SO_LINGER.
+ * The SO_LINGER guard on every JDK of the matrix: the finding names the application's line, {@code
+ * fix} lets close() return at once while the peer is not reading and the peer still receives every
+ * byte, {@code clamp} bounds the wait, {@code warn} and audit change nothing (the option is read
+ * back through the same API), on every API path that can set SO_LINGER.
  */
 class LingerTest {
   private static final String SERVER = "io.fourtuple.samples.LingerServer";
@@ -35,7 +35,9 @@ class LingerTest {
     return Jdk.matrix();
   }
 
-  /** The API paths also on JDK 17's pre-13 socket implementation, which handles SO_LINGER itself. */
+  /**
+   * The API paths also on JDK 17's pre-13 socket implementation, which handles SO_LINGER itself.
+   */
   static List<Jdk> jdksWithPlainSocketImpl() {
     return Jdk.matrixWithPlainSocketImpl();
   }
@@ -64,7 +66,8 @@ class LingerTest {
         "at io.fourtuple.samples.LingerServer$Loop.accept(LingerServer.java:"
             + lineOf("LingerServer.java", "ch.setOption(StandardSocketOptions.SO_LINGER, linger)")
             + ")";
-    assertTrue(fixed.stderr().contains("SO_LINGER 1000 s set on java.nio.channels.SocketChannel " + site),
+    assertTrue(
+        fixed.stderr().contains("SO_LINGER 1000 s set on java.nio.channels.SocketChannel " + site),
         fixed::describe);
     assertTrue(fixed.stderr().contains("did you mean 1 s?"), fixed::describe);
     assertTrue(fixed.stderr().contains("policy fix: left linger off"), fixed::describe);
@@ -82,16 +85,24 @@ class LingerTest {
     assertEquals(1000, warned.number("lingerReadBack"), warned::describe);
     assertTrue(warned.number("slowCloseMillis") >= 2000, warned::describe);
     assertTrue(warned.stderr().contains("policy warn: left as is"), warned::describe);
-    assertTrue(warned.stderr().contains("close() of a java.nio.channels.SocketChannel with SO_LINGER 1000 s"
-        + " blocked "), warned::describe);
-    assertTrue(warned.stderr().contains("on thread selector at io.fourtuple.samples.LingerServer$Loop.finish("),
+    assertTrue(
+        warned
+            .stderr()
+            .contains(
+                "close() of a java.nio.channels.SocketChannel with SO_LINGER 1000 s" + " blocked "),
+        warned::describe);
+    assertTrue(
+        warned
+            .stderr()
+            .contains("on thread selector at io.fourtuple.samples.LingerServer$Loop.finish("),
         warned::describe);
 
     ChildJvm.Run audited = ChildJvm.on(jdk).agent("mode=audit,linger.policy=fix").run(SERVER, args);
     audited.assertSucceeded();
     assertEquals(1000, audited.number("lingerReadBack"), audited::describe);
     assertTrue(audited.number("slowCloseMillis") >= 2000, audited::describe);
-    assertTrue(audited.stderr().contains("audit: left as is; policy fix would leave linger off"),
+    assertTrue(
+        audited.stderr().contains("audit: left as is; policy fix would leave linger off"),
         audited::describe);
   }
 
@@ -99,7 +110,8 @@ class LingerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jdks")
   void closingWhileRegisteredBlocksOnlyOnJdk8(Jdk jdk) throws Exception {
-    ChildJvm.Run run = ChildJvm.on(jdk).run(SERVER, "--close", "registered", "--stall-seconds", "3");
+    ChildJvm.Run run =
+        ChildJvm.on(jdk).run(SERVER, "--close", "registered", "--stall-seconds", "3");
     run.assertSucceeded();
     if (jdk.label().equals("8")) {
       assertTrue(run.number("slowCloseMillis") >= 2000, run::describe);
@@ -125,9 +137,14 @@ class LingerTest {
       assertEquals(-1, run.number("readBack"), run::describe);
       assertTrue(run.number("closeMillis") < 1000, run::describe);
       assertEquals("true", run.result().get("peerIntact"), run::describe);
-      String marker = path.startsWith("channel") ? "// channel-setOption"
-          : path.endsWith("setSoLinger") ? "// *-setSoLinger" : "// *-setOption";
-      String site = "at io.fourtuple.samples.LingerApis.main(LingerApis.java:" + lineOf("LingerApis.java", marker) + ")";
+      String marker =
+          path.startsWith("channel")
+              ? "// channel-setOption"
+              : path.endsWith("setSoLinger") ? "// *-setSoLinger" : "// *-setOption";
+      String site =
+          "at io.fourtuple.samples.LingerApis.main(LingerApis.java:"
+              + lineOf("LingerApis.java", marker)
+              + ")";
       assertTrue(run.stderr().contains("SO_LINGER 1000 s set on "), run::describe);
       assertTrue(run.stderr().contains(site), () -> site + "\n" + run.describe());
       assertEquals(1, count(run.stderr(), "SO_LINGER 1000 s set on"), run::describe);
@@ -165,17 +182,19 @@ class LingerTest {
     ChildJvm.Run run =
         ChildJvm.on(jdk)
             .agent("linger.policy=fix")
-            .run(APIS, "--path", "channel-setOption", "--linger", "0", "--peer-stall-millis", "500");
+            .run(
+                APIS, "--path", "channel-setOption", "--linger", "0", "--peer-stall-millis", "500");
     run.assertSucceeded();
     assertEquals(0, run.number("readBack"), run::describe);
-    assertTrue(run.stderr().contains("0 means close() sends RST: unsent data is discarded"), run::describe);
+    assertTrue(
+        run.stderr().contains("0 means close() sends RST: unsent data is discarded"),
+        run::describe);
     // RST on close: the peer, reading later, lost data.
     assertFalse("true".equals(run.result().get("peerIntact")), run::describe);
   }
 
   private static int lineOf(String sample, String marker) throws IOException {
-    Path source =
-        Paths.get("../sample-apps/src/main/java/io/fourtuple/samples").resolve(sample);
+    Path source = Paths.get("../sample-apps/src/main/java/io/fourtuple/samples").resolve(sample);
     List<String> lines = Files.readAllLines(source, StandardCharsets.UTF_8);
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).contains(marker)) {

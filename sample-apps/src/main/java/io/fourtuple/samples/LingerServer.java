@@ -16,9 +16,8 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 /**
@@ -50,7 +49,8 @@ public final class LingerServer {
   private final byte[] response;
   private final Selector selector;
   private final ServerSocketChannel listener;
-  private final Map<Integer, Long> closeMillisByPeerPort = new ConcurrentHashMap<Integer, Long>();
+  /** Close time of the connection that asked for {@code /large} (the slow client's), or -1. */
+  private final AtomicLong largeCloseMillis = new AtomicLong(-1);
   private final AtomicInteger lingerReadBack = new AtomicInteger(Integer.MIN_VALUE);
   private volatile boolean running = true;
 
@@ -108,7 +108,6 @@ public final class LingerServer {
     Socket slow = new Socket("127.0.0.1", port);
     slow.getOutputStream().write("GET /large close\n".getBytes("US-ASCII"));
     slow.getOutputStream().flush();
-    int slowPort = slow.getLocalPort();
     // The slow client does not read now: its window fills, the rest waits in the server's send queue.
     int fastDuringStall = fastClients(port, responseBytes, stallMillis);
 
@@ -116,10 +115,10 @@ public final class LingerServer {
     long slowBytes = LingerApis.Pattern.drain(slow.getInputStream(), crc);
     slow.close();
     long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!server.closeMillisByPeerPort.containsKey(slowPort) && System.nanoTime() < deadline) {
+    while (server.largeCloseMillis.get() < 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    Long slowCloseMillis = server.closeMillisByPeerPort.get(slowPort);
+    long slowCloseMillis = server.largeCloseMillis.get();
     int fastAfter = fastClients(port, responseBytes, warmupMillis);
     server.running = false;
     server.selector.wakeup();
@@ -134,7 +133,7 @@ public final class LingerServer {
             + " responseBytes="
             + responseBytes
             + " slowCloseMillis="
-            + (slowCloseMillis == null ? -1 : slowCloseMillis)
+            + slowCloseMillis
             + " slowBytes="
             + slowBytes
             + " slowIntact="
@@ -196,6 +195,7 @@ public final class LingerServer {
     final ByteBuffer request = ByteBuffer.allocate(256);
     ByteBuffer response;
     boolean closeAfter;
+    boolean large;
   }
 
   /**
@@ -255,6 +255,7 @@ public final class LingerServer {
           String line = new String(exchange.request.array(), 0, i, "US-ASCII");
           exchange.request.clear();
           exchange.closeAfter = line.endsWith("close");
+          exchange.large = line.contains("/large");
           exchange.response = ByteBuffer.wrap(response);
           key.interestOps(SelectionKey.OP_WRITE);
           write(key, finished);
@@ -287,17 +288,10 @@ public final class LingerServer {
         selector.selectNow(); // flushes the cancelled keys: the channels are no longer registered
       }
       for (SelectionKey key : finished) {
-        SocketChannel ch = (SocketChannel) key.channel();
-        int peerPort = -1;
-        try {
-          peerPort = ((InetSocketAddress) ch.getRemoteAddress()).getPort();
-        } catch (IOException closedAlready) {
-          // no peer port to record
-        }
         long start = System.nanoTime();
-        ch.close();
-        if (peerPort > 0) {
-          closeMillisByPeerPort.put(peerPort, (System.nanoTime() - start) / 1_000_000L);
+        key.channel().close();
+        if (((Exchange) key.attachment()).large) {
+          largeCloseMillis.set((System.nanoTime() - start) / 1_000_000L);
         }
       }
     }

@@ -7,31 +7,31 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * Where the linger guard sees every SO_LINGER set and times closes, one hook per API so that no set is
- * seen twice:
+ * Where the linger guard sees every SO_LINGER set and times closes, one hook per API so that no set
+ * is seen twice:
  *
  * <ul>
- *   <li>{@code java.net.Socket.setSoLinger(boolean,int)} and, on JDK 9+, {@code Socket.setOption}. They
- *       call the socket implementation directly, never each other, and {@code Socket.setSoLinger} clamps
- *       values above 65535 itself, so the hook at its entry is the only point that sees what the
- *       application passed.
- *   <li>{@code sun.nio.ch.SocketChannelImpl.setOption}, the method returning {@code SocketChannel}: the
- *       synthetic bridge returning {@code NetworkChannel} has another descriptor and is not woven. The
- *       socket adaptor ({@code channel.socket()}) overrides {@code setSoLinger} (and, on 17+, {@code
- *       setOption}) without calling {@code Socket}'s, forwarding to this method; so does Netty NIO, whose
- *       {@code ChannelOption.SO_LINGER} goes through the adaptor.
+ *   <li>{@code java.net.Socket.setSoLinger(boolean,int)} and, on JDK 9+, {@code Socket.setOption}.
+ *       They call the socket implementation directly, never each other, and {@code
+ *       Socket.setSoLinger} clamps values above 65535 itself, so the hook at its entry is the only
+ *       point that sees what the application passed.
+ *   <li>{@code sun.nio.ch.SocketChannelImpl.setOption}, the method returning {@code SocketChannel}:
+ *       the synthetic bridge returning {@code NetworkChannel} has another descriptor and is not
+ *       woven. The socket adaptor ({@code channel.socket()}) overrides {@code setSoLinger} (and, on
+ *       17+, {@code setOption}) without calling {@code Socket}'s, forwarding to this method; so
+ *       does Netty NIO, whose {@code ChannelOption.SO_LINGER} goes through the adaptor.
  *   <li>Close: {@code Socket.close()} (the adaptor overrides it and lands in the channel's), {@code
- *       SocketChannelImpl.implCloseSelectableChannel()} (called once per channel, from {@code close()},
- *       and where the JDK closes or pre-closes the descriptor).
+ *       SocketChannelImpl.implCloseSelectableChannel()} (called once per channel, from {@code
+ *       close()}, and where the JDK closes or pre-closes the descriptor).
  * </ul>
  *
  * <p>{@code AsynchronousSocketChannel} is not hooked: it rejects SO_LINGER with {@code
  * UnsupportedOperationException} on every JDK of the matrix.
  *
- * <p>Hazard: the set hooks rewrite their own arguments. The entry code calls the dispatcher and stores
- * the result back into the parameter slot (same type, straight-line, no new local), before the JDK
- * validates the value, so a value the agent leaves alone takes exactly the JDK's path, exceptions
- * included. {@code setSoLinger} gets both arguments back packed in one {@code long}.
+ * <p>Hazard: the set hooks rewrite their own arguments. The entry code calls the dispatcher and
+ * stores the result back into the parameter slot (same type, straight-line, no new local), before
+ * the JDK validates the value, so a value the agent leaves alone takes exactly the JDK's path,
+ * exceptions included. {@code setSoLinger} gets both arguments back packed in one {@code long}.
  */
 final class LingerHooks implements TargetType {
   static final String SOCKET = "java.net.Socket";

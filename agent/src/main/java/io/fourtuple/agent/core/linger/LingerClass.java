@@ -1,15 +1,20 @@
 package io.fourtuple.agent.core.linger;
 
 /**
- * What an SO_LINGER value means for {@code close()}, most harmful last. The unit is seconds; with linger
- * on and a positive value, Linux's {@code close()} waits until the send queue has drained and the peer
- * has acknowledged it, or the time is up, even for a non-blocking socket.
+ * What an SO_LINGER value means for {@code close()}, most harmful last. The unit is seconds; with
+ * linger on and a positive value, Linux's {@code close()} waits until the send queue has drained
+ * and the peer has acknowledged it, or the time is up, even for a non-blocking socket.
  */
 public enum LingerClass {
-  /** Linger off (the default): close() returns at once and the kernel delivers the data gracefully. */
+  /**
+   * Linger off (the default): close() returns at once and the kernel delivers the data gracefully.
+   */
   OFF("off", false, false),
   /** 0: close() sends RST. Unsent data is discarded, the peer sees a reset; no TIME_WAIT. */
-  ZERO("zero (close sends RST: unsent data is discarded, the peer sees a reset, no TIME_WAIT)", true, false),
+  ZERO(
+      "zero (close sends RST: unsent data is discarded, the peer sees a reset, no TIME_WAIT)",
+      true,
+      false),
   /** A short wait on a blocking socket: a deliberate bounded wait for delivery. Fine. */
   SHORT_BLOCKING("short, on a blocking socket", false, false),
   /** Any positive value on a non-blocking channel: an I/O thread's close() may block on it. */
@@ -36,7 +41,9 @@ public enum LingerClass {
     return reported;
   }
 
-  /** What policy {@code fix} leaves off. Never {@link #ZERO}: turning linger off would change RST. */
+  /**
+   * What policy {@code fix} leaves off. Never {@link #ZERO}: turning linger off would change RST.
+   */
   public boolean misuse() {
     return misuse;
   }

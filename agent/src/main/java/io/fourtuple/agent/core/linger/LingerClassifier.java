@@ -1,9 +1,9 @@
 package io.fourtuple.agent.core.linger;
 
 /**
- * Classifies one SO_LINGER set. A pure function of the value, whether linger is being turned on, whether
- * the socket is a non-blocking channel, and the configured threshold for "long". The table, first match
- * wins:
+ * Classifies one SO_LINGER set. A pure function of the value, whether linger is being turned on,
+ * whether the socket is a non-blocking channel, and the configured threshold for "long". The table,
+ * first match wins:
  *
  * <table>
  *   <caption>SO_LINGER classes</caption>
@@ -80,8 +80,8 @@ public final class LingerClassifier {
   }
 
   /**
-   * What the value probably meant, read as milliseconds: {@code 1000 -> "1 s"}, {@code 1500 -> "1.5 s"},
-   * {@code 200 -> "200 ms (SO_LINGER cannot wait less than 1 s)"}.
+   * What the value probably meant, read as milliseconds: {@code 1000 -> "1 s"}, {@code 1500 -> "1.5
+   * s"}, {@code 200 -> "200 ms (SO_LINGER cannot wait less than 1 s)"}.
    */
   public static String asMillis(int value) {
     if (value < 1000) {

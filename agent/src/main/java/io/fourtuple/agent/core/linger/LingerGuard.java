@@ -16,23 +16,27 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The SO_LINGER guard: classifies every set, applies the policy, and times the close of sockets left with
- * linger on. Runs on application threads inside JDK socket methods (see {@code SocketHooks}).
+ * The SO_LINGER guard: classifies every set, applies the policy, and times the close of sockets
+ * left with linger on. Runs on application threads inside JDK socket methods (see {@code
+ * SocketHooks}).
  *
  * <p>Costs and hazards:
  *
  * <ul>
- *   <li>A set the guard reports (any class but off and short-on-blocking) fills in one {@code Throwable}
- *       for its stack, about a microsecond; the stack is walked, and the site looked up, on the reporter
- *       thread. SO_LINGER is set once per connection at most, never per read or write. When the reporter's
- *       queue is full the set is still classified, applied and counted, only not attributed to a site.
- *   <li>The addresses in a finding come from the socket's public getters, which take the socket's state
- *       lock briefly; the hooks run before the JDK takes it, so there is no lock-order problem.
- *   <li>Sockets left with linger on are remembered in a weak map (bounded at {@link #MAX_TRACKED}; beyond
- *       that their closes are not timed and the summary says how many). Until the first such socket, a
- *       close costs one volatile read; after it, a synchronized map lookup.
- *   <li>The non-blocking test reads {@code SelectableChannel.isBlocking()}, which takes the channel's
- *       registration lock on JDK 8 (the application thread holds no channel lock at this point).
+ *   <li>A set the guard reports (any class but off and short-on-blocking) fills in one {@code
+ *       Throwable} for its stack, about a microsecond; the stack is walked, and the site looked up,
+ *       on the reporter thread. SO_LINGER is set once per connection at most, never per read or
+ *       write. When the reporter's queue is full the set is still classified, applied and counted,
+ *       only not attributed to a site.
+ *   <li>The addresses in a finding come from the socket's public getters, which take the socket's
+ *       state lock briefly; the hooks run before the JDK takes it, so there is no lock-order
+ *       problem.
+ *   <li>Sockets left with linger on are remembered in a weak map (bounded at {@link #MAX_TRACKED};
+ *       beyond that their closes are not timed and the summary says how many). Until the first such
+ *       socket, a close costs one volatile read; after it, a synchronized map lookup.
+ *   <li>The non-blocking test reads {@code SelectableChannel.isBlocking()}, which takes the
+ *       channel's registration lock on JDK 8 (the application thread holds no channel lock at this
+ *       point).
  * </ul>
  */
 public final class LingerGuard {
@@ -236,7 +240,11 @@ public final class LingerGuard {
       long n = sets(type);
       total += n;
       if (n > 0) {
-        classes.append(classes.length() > 0 ? ", " : "").append(type.label()).append(": ").append(n);
+        classes
+            .append(classes.length() > 0 ? ", " : "")
+            .append(type.label())
+            .append(": ")
+            .append(n);
       }
     }
     if (total == 0) {

@@ -5,16 +5,18 @@ package io.fourtuple.agent.core.linger;
  *
  * <ul>
  *   <li>{@code warn}: nothing; the finding says what {@code fix} would do.
- *   <li>{@code fix}: leave linger off for misuse classes ({@link LingerClass#misuse()}). close() then
- *       returns at once and the kernel still sends the queued data and a FIN, as for any socket without
- *       linger. A value is never turned into 0, which would discard data with a RST.
+ *   <li>{@code fix}: leave linger off for misuse classes ({@link LingerClass#misuse()}). close()
+ *       then returns at once and the kernel still sends the queued data and a FIN, as for any
+ *       socket without linger. A value is never turned into 0, which would discard data with a RST.
  *   <li>{@code clamp:N}: any positive value above N becomes N seconds, whatever its class.
  * </ul>
  *
  * <p>An immutable value; the grammar here is the one configuration validates.
  */
 public final class LingerPolicy {
-  /** Returned by {@link #apply} to leave linger off. Same value as the hook interface's constant. */
+  /**
+   * Returned by {@link #apply} to leave linger off. Same value as the hook interface's constant.
+   */
   public static final int OFF = Integer.MIN_VALUE;
 
   /** The three kinds of policy. */
@@ -42,7 +44,10 @@ public final class LingerPolicy {
     return new LingerPolicy(Kind.CLAMP, max);
   }
 
-  /** {@code warn}, {@code fix} or {@code clamp:N} (case and spaces ignored); null if not one of these. */
+  /**
+   * {@code warn}, {@code fix} or {@code clamp:N} (case and spaces ignored); null if not one of
+   * these.
+   */
   public static LingerPolicy parse(String raw) {
     if (raw == null) {
       return null;
@@ -75,8 +80,8 @@ public final class LingerPolicy {
   }
 
   /**
-   * The seconds this policy would apply to a set classified {@code type}: {@code seconds} unchanged, a
-   * smaller positive value, or {@link #OFF}. Never 0 unless {@code seconds} was 0.
+   * The seconds this policy would apply to a set classified {@code type}: {@code seconds}
+   * unchanged, a smaller positive value, or {@link #OFF}. Never 0 unless {@code seconds} was 0.
    */
   public int apply(LingerClass type, int seconds) {
     switch (kind) {

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts findings per call site, so each site is logged once and counted after that. Bounded: beyond
- * {@code capacity} distinct sites, further ones are only counted as overflow (and the summary says so).
- * Written on the reporter thread, read by the exit summary.
+ * Counts findings per call site, so each site is logged once and counted after that. Bounded:
+ * beyond {@code capacity} distinct sites, further ones are only counted as overflow (and the
+ * summary says so). Written on the reporter thread, read by the exit summary.
  */
 final class LingerSites {
   private final int capacity;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class LingerClassifierTest {
   private final LingerClassifier classifier = new LingerClassifier(10);
@@ -59,7 +59,10 @@ class LingerClassifierTest {
     assertFalse(LingerClass.SHORT_BLOCKING.reported());
     for (LingerClass c :
         new LingerClass[] {
-          LingerClass.NON_BLOCKING, LingerClass.LONG, LingerClass.MILLIS_LIKE, LingerClass.CLAMPED_BY_JDK
+          LingerClass.NON_BLOCKING,
+          LingerClass.LONG,
+          LingerClass.MILLIS_LIKE,
+          LingerClass.CLAMPED_BY_JDK
         }) {
       assertTrue(c.misuse(), c.name());
       assertTrue(c.reported(), c.name());

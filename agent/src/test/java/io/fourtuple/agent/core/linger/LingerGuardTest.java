@@ -44,9 +44,11 @@ class LingerGuardTest {
     assertEquals(Finding.Kind.LINGER_SET, out.get(0).kind);
     LingerFinding d = detail(out.get(0));
     assertEquals(LingerClass.MILLIS_LIKE, d.type);
-    assertTrue(d.explanation().contains("1000 s = 16 min 40 s, did you mean 1 s?"), d.explanation());
+    assertTrue(
+        d.explanation().contains("1000 s = 16 min 40 s, did you mean 1 s?"), d.explanation());
     assertTrue(d.outcome().contains("policy warn: left as is"), d.outcome());
-    assertTrue(d.outcome().contains("fourtuple.linger.policy=fix would leave linger off"), d.outcome());
+    assertTrue(
+        d.outcome().contains("fourtuple.linger.policy=fix would leave linger off"), d.outcome());
   }
 
   @Test
@@ -73,7 +75,8 @@ class LingerGuardTest {
         SocketChannel nonBlocking = SocketChannel.open()) {
       nonBlocking.configureBlocking(false);
       assertEquals(1, guard.beforeSetLinger(Api.SOCKET_CHANNEL, blocking, true, 1));
-      assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET_CHANNEL, nonBlocking, true, 1));
+      assertEquals(
+          LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET_CHANNEL, nonBlocking, true, 1));
     }
     List<Finding> out = drain();
     assertEquals(1, out.size());

@@ -17,8 +17,19 @@ class LingerPolicyTest {
     assertEquals("clamp:5", LingerPolicy.parse("clamp:5").toString());
     assertEquals(5, LingerPolicy.parse("Clamp: 5").max());
     assertEquals("clamp:65535", LingerPolicy.parse("clamp:65535").toString());
-    for (String bad : new String[] {"", "off", "clamp", "clamp:", "clamp:0", "clamp:-1", "clamp:65536",
-        "clamp:x", "fix:1", null}) {
+    for (String bad :
+        new String[] {
+          "",
+          "off",
+          "clamp",
+          "clamp:",
+          "clamp:0",
+          "clamp:-1",
+          "clamp:65536",
+          "clamp:x",
+          "fix:1",
+          null
+        }) {
       assertNull(LingerPolicy.parse(bad), String.valueOf(bad));
     }
   }
