@@ -74,7 +74,7 @@ final class AgentRuntime {
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
-    ExitSummary exitSummary = new ExitSummary(log, stats, reporter);
+    ExitSummary exitSummary = new ExitSummary(log, stats, reporter, handler);
     Runtime.getRuntime().addShutdownHook(exitSummary);
     LedgerRun ledgerRun =
         ledger == null ? null : startLedger(config, options, ledgerSettings, ledger, log);
@@ -215,12 +215,14 @@ final class AgentRuntime {
     private final Logger log;
     private final AgentStats stats;
     private final Reporter reporter;
+    private final SocketEventHandler handler;
 
-    ExitSummary(Logger log, AgentStats stats, Reporter reporter) {
+    ExitSummary(Logger log, AgentStats stats, Reporter reporter, SocketEventHandler handler) {
       super("fourtuple-exit");
       this.log = log;
       this.stats = stats;
       this.reporter = reporter;
+      this.handler = handler;
     }
 
     @Override
@@ -228,6 +230,10 @@ final class AgentRuntime {
       Dispatcher.markAgentThread();
       reporter.flush();
       log.info("summary at exit: {}", stats.describe());
+      String linger = handler.linger().describe();
+      if (linger != null) {
+        log.info("SO_LINGER at exit: {}", linger);
+      }
       if (reporter.dropped() > 0) {
         log.info("{} report lines were dropped because the queue was full", reporter.dropped());
       }

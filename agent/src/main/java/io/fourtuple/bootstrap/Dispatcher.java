@@ -4,6 +4,7 @@ import java.io.FileDescriptor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 
 /**
  * The one entry point that code woven into JDK socket classes calls. Loaded by the bootstrap class loader
@@ -31,6 +32,13 @@ public final class Dispatcher {
   private static final SocketHooks NO_OP = new NoOpHooks();
 
   private static volatile SocketHooks hooks = NO_OP;
+
+  /**
+   * JDK 9 to 12 pass a {@code Socket.setOption(SO_LINGER, n)} value straight to the old socket
+   * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there sets
+   * linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
+   */
+  private static final boolean SOCKET_LINGER_OFF_IS_BOOLEAN = socketLingerOffIsBoolean();
 
   /** Per-thread "inside the agent" flag; an array so that reading and writing it allocates nothing. */
   private static final ThreadLocal<boolean[]> INSIDE = new InsideFlag();
@@ -175,6 +183,103 @@ public final class Dispatcher {
     afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, null, true, thrown);
   }
 
+  // ---- SO_LINGER ----
+
+  /**
+   * Entry of {@code Socket.setSoLinger(boolean, int)}. Returns both arguments to store back, packed so the
+   * woven code needs no local: the high half is the {@code on} flag (0 or 1), the low half the seconds.
+   * Unchanged unless the hooks ask to change them.
+   */
+  public static long socketSetSoLinger(Object socket, boolean on, int seconds) {
+    int applied = setLinger(SocketHooks.API_SOCKET, socket, on, seconds);
+    if (applied == SocketHooks.LINGER_OFF && seconds != SocketHooks.LINGER_OFF) {
+      return seconds & 0xFFFFFFFFL;
+    }
+    return ((on ? 1L : 0L) << 32) | (applied & 0xFFFFFFFFL);
+  }
+
+  /**
+   * Entry of {@code setOption(SocketOption, Object)} of a socket or socket channel: the value to store
+   * back. Any option but SO_LINGER returns at once. A negative SO_LINGER value
+   * means off (the JDK's own convention for these methods).
+   */
+  public static Object setOptionValue(Object socket, Object name, Object value, int api) {
+    if (name != StandardSocketOptions.SO_LINGER || !(value instanceof Integer)) {
+      return value;
+    }
+    int seconds = ((Integer) value).intValue();
+    int applied = setLinger(api, socket, seconds >= 0, seconds);
+    if (applied == seconds) {
+      return value;
+    }
+    if (applied != SocketHooks.LINGER_OFF) {
+      return Integer.valueOf(applied);
+    }
+    return api == SocketHooks.API_SOCKET && SOCKET_LINGER_OFF_IS_BOOLEAN
+        ? (Object) Boolean.FALSE
+        : (Object) Integer.valueOf(-1);
+  }
+
+  private static boolean socketLingerOffIsBoolean() {
+    try {
+      String version = System.getProperty("java.specification.version", "");
+      if (version.startsWith("1.")) {
+        return false; // JDK 8 has no Socket.setOption
+      }
+      int major = Integer.parseInt(version);
+      return major >= 9 && major <= 12;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  public static void beforeClose(Object socket) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.beforeClose(socket);
+    } catch (Throwable t) {
+      reportSafely(h, "beforeClose", t);
+    } finally {
+      exit();
+    }
+  }
+
+  public static void afterClose(Object socket) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.afterClose(socket);
+    } catch (Throwable t) {
+      reportSafely(h, "afterClose", t);
+    } finally {
+      exit();
+    }
+  }
+
+  public static void closeFailed(Throwable thrown, Object socket) {
+    afterClose(socket);
+  }
+
+  private static int setLinger(int api, Object socket, boolean on, int seconds) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return seconds;
+    }
+    try {
+      return h.beforeSetLinger(api, socket, on, seconds);
+    } catch (Throwable t) {
+      reportSafely(h, "beforeSetLinger", t);
+      return seconds;
+    } finally {
+      exit();
+    }
+  }
+
   /** {@code SocketChannelImpl.implCloseSelectableChannel()} entered. */
   public static void channelClosing(Object channel) {
     beforeClose(SocketHooks.API_SOCKET_CHANNEL, channel);
@@ -294,5 +399,16 @@ public final class Dispatcher {
 
     @Override
     public void onInternalError(String where, Throwable error) {}
+
+    @Override
+    public int beforeSetLinger(int api, Object socket, boolean on, int seconds) {
+      return seconds;
+    }
+
+    @Override
+    public void beforeClose(Object socket) {}
+
+    @Override
+    public void afterClose(Object socket) {}
   }
 }

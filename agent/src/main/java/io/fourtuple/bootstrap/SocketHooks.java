@@ -21,6 +21,9 @@ public interface SocketHooks {
   /** A {@code java.nio.channels.SocketChannel}, including its socket adaptor. */
   int API_SOCKET_CHANNEL = 2;
 
+  /** Returned by {@link #beforeSetLinger} to leave SO_LINGER off instead of the requested value. */
+  int LINGER_OFF = Integer.MIN_VALUE;
+
   /**
    * A socket implementation is about to bind to {@code address:port}.
    *
@@ -64,4 +67,20 @@ public interface SocketHooks {
 
   /** Something inside the agent failed while handling a hook; the application's call proceeds. */
   void onInternalError(String where, Throwable error);
+
+  /**
+   * The application is about to set SO_LINGER on {@code socket} (a {@code java.net.Socket} or a socket channel), before the JDK validates or clamps the value.
+   *
+   * @param on false when the call turns linger off ({@code setSoLinger(false, n)} or a negative option
+   *     value)
+   * @param seconds the value as the application passed it
+   * @return the seconds to apply instead (the same value to change nothing), or {@link #LINGER_OFF}
+   */
+  int beforeSetLinger(int api, Object socket, boolean on, int seconds);
+
+  /** {@code socket} is about to be closed (only sockets the hooks saw with linger on are timed). */
+  void beforeClose(Object socket);
+
+  /** The close of {@code socket} has returned or thrown. */
+  void afterClose(Object socket);
 }

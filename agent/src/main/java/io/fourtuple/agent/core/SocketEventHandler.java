@@ -6,6 +6,7 @@ import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -31,6 +32,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
+  private final LingerGuard linger;
 
   /** Null when call sites are not tracked (unit tests of the rest). */
   private final CallSiteLedger sites;
@@ -56,6 +58,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     this.reporter = reporter;
     this.ledger = ledger;
     this.sites = sites;
+    this.linger = new LingerGuard(config, reporter);
+  }
+
+  /** The SO_LINGER guard, for the exit summary. */
+  public LingerGuard linger() {
+    return linger;
   }
 
   @Override
@@ -168,6 +176,21 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         || reportedErrors.putIfAbsent("setsockopt", Boolean.TRUE) == null) {
       reporter.submit(new Finding(Finding.Kind.OPTION_FAILURE, null, outcome, null, error));
     }
+  }
+
+  @Override
+  public int beforeSetLinger(int api, Object socket, boolean on, int seconds) {
+    return linger.beforeSetLinger(Api.of(api), socket, on, seconds);
+  }
+
+  @Override
+  public void beforeClose(Object socket) {
+    linger.beforeClose(socket);
+  }
+
+  @Override
+  public void afterClose(Object socket) {
+    linger.afterClose(socket);
   }
 
   private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {

@@ -36,7 +36,11 @@ public final class Installer {
     SocketWeaver weaver =
         new SocketWeaver(
             Arrays.<TargetType>asList(
-                SocketImplHooks.nio(), SocketImplHooks.plain(), new SocketChannelImplHooks()));
+                SocketImplHooks.nio(),
+                SocketImplHooks.plain(),
+                new SocketChannelImplHooks(),
+                LingerHooks.socket(),
+                LingerHooks.channel()));
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {

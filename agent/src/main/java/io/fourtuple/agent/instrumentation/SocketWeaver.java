@@ -29,13 +29,20 @@ import net.bytebuddy.jar.asm.Opcodes;
  * computation), takes no lock, and never throws: a failure leaves the class unchanged and is recorded.
  */
 final class SocketWeaver implements ClassFileTransformer {
-  private final Map<String, TargetType> targets = new HashMap<String, TargetType>();
+  /** Several target types may hook one class (the bind and the linger hooks of SocketChannelImpl). */
+  private final Map<String, List<TargetType>> targets = new HashMap<String, List<TargetType>>();
   private final Set<String> woven = Collections.synchronizedSet(new LinkedHashSet<String>());
   private final List<String> problems = Collections.synchronizedList(new ArrayList<String>());
 
   SocketWeaver(List<TargetType> types) {
     for (TargetType type : types) {
-      targets.put(type.className().replace('.', '/'), type);
+      String name = type.className().replace('.', '/');
+      List<TargetType> forClass = targets.get(name);
+      if (forClass == null) {
+        forClass = new ArrayList<TargetType>();
+        targets.put(name, forClass);
+      }
+      forClass.add(type);
     }
   }
 
@@ -49,23 +56,26 @@ final class SocketWeaver implements ClassFileTransformer {
     if (loader != null || className == null) {
       return null;
     }
-    TargetType type = targets.get(className);
-    if (type == null) {
+    List<TargetType> types = targets.get(className);
+    if (types == null) {
       return null;
     }
     try {
-      return weave(type, classfileBuffer);
+      return weave(types, classfileBuffer);
     } catch (Throwable t) {
-      problems.add(type.className() + ": " + t);
+      problems.add(className.replace('/', '.') + ": " + t);
       return null;
     }
   }
 
-  private byte[] weave(TargetType type, byte[] original) {
+  private byte[] weave(List<TargetType> types, byte[] original) {
     ClassReader reader = new ClassReader(original);
     ClassShape shape = ClassShape.read(reader);
     List<String> found = new ArrayList<String>();
-    List<MethodHook> hooks = type.hooks(shape, found);
+    List<MethodHook> hooks = new ArrayList<MethodHook>();
+    for (TargetType type : types) {
+      hooks.addAll(type.hooks(shape, found));
+    }
     for (String problem : found) {
       if (!problems.contains(problem)) {
         problems.add(problem);
@@ -74,9 +84,16 @@ final class SocketWeaver implements ClassFileTransformer {
     if (hooks.isEmpty()) {
       return null;
     }
-    final Map<String, MethodHook> byMethod = new HashMap<String, MethodHook>();
+    // Hooks of one method are chained: each visitor adds its code and its own catch-all handler, and the
+    // handler registered first wraps the original code only, so every hook sees a throw once.
+    final Map<String, List<MethodHook>> byMethod = new HashMap<String, List<MethodHook>>();
     for (MethodHook hook : hooks) {
-      byMethod.put(hook.name + hook.descriptor, hook);
+      List<MethodHook> forMethod = byMethod.get(hook.name + hook.descriptor);
+      if (forMethod == null) {
+        forMethod = new ArrayList<MethodHook>();
+        byMethod.put(hook.name + hook.descriptor, forMethod);
+      }
+      forMethod.add(hook);
     }
     final String owner = shape.internalName;
     // Passing the reader lets ASM copy untouched methods as they are; COMPUTE_MAXS only recounts the
@@ -88,12 +105,17 @@ final class SocketWeaver implements ClassFileTransformer {
           public MethodVisitor visitMethod(
               int access, String name, String descriptor, String signature, String[] exceptions) {
             MethodVisitor mv = super.visitMethod(access, name, descriptor, signature, exceptions);
-            MethodHook hook = byMethod.get(name + descriptor);
-            return hook == null ? mv : new HookingMethodVisitor(mv, hook, owner);
+            List<MethodHook> forMethod = byMethod.get(name + descriptor);
+            if (forMethod != null) {
+              for (MethodHook hook : forMethod) {
+                mv = new HookingMethodVisitor(mv, hook, owner);
+              }
+            }
+            return mv;
           }
         },
         0);
-    woven.add(type.className());
+    woven.add(types.get(0).className());
     return writer.toByteArray();
   }
 

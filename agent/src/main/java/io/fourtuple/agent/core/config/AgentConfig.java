@@ -63,6 +63,11 @@ public final class AgentConfig {
     return bool(Setting.STRICT);
   }
 
+  /** The value of an integer setting (validated when parsed). */
+  public int intValue(Setting setting) {
+    return Integer.parseInt(values.get(setting));
+  }
+
   public String value(Setting setting) {
     return values.get(setting);
   }

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.config;
 
+import io.fourtuple.agent.core.linger.LingerPolicy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -91,7 +92,23 @@ public enum Setting {
       "ledger.max.callsites",
       "1000",
       Kind.positiveInt(1, 100000),
-      "Distinct call sites remembered; later ones are counted as other.");
+      "Distinct call sites remembered; later ones are counted as other."),
+  LINGER_POLICY(
+      "linger.policy",
+      "warn",
+      Kind.LINGER_POLICY,
+      "What to do with an SO_LINGER value classified as misuse. warn: report only. fix: leave linger"
+          + " off. clamp:N: cap positive values at N seconds."),
+  LINGER_LONG(
+      "linger.long",
+      "10",
+      Kind.integer(1, 65535),
+      "SO_LINGER seconds from which a value counts as long (close() may block that long)."),
+  LINGER_BLOCKED_MILLIS(
+      "linger.blocked.millis",
+      "1000",
+      Kind.integer(0, Integer.MAX_VALUE),
+      "Report a close() of a socket with linger on that blocked at least this many milliseconds.");
 
   /** Prefix of system properties and of fully qualified agent-argument keys. */
   public static final String PROPERTY_PREFIX = "fourtuple.";
@@ -292,6 +309,40 @@ public enum Setting {
             quoted.add(c);
           }
           return "one of " + String.join(", ", quoted);
+        }
+      };
+    }
+
+    /** {@code warn}, {@code fix} or {@code clamp:N}; the grammar is {@code LingerPolicy}'s. */
+    static final Kind LINGER_POLICY =
+        new Kind() {
+          @Override
+          String normalize(String raw) {
+            LingerPolicy policy = LingerPolicy.parse(raw);
+            return policy == null ? null : policy.toString();
+          }
+
+          @Override
+          String describe() {
+            return "warn, fix, or clamp:N with N from 1 to 65535 seconds";
+          }
+        };
+
+    static Kind integer(final int min, final int max) {
+      return new Kind() {
+        @Override
+        String normalize(String raw) {
+          try {
+            long value = Long.parseLong(raw.trim());
+            return value < min || value > max ? null : Long.toString(value);
+          } catch (NumberFormatException e) {
+            return null;
+          }
+        }
+
+        @Override
+        String describe() {
+          return "an integer from " + min + " to " + max;
         }
       };
     }

@@ -15,7 +15,11 @@ public final class Finding {
     OPTION_FAILURE,
     INTERNAL_ERROR,
     /** A sampled bind with its destination and result, for the call-site ledger (not logged). */
-    CALL_SITE
+    CALL_SITE,
+    /** An SO_LINGER set worth reporting; the detail is a {@code LingerFinding}. */
+    LINGER_SET,
+    /** A close of a socket with linger on that blocked; the detail is a {@code LingerFinding}. */
+    LINGER_CLOSE
   }
 
   public final Kind kind;

@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core.report;
 
 import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.linger.LingerFinding;
 import org.slf4j.Logger;
 
 /** Turns {@link Finding}s into the agent's log lines. Runs on the reporter thread. */
@@ -56,6 +57,10 @@ public final class FindingWriter implements Reporter.Writer {
                 + " here are counted, not logged)",
             f.detail,
             f.stack);
+        break;
+      case LINGER_SET:
+      case LINGER_CLOSE:
+        ((LingerFinding) f.detail).write(log, f);
         break;
       default:
         break;

@@ -153,9 +153,30 @@ class ConfigParserTest {
         return "42";
       case LEDGER_JSON_FILE:
         return "/tmp/ledger.json";
+      case LINGER_POLICY:
+        return "clamp:5";
+      case LINGER_LONG:
+        return "30";
+      case LINGER_BLOCKED_MILLIS:
+        return "250";
       default:
         return "true".equals(s.defaultValue()) ? "false" : "true";
     }
+  }
+
+  @Test
+  void lingerSettingsAreValidatedWithOneClearMessage() throws Exception {
+    assertEquals("fix", parse("linger.policy=FIX").value(Setting.LINGER_POLICY));
+    assertEquals("clamp:3", parse("linger.policy=clamp: 3").value(Setting.LINGER_POLICY));
+    assertEquals(30, parse("linger.long=30").intValue(Setting.LINGER_LONG));
+    assertEquals(
+        "linger.policy='clamp:0' (from agent argument) is not valid: expected warn, fix, or clamp:N"
+            + " with N from 1 to 65535 seconds",
+        assertThrows(ConfigException.class, () -> parse("linger.policy=clamp:0")).getMessage());
+    assertEquals(
+        "linger.long='0' (from agent argument) is not valid: expected an integer from 1 to 65535",
+        assertThrows(ConfigException.class, () -> parse("linger.long=0")).getMessage());
+    assertThrows(ConfigException.class, () -> parse("linger.blocked.millis=soon"));
   }
 
   @Test

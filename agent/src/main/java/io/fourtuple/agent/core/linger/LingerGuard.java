@@ -1,0 +1,295 @@
+package io.fourtuple.agent.core.linger;
+
+import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import java.net.Socket;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The SO_LINGER guard: classifies every set, applies the policy, and times the close of sockets
+ * left with linger on. Runs on application threads inside JDK socket methods (see {@code
+ * SocketHooks}).
+ *
+ * <p>Costs and hazards:
+ *
+ * <ul>
+ *   <li>A set the guard reports (any class but off and short-on-blocking) fills in one {@code
+ *       Throwable} for its stack, about a microsecond; the stack is walked, and the site looked up,
+ *       on the reporter thread. SO_LINGER is set once per connection at most, never per read or
+ *       write. When the reporter's queue is full the set is still classified, applied and counted,
+ *       only not attributed to a site.
+ *   <li>The addresses in a finding come from the socket's public getters, which take the socket's
+ *       state lock briefly; the hooks run before the JDK takes it, so there is no lock-order
+ *       problem.
+ *   <li>Sockets left with linger on are remembered in a weak map (bounded at {@link #MAX_TRACKED};
+ *       beyond that their closes are not timed and the summary says how many). Until the first such
+ *       socket, a close costs one volatile read; after it, a synchronized map lookup.
+ *   <li>The non-blocking test reads {@code SelectableChannel.isBlocking()}, which takes the
+ *       channel's registration lock on JDK 8 (the application thread holds no channel lock at this
+ *       point).
+ * </ul>
+ */
+public final class LingerGuard {
+  static final int MAX_TRACKED = 65536;
+  static final int MAX_SITES = 1000;
+
+  private final LingerClassifier classifier;
+  private final LingerPolicy policy;
+  private final boolean audit;
+  private final long blockedNanos;
+  private final Reporter reporter;
+  private final LingerSites sites = new LingerSites(MAX_SITES);
+
+  private final Map<Object, Tracked> lingering =
+      Collections.synchronizedMap(new WeakHashMap<Object, Tracked>());
+  private volatile boolean anyTracked;
+
+  private final LongAdder[] byClass = adders(LingerClass.values().length);
+  private final LongAdder leftOff = new LongAdder();
+  private final LongAdder clamped = new LongAdder();
+  private final LongAdder wouldChange = new LongAdder();
+  private final LongAdder untracked = new LongAdder();
+  private final LongAdder closesTimed = new LongAdder();
+  private final LongAdder closesBlocked = new LongAdder();
+  private final AtomicLong longestCloseNanos = new AtomicLong();
+
+  public LingerGuard(AgentConfig config, Reporter reporter) {
+    this(
+        new LingerClassifier(config.intValue(Setting.LINGER_LONG)),
+        LingerPolicy.parse(config.value(Setting.LINGER_POLICY)),
+        config.mode() == AgentConfig.Mode.AUDIT,
+        config.intValue(Setting.LINGER_BLOCKED_MILLIS),
+        reporter);
+  }
+
+  LingerGuard(
+      LingerClassifier classifier,
+      LingerPolicy policy,
+      boolean audit,
+      long blockedMillis,
+      Reporter reporter) {
+    this.classifier = classifier;
+    this.policy = policy;
+    this.audit = audit;
+    this.blockedNanos = blockedMillis * 1_000_000L;
+    this.reporter = reporter;
+  }
+
+  /**
+   * An SO_LINGER set is about to happen; returns the seconds to apply or {@link LingerPolicy#OFF}.
+   *
+   * @param socket a {@code Socket} or a {@code SocketChannel}
+   */
+  public int beforeSetLinger(Api api, Object socket, boolean on, int seconds) {
+    boolean nonBlocking = on && seconds > 0 && isNonBlocking(socket);
+    LingerClass type = classifier.classify(on, seconds, nonBlocking);
+    byClass[type.ordinal()].increment();
+    int wanted = policy.apply(type, seconds);
+    int applied = audit ? seconds : wanted;
+    if (wanted != seconds) {
+      if (audit) {
+        wouldChange.increment();
+      } else if (wanted == LingerPolicy.OFF) {
+        leftOff.increment();
+      } else {
+        clamped.increment();
+      }
+    }
+    if (on && applied > 0) {
+      track(socket, api, Math.min(applied, LingerClassifier.JDK_MAX));
+    } else if (anyTracked) {
+      lingering.remove(socket);
+    }
+    if (type.reported()) {
+      reporter.submit(
+          new Finding(
+              Finding.Kind.LINGER_SET,
+              api,
+              new LingerFinding(
+                  Finding.Kind.LINGER_SET,
+                  type,
+                  seconds,
+                  applied,
+                  wanted,
+                  policy,
+                  audit,
+                  nonBlocking,
+                  localAddress(socket),
+                  remoteAddress(socket),
+                  0,
+                  sites),
+              null,
+              new Throwable()));
+    }
+    return applied;
+  }
+
+  public void beforeClose(Object socket) {
+    if (!anyTracked) {
+      return;
+    }
+    Tracked t = lingering.get(socket);
+    if (t != null) {
+      t.closeStart = System.nanoTime();
+    }
+  }
+
+  public void afterClose(Object socket) {
+    if (!anyTracked) {
+      return;
+    }
+    Tracked t = lingering.remove(socket);
+    if (t == null || t.closeStart == 0) {
+      return;
+    }
+    long elapsed = System.nanoTime() - t.closeStart;
+    closesTimed.increment();
+    long longest;
+    while (elapsed > (longest = longestCloseNanos.get())
+        && !longestCloseNanos.compareAndSet(longest, elapsed)) {
+      // retry: another close raced us
+    }
+    if (elapsed >= blockedNanos) {
+      closesBlocked.increment();
+      reporter.submit(
+          new Finding(
+              Finding.Kind.LINGER_CLOSE,
+              t.api,
+              new LingerFinding(
+                  Finding.Kind.LINGER_CLOSE,
+                  LingerClass.OFF,
+                  t.seconds,
+                  t.seconds,
+                  t.seconds,
+                  policy,
+                  audit,
+                  false,
+                  null,
+                  null,
+                  elapsed / 1_000_000L,
+                  sites),
+              null,
+              new Throwable()));
+    }
+  }
+
+  private void track(Object socket, Api api, int seconds) {
+    if (lingering.size() >= MAX_TRACKED && !lingering.containsKey(socket)) {
+      untracked.increment();
+      return;
+    }
+    lingering.put(socket, new Tracked(api, seconds));
+    anyTracked = true;
+  }
+
+  private static boolean isNonBlocking(Object socket) {
+    return socket instanceof SelectableChannel && !((SelectableChannel) socket).isBlocking();
+  }
+
+  private static String localAddress(Object socket) {
+    try {
+      if (socket instanceof Socket) {
+        return String.valueOf(((Socket) socket).getLocalSocketAddress());
+      }
+      if (socket instanceof NetworkChannel) {
+        return String.valueOf(((NetworkChannel) socket).getLocalAddress());
+      }
+    } catch (Exception e) {
+      return "unknown (" + e.getClass().getSimpleName() + ")";
+    }
+    return "unknown";
+  }
+
+  private static String remoteAddress(Object socket) {
+    try {
+      if (socket instanceof Socket) {
+        return String.valueOf(((Socket) socket).getRemoteSocketAddress());
+      }
+      if (socket instanceof SocketChannel) {
+        return String.valueOf(((SocketChannel) socket).getRemoteAddress());
+      }
+    } catch (Exception e) {
+      return "unknown (" + e.getClass().getSimpleName() + ")";
+    }
+    return "unknown";
+  }
+
+  public long sets(LingerClass type) {
+    return byClass[type.ordinal()].sum();
+  }
+
+  public long closesBlocked() {
+    return closesBlocked.sum();
+  }
+
+  /** One line for the exit summary; null when no SO_LINGER set was seen. */
+  public String describe() {
+    StringBuilder classes = new StringBuilder();
+    long total = 0;
+    for (LingerClass type : LingerClass.values()) {
+      long n = sets(type);
+      total += n;
+      if (n > 0) {
+        classes
+            .append(classes.length() > 0 ? ", " : "")
+            .append(type.label())
+            .append(": ")
+            .append(n);
+      }
+    }
+    if (total == 0) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    out.append(total).append(" sets [").append(classes).append("], policy ").append(policy);
+    if (audit) {
+      out.append(" (audit: ").append(wouldChange.sum()).append(" would have been changed)");
+    } else {
+      out.append(": left off ").append(leftOff.sum()).append(", clamped ").append(clamped.sum());
+    }
+    out.append("; closes with linger on timed: ")
+        .append(closesTimed.sum())
+        .append(", blocked >= ")
+        .append(blockedNanos / 1_000_000L)
+        .append(" ms: ")
+        .append(closesBlocked.sum())
+        .append(", longest ")
+        .append(longestCloseNanos.get() / 1_000_000L)
+        .append(" ms");
+    if (untracked.sum() > 0) {
+      out.append(" (").append(untracked.sum()).append(" sockets beyond the cap not timed)");
+    }
+    out.append("; reported sites: ").append(sites.describe(10));
+    return out.toString();
+  }
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+
+  /** A socket left with linger on; its close is timed. */
+  private static final class Tracked {
+    final Api api;
+    final int seconds;
+    volatile long closeStart;
+
+    Tracked(Api api, int seconds) {
+      this.api = api;
+      this.seconds = seconds;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.fourtuple.agent.core.linger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.helpers.NOPLogger;
+
+class LingerGuardTest {
+  private final List<Finding> findings = new ArrayList<>();
+  private final Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, findings::add);
+
+  private LingerGuard guard(String args) throws Exception {
+    return new LingerGuard(ConfigParser.parse(args, Map.of(), Map.of()), reporter);
+  }
+
+  private List<Finding> drain() {
+    reporter.flush();
+    List<Finding> out = new ArrayList<>(findings);
+    findings.clear();
+    return out;
+  }
+
+  private static LingerFinding detail(Finding f) {
+    return (LingerFinding) f.detail;
+  }
+
+  @Test
+  void warnIsTheDefaultAndChangesNothingButReportsWhatFixWouldDo() throws Exception {
+    LingerGuard guard = guard(null);
+    assertEquals(1000, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    List<Finding> out = drain();
+    assertEquals(1, out.size());
+    assertEquals(Finding.Kind.LINGER_SET, out.get(0).kind);
+    LingerFinding d = detail(out.get(0));
+    assertEquals(LingerClass.MILLIS_LIKE, d.type);
+    assertTrue(
+        d.explanation().contains("1000 s = 16 min 40 s, did you mean 1 s?"), d.explanation());
+    assertTrue(d.outcome().contains("policy warn: left as is"), d.outcome());
+    assertTrue(
+        d.outcome().contains("fourtuple.linger.policy=fix would leave linger off"), d.outcome());
+  }
+
+  @Test
+  void fixLeavesMisuseOffAndKeepsDeliberateValues() throws Exception {
+    LingerGuard guard = guard("linger.policy=fix");
+    assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 70000));
+    assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 30));
+    assertEquals(2, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 2));
+    assertEquals(0, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 0));
+    assertEquals(5, guard.beforeSetLinger(Api.SOCKET, new Object(), false, 5));
+    List<Finding> out = drain();
+    // 1000, 70000, 30 and 0 are reported; 2 on a blocking socket and "off" are not.
+    assertEquals(4, out.size());
+    assertTrue(detail(out.get(0)).outcome().startsWith("policy fix: left linger off"));
+    assertTrue(detail(out.get(3)).explanation().contains("RST"), detail(out.get(3)).explanation());
+    assertTrue(guard.describe().contains("left off 3"), guard.describe());
+  }
+
+  @Test
+  void anyPositiveValueOnANonBlockingChannelIsMisuse() throws Exception {
+    LingerGuard guard = guard("linger.policy=fix");
+    try (SocketChannel blocking = SocketChannel.open();
+        SocketChannel nonBlocking = SocketChannel.open()) {
+      nonBlocking.configureBlocking(false);
+      assertEquals(1, guard.beforeSetLinger(Api.SOCKET_CHANNEL, blocking, true, 1));
+      assertEquals(
+          LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET_CHANNEL, nonBlocking, true, 1));
+    }
+    List<Finding> out = drain();
+    assertEquals(1, out.size());
+    assertEquals(LingerClass.NON_BLOCKING, detail(out.get(0)).type);
+    assertTrue(detail(out.get(0)).explanation().contains("holding the channel's lock"));
+  }
+
+  @Test
+  void clampCapsTheValue() throws Exception {
+    LingerGuard guard = guard("linger.policy=clamp:3");
+    assertEquals(3, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    assertEquals(2, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 2));
+    assertTrue(detail(drain().get(0)).outcome().contains("set 3 s instead"));
+  }
+
+  @Test
+  void auditChangesNothingAndSaysWhatThePolicyWouldDo() throws Exception {
+    LingerGuard guard = guard("mode=audit,linger.policy=fix");
+    assertEquals(1000, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    String outcome = detail(drain().get(0)).outcome();
+    assertTrue(outcome.startsWith("audit: left as is; policy fix would leave linger off"), outcome);
+    assertTrue(guard.describe().contains("audit: 1 would have been changed"), guard.describe());
+
+    LingerGuard clamp = guard("mode=audit,linger.policy=clamp:2");
+    assertEquals(1000, clamp.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    assertTrue(detail(drain().get(0)).outcome().contains("would set 2 s"));
+  }
+
+  @Test
+  void timesClosesOfSocketsLeftWithLingerOnly() throws Exception {
+    LingerGuard guard = guard("linger.blocked.millis=0");
+    Object lingering = new Object();
+    Object turnedOff = new Object();
+    Object neverSet = new Object();
+    guard.beforeSetLinger(Api.SOCKET, lingering, true, 1000);
+    guard.beforeSetLinger(Api.SOCKET, turnedOff, true, 5);
+    guard.beforeSetLinger(Api.SOCKET, turnedOff, false, 0);
+    drain();
+    for (Object socket : new Object[] {lingering, turnedOff, neverSet}) {
+      guard.beforeClose(socket);
+      guard.afterClose(socket);
+    }
+    List<Finding> out = drain();
+    assertEquals(1, out.size());
+    assertEquals(Finding.Kind.LINGER_CLOSE, out.get(0).kind);
+    assertEquals(1000, detail(out.get(0)).requested);
+    assertEquals(1, guard.closesBlocked());
+    // A second close of the same socket is not timed again.
+    guard.beforeClose(lingering);
+    guard.afterClose(lingering);
+    assertTrue(drain().isEmpty());
+  }
+
+  @Test
+  void fixedSocketsAreNotTimedAndCloseWithoutLingerCostsNothing() throws Exception {
+    LingerGuard guard = guard("linger.policy=fix,linger.blocked.millis=0");
+    Object socket = new Object();
+    guard.beforeClose(socket);
+    guard.afterClose(socket);
+    guard.beforeSetLinger(Api.SOCKET, socket, true, 1000);
+    drain();
+    guard.beforeClose(socket);
+    guard.afterClose(socket);
+    assertTrue(drain().isEmpty());
+  }
+
+  @Test
+  void summaryIsNullUntilASetIsSeen() throws Exception {
+    LingerGuard guard = guard(null);
+    assertNull(guard.describe());
+    guard.beforeSetLinger(Api.SOCKET, new Object(), false, 0);
+    assertTrue(guard.describe().startsWith("1 sets [off: 1], policy warn"), guard.describe());
+  }
+
+  @Test
+  void sitesAreCountedOnceEachAndBounded() {
+    LingerSites sites = new LingerSites(2);
+    assertTrue(sites.record("a"));
+    assertFalse(sites.record("a"));
+    assertTrue(sites.record("b"));
+    assertFalse(sites.record("c"));
+    assertEquals(2, sites.count("a"));
+    assertEquals(0, sites.count("c"));
+    String text = sites.describe(10);
+    assertTrue(text.startsWith("a x2; b x1"), text);
+    assertTrue(text.contains("1 more at sites beyond the cap of 2"), text);
+  }
+}
