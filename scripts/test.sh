@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, then child JVMs with the agent in network namespaces on JDK 8, 11, 17,
-# 21 and 25. Installs what is missing (Maven, iproute2, the extra JDKs) on a Debian machine.
+# 21 and 25. Installs what is missing (Maven, iproute2, jattach, the extra JDKs) on a Debian machine.
 #
 #   scripts/test.sh            # from the repository root
 #
@@ -12,6 +12,8 @@ need_apt=()
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v unshare >/dev/null || need_apt+=(util-linux)
+command -v ss >/dev/null || need_apt+=(iproute2)     # the ledger tests compare with ss -tan
+command -v jattach >/dev/null || need_apt+=(jattach) # attach through jattach, as in containers
 if ((${#need_apt[@]})) && [[ $(id -u) == 0 ]]; then
   apt-get update -qq >/dev/null && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
