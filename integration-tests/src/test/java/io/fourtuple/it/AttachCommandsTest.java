@@ -43,7 +43,7 @@ class AttachCommandsTest {
         assertFalse(detach.stdout().contains("except"), detach::describe);
       }
       // Still cycling, and back to the original capacity.
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       assertTrue(service.process.isAlive(), service::describe);
       AttachTest.assertNoTroubleInTarget(service);
     }
@@ -85,7 +85,7 @@ class AttachCommandsTest {
       }
 
       // Untouched: no agent line in its output, and the pool still holds R.
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       assertFalse(service.stderr().contains("fourtuple"), service::describe);
     }
   }
@@ -96,7 +96,7 @@ class AttachCommandsTest {
         ServiceJvm.start(jdk17(), List.of("-XX:+DisableAttachMechanism"), "--interval-ms", "300")) {
       ServiceJvm.Cli cli = ServiceJvm.cli("attach", String.valueOf(service.pid()));
       expect(cli, 4, "-XX:+DisableAttachMechanism");
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       // SIGQUIT would have made it print a thread dump.
       assertFalse(service.stdout().contains("Full thread dump"), service::describe);
     }
@@ -140,14 +140,18 @@ class AttachCommandsTest {
             report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);
 
-        // Nothing changed while it watched: every cycle during the audit held R.
+        // Nothing changed while it watched: no cycle held more than R. (A cycle may hold one fewer: the
+        // service's own health-check connections take ports from the same 10-port range.)
         List<String> lines = service.capacityLines();
         assertTrue(lines.size() > 3, service::describe);
+        int most = 0;
         for (String line : service.stdout().split("\n")) {
           if (line.startsWith("CAPACITY ")) {
-            assertEquals(RANGE, ServiceJvm.held(line), service::describe);
+            assertTrue(ServiceJvm.held(line) <= RANGE, service::describe);
+            most = Math.max(most, ServiceJvm.held(line));
           }
         }
+        assertEquals(RANGE, most, service::describe);
         assertTrue(to > from, service::describe);
         expect(ServiceJvm.cli("status", pid), 3, "has been detached");
 
@@ -167,7 +171,7 @@ class AttachCommandsTest {
     try (ServiceJvm service =
         ServiceJvm.startInMountNamespace(jdk17(), "--interval-ms", "500")) {
       String pid = String.valueOf(service.pid());
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid);
       assertEquals(0, attach.exit(), attach::describe);
       assertEquals(RANGE * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
@@ -187,7 +191,7 @@ class AttachCommandsTest {
       }
       assertTrue(copyOpen, service::describe);
       expect(ServiceJvm.cli("detach", pid), 0, "original bytecode restored");
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
     }
   }
 
@@ -200,12 +204,12 @@ class AttachCommandsTest {
     }
     try (ServiceJvm service = ServiceJvm.start(jdk17(), List.of(), "--interval-ms", "500")) {
       String pid = String.valueOf(service.pid());
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       String jar = ChildJvm.AGENT.toAbsolutePath().toString();
       run(jattach.toString(), pid, "load", "instrument", "false", jar);
       assertEquals(RANGE * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
       run(jattach.toString(), pid, "load", "instrument", "false", jar + "=command=detach");
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      AttachTest.assertHeldTheRange(service);
       assertTrue(
           service.stderr().contains("fourtuple detached from pid " + pid), service::describe);
     }

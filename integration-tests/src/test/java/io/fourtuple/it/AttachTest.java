@@ -33,7 +33,7 @@ class AttachTest {
     try (ServiceJvm service =
         ServiceJvm.start(jdk, List.of(), "--interval-ms", "1500", "--per-destination", "12")) {
       String pid = String.valueOf(service.pid());
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      assertHeldTheRange(service);
 
       ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid);
       assertEquals(0, attach.exit(), attach::describe);
@@ -68,7 +68,7 @@ class AttachTest {
       assertEquals(0, detach.exit(), detach::describe);
       assertTrue(detach.stdout().contains("original bytecode restored"), detach::describe);
       assertFalse(detach.stdout().contains("except"), detach::describe);
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      assertHeldTheRange(service);
 
       ServiceJvm.Cli statusAfter = ServiceJvm.cli("status", pid);
       assertEquals(3, statusAfter.exit(), statusAfter::describe);
@@ -78,7 +78,7 @@ class AttachTest {
       assertEquals(0, ServiceJvm.cli("attach", pid).exit());
       assertEquals(RANGE * DESTINATIONS, service.nextFullCycleHeld(), service::describe);
       assertEquals(0, ServiceJvm.cli("detach", pid).exit());
-      assertEquals(RANGE, service.nextFullCycleHeld(), service::describe);
+      assertHeldTheRange(service);
 
       assertTrue(service.process.isAlive(), service::describe);
       assertNoTroubleInTarget(service);
@@ -129,5 +129,14 @@ class AttachTest {
       }
     }
     return perPeer;
+  }
+
+  /**
+   * Without the rewrite the pool holds the range: R, or R - 1 when the service's own NIO health check
+   * (a plain connect from the same 10-port range) holds a port at that moment. Never more.
+   */
+  static void assertHeldTheRange(ServiceJvm service) {
+    int held = service.nextFullCycleHeld();
+    assertTrue(held == RANGE || held == RANGE - 1, () -> "held " + held + "\n" + service.describe());
   }
 }

@@ -64,12 +64,14 @@ final class ServiceJvm implements AutoCloseable {
             + ChildJvm.RANGE_HIGH
             + "' > /proc/sys/net/ipv4/ip_local_port_range";
     if (ownMounts) {
+      // The jar is staged outside /tmp first and the agent's directory hidden before /tmp is replaced:
+      // the checkout itself may live under /tmp (CI clones there).
       setup +=
-          " && mount -t tmpfs tmpfs /tmp && cp '"
+          " && stage=$(mktemp /dev/shm/fourtuple-app.XXXXXX) && cp '"
               + samples
-              + "' /tmp/app.jar && mount -t tmpfs tmpfs '"
+              + "' \"$stage\" && mount -t tmpfs tmpfs '"
               + ChildJvm.AGENT.toAbsolutePath().normalize().getParent()
-              + "'";
+              + "' && mount -t tmpfs tmpfs /tmp && cp \"$stage\" /tmp/app.jar && rm -f \"$stage\"";
       samples = "/tmp/app.jar";
     }
     List<String> cmd = new ArrayList<>();
