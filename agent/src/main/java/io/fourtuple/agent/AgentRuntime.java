@@ -96,7 +96,9 @@ final class AgentRuntime {
             log);
     if (ledgerRun != null) {
       running.onDetach(ledgerRun);
+      running.ledger(ledgerRun.monitor);
     }
+    running.linger(handler.linger());
     AgentControl.started(running);
 
     log.info(

@@ -12,6 +12,9 @@ import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
+import io.fourtuple.agent.core.status.LedgerSection;
+import io.fourtuple.agent.core.ledger.LedgerMonitor;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.bootstrap.Dispatcher;
@@ -59,6 +62,8 @@ final class RunningAgent implements AgentControl.Active {
   private final int openAtStart;
   private boolean detached;
   private final List<Runnable> detachActions = new ArrayList<Runnable>();
+  private volatile LedgerMonitor ledger;
+  private volatile LingerGuard linger;
 
   RunningAgent(
       AgentConfig config,
@@ -114,6 +119,12 @@ final class RunningAgent implements AgentControl.Active {
     boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
     sections.add(new CallSitesSection(sites, audit, kernel.ephemeralPortCount()));
     sections.add(new SocketsSection(OwnSocketTable.read(), openAtStart));
+    if (ledger != null) {
+      sections.add(new LedgerSection(ledger.last(), pidNumber()));
+    }
+    if (linger != null) {
+      sections.add(new FactsSection("linger").put("findings", linger.describe()));
+    }
     String title =
         (auditReport ? "fourtuple audit report for pid " : "fourtuple status of pid ")
             + pid()
@@ -140,6 +151,16 @@ final class RunningAgent implements AgentControl.Active {
         .put("rewrite", rewrite)
         .put("woven", installation.woven())
         .put("problems", installation.problems());
+  }
+
+  /** The port ledger whose last report {@code status} shows; unset when the ledger is off. */
+  synchronized void ledger(LedgerMonitor monitor) {
+    this.ledger = monitor;
+  }
+
+  /** The SO_LINGER guard whose findings {@code status} shows. */
+  synchronized void linger(LingerGuard guard) {
+    this.linger = guard;
   }
 
   /** Something more to undo at detach (a feature's thread, MBean or hook); run after the hooks are out. */
@@ -197,6 +218,14 @@ final class RunningAgent implements AgentControl.Active {
       log.warn("fourtuple {}", result);
     }
     return result;
+  }
+
+  private static long pidNumber() {
+    try {
+      return Long.parseLong(pid());
+    } catch (NumberFormatException unknown) {
+      return -1;
+    }
   }
 
   static String pid() {

@@ -58,6 +58,11 @@ class AttachTest {
       assertTrue(status.jsonNumber("openAtAgentStart") >= 11, status::describe);
       assertTrue(status.stdout().contains("LegacyService$PoolWorker.refill"), status::describe);
       assertTrue(status.jsonNumber("APPLIED") > 0, status::describe);
+      // The port ledger (its last report, or null before its first tick) and the SO_LINGER guard's
+      // findings are sections of the same status: the service's health endpoint sets SO_LINGER 1000.
+      assertTrue(status.stdout().contains("\"ledger\":"), status::describe);
+      assertTrue(status.stdout().contains("\"linger\":{\"findings\":"), status::describe);
+      assertTrue(status.stdout().contains("looks like milliseconds"), status::describe);
 
       ServiceJvm.Cli twice = ServiceJvm.cli("attach", pid, "mode=audit");
       assertEquals(0, twice.exit(), twice::describe);

@@ -59,6 +59,13 @@ public final class JsonWriter {
     return this;
   }
 
+  /** A value that is already JSON text (another writer's complete output), written as it is. */
+  public JsonWriter rawValue(String json) {
+    separate();
+    out.append(json);
+    return this;
+  }
+
   /** Shorthand for {@code name(n).value(v)}. */
   public JsonWriter field(String name, String value) {
     return name(name).value(value);
