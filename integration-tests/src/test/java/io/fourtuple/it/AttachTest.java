@@ -45,10 +45,21 @@ class AttachTest {
       assertEquals(RANGE * DESTINATIONS, service.nextFullCycleHeld(), service::describe);
 
       // Status, read while the pool holds this cycle's connections, against the kernel's own table.
-      int from = service.stdoutSize();
-      service.awaitLine(l -> l.startsWith("CAPACITY "), from, 30);
-      ServiceJvm.Cli status = ServiceJvm.cli("status", pid, "--json");
-      Map<String, Integer> kernel = establishedByPeer(service.pid());
+      // The pools churn (each cycle closes and reopens), so a snapshot may catch a refill in flight:
+      // take it again, at most five times, until the two reads agree on a steady pool.
+      ServiceJvm.Cli status = null;
+      Map<String, Integer> kernel = null;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        int from = service.stdoutSize();
+        service.awaitLine(l -> l.startsWith("CAPACITY "), from, 30);
+        status = ServiceJvm.cli("status", pid, "--json");
+        kernel = establishedByPeer(service.pid());
+        if (status.exit() == 0
+            && status.jsonNumber("outbound") == RANGE * DESTINATIONS
+            && kernel.equals(status.establishedPerDestination())) {
+          break;
+        }
+      }
       assertEquals(0, status.exit(), status::describe);
       assertEquals(RANGE * DESTINATIONS, status.jsonNumber("outbound"), status::describe);
       assertEquals(kernel, status.establishedPerDestination(), status::describe);
