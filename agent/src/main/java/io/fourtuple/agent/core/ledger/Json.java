@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.report.JsonText;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -115,33 +116,6 @@ final class Json {
   }
 
   private void string(String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          out.append("\\\"");
-          break;
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-      }
-    }
-    out.append('"');
+    JsonText.appendQuoted(out, s);
   }
 }

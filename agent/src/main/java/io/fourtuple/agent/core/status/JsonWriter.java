@@ -1,5 +1,7 @@
 package io.fourtuple.agent.core.status;
 
+import io.fourtuple.agent.core.report.JsonText;
+
 /**
  * A minimal streaming JSON writer (the agent bundles no JSON library): objects, arrays, strings,
  * numbers, booleans, with the commas placed for the caller. Output is compact, one line.
@@ -115,33 +117,6 @@ public final class JsonWriter {
   }
 
   private void string(String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          out.append("\\\"");
-          break;
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-      }
-    }
-    out.append('"');
+    JsonText.appendQuoted(out, s);
   }
 }
