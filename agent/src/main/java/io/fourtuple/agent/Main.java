@@ -49,7 +49,8 @@ public final class Main {
     out.println("Commands (for a running JVM of the same user; nothing in it listens on a port):");
     out.println("  list [--json]                      JVMs here: pid, uid, JDK, fourtuple, main");
     out.println("  attach <pid|main> [key=value,...]  load fourtuple into a running JVM");
-    out.println("  status <pid> [--json]              settings, counters, call sites, sockets");
+    out.println("  status <pid> [--json]              agent, counters, call sites, sockets,");
+    out.println("                                     port ledger, SO_LINGER findings");
     out.println("  audit <pid|main> [--duration 60s] [--json] [key=value,...]");
     out.println("                                     attach in audit mode, wait, report, detach");
     out.println("  detach <pid>                       remove the hooks, restore the original code");
