@@ -3,6 +3,7 @@ package io.fourtuple.agent.instrumentation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -33,6 +34,16 @@ public final class Installer {
 
   /** Registers the weaver and weaves the socket classes that are already loaded. */
   public static Installation install(Instrumentation instrumentation) {
+    return install(instrumentation, false);
+  }
+
+  /**
+   * Registers the weaver and weaves the socket classes that are already loaded.
+   *
+   * @param netty whether to weave Netty's epoll classes too, in every class loader (copies already
+   *     loaded by several loaders are all retransformed)
+   */
+  public static Installation install(Instrumentation instrumentation, boolean netty) {
     SocketWeaver weaver =
         new SocketWeaver(
             Arrays.<TargetType>asList(
@@ -40,7 +51,8 @@ public final class Installer {
                 SocketImplHooks.plain(),
                 new SocketChannelImplHooks(),
                 LingerHooks.socket(),
-                LingerHooks.channel()));
+                LingerHooks.channel()),
+            netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {

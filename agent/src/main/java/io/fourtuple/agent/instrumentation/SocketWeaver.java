@@ -34,7 +34,19 @@ final class SocketWeaver implements ClassFileTransformer {
   private final Set<String> woven = Collections.synchronizedSet(new LinkedHashSet<String>());
   private final List<String> problems = Collections.synchronizedList(new ArrayList<String>());
 
+  /**
+   * Classes of any loader matched by the end of their internal name, so relocated copies match too
+   * ({@code io/grpc/netty/shaded/io/netty/channel/epoll/AbstractEpollChannel}). Empty unless the Netty
+   * hooks are on.
+   */
+  private final SuffixTable suffixes;
+
   SocketWeaver(List<TargetType> types) {
+    this(types, Collections.<TargetType>emptyList());
+  }
+
+  SocketWeaver(List<TargetType> types, List<TargetType> bySuffix) {
+    this.suffixes = new SuffixTable(bySuffix);
     for (TargetType type : types) {
       String name = type.className().replace('.', '/');
       List<TargetType> forClass = targets.get(name);
@@ -53,12 +65,15 @@ final class SocketWeaver implements ClassFileTransformer {
       Class<?> classBeingRedefined,
       ProtectionDomain protectionDomain,
       byte[] classfileBuffer) {
-    if (loader != null || className == null) {
+    if (className == null) {
       return null;
     }
-    List<TargetType> types = targets.get(className);
+    List<TargetType> types = loader == null ? targets.get(className) : null;
     if (types == null) {
-      return null;
+      types = suffixes.match(className);
+      if (types == null) {
+        return null;
+      }
     }
     try {
       return weave(types, classfileBuffer);
@@ -115,7 +130,7 @@ final class SocketWeaver implements ClassFileTransformer {
           }
         },
         0);
-    woven.add(types.get(0).className());
+    woven.add(owner.replace('/', '.'));
     return writer.toByteArray();
   }
 
@@ -134,6 +149,10 @@ final class SocketWeaver implements ClassFileTransformer {
   }
 
   boolean isTarget(Class<?> type) {
-    return type.getClassLoader() == null && targets.containsKey(type.getName().replace('.', '/'));
+    String internalName = type.getName().replace('.', '/');
+    if (type.getClassLoader() == null && targets.containsKey(internalName)) {
+      return true;
+    }
+    return suffixes.match(internalName) != null;
   }
 }
