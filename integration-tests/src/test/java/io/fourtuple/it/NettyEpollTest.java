@@ -221,4 +221,42 @@ class NettyEpollTest {
       assertEquals(kernel.get(dst).get("established"), ledger.get(dst).get("live"), where);
     }
   }
+
+  static List<Arguments> attachCases() {
+    List<Arguments> out = new ArrayList<>();
+    for (Jdk jdk : Jdk.matrix()) {
+      out.add(Arguments.of(jdk, jdk.label().equals("8") ? OLD : LATEST_42));
+    }
+    return out;
+  }
+
+  /**
+   * Hot attach into a JVM whose Netty classes are loaded already (they are retransformed), then detach
+   * (their original bytecode is restored): one connection before attach holds its port for every
+   * destination, so after attach each destination gets R - 1; after detach a bind finds no free port.
+   */
+  @ParameterizedTest(name = "{0} Netty {1}")
+  @MethodSource("attachCases")
+  void hotAttachWeavesLoadedNettyClassesAndDetachRestoresThem(Jdk jdk, String netty)
+      throws Exception {
+    ChildJvm child = child(jdk, netty);
+    if (jdk.label().equals("21")) {
+      child.jvmArg("-Djdk.lang.Process.launchMechanism=VFORK"); // see LedgerTest.child
+    }
+    if (!jdk.label().equals("8")) {
+      child.jvmArg("-XX:+EnableDynamicAgentLoading");
+    }
+    ChildJvm.Run run =
+        child.run(
+            APP,
+            capacityArgs("--attach-agent", ChildJvm.AGENT.toAbsolutePath().toString()));
+    run.assertSucceeded();
+    assertEquals(1, run.number("before"), run::describe);
+    assertEquals((RANGE - 1) * DESTINATIONS, run.number("attached"), run::describe);
+    assertEquals(0, run.number("detached"), run::describe);
+    assertEquals(1 + (RANGE - 1) * DESTINATIONS, run.number("kernelEstablished"), run::describe);
+    assertEquals("true", run.result().get("restored"), run::describe);
+    assertTrue(run.stdout().contains("io.netty.channel.epoll.AbstractEpollChannel,"), run::describe);
+    assertTrue(run.stdout().contains("Address already in use"), run::describe);
+  }
 }

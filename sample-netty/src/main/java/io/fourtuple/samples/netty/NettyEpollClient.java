@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * java -cp fourtuple-sample-netty.jar:netty/* io.fourtuple.samples.netty.NettyEpollClient \
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
- *     [--server-port-zero] [--mbean]
+ *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
  * </pre>
  *
  * <ul>
@@ -62,6 +62,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code --netty-servers}: the listeners are Netty epoll servers (default: {@code ServerSocket}).
  *   <li>{@code --server-port-zero}: also a Netty epoll server bound to port 0, connected to once.
  *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
+ *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection, connects,
+ *       detaches, connects again (see {@link #attachDetachCycle}).
  * </ul>
  *
  * Machine-readable lines: {@code KERNEL dst=127.0.0.1:21000 established=N} per destination, counted
@@ -121,6 +123,10 @@ public final class NettyEpollClient {
     InetSocketAddress local = new InetSocketAddress(source, 0);
     if (!o.bindFirst) {
       b.localAddress(local);
+    }
+    if (o.attachAgent != null) {
+      attachDetachCycle(o, b, group, source, listeners);
+      return;
     }
 
     List<Channel> held = new ArrayList<Channel>();
@@ -232,6 +238,94 @@ public final class NettyEpollClient {
       l.close();
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  /**
+   * Hot attach and detach around the application's Netty classes, loaded before the agent arrives: one
+   * connection without the agent (it holds its port for every destination), {@code attempts} per
+   * destination after {@code java -jar agent attach <own pid>}, then as many again after {@code detach}.
+   * Prints {@code RESULT before=.. attached=.. detached=.. kernelEstablished=..}.
+   */
+  private static void attachDetachCycle(
+      Options o, Bootstrap b, EventLoopGroup group, InetAddress source, List<AutoCloseable> listeners)
+      throws Exception {
+    List<Channel> held = new ArrayList<Channel>();
+    Map<String, Integer> failures = new TreeMap<String, Integer>();
+    int before = open(b, source, o.basePort, 1, 1, held, failures);
+    String attach = agentCommand(o.attachAgent, "attach");
+    int attached = open(b, source, o.basePort, o.destinations, o.attempts, held, failures);
+    String detach = agentCommand(o.attachAgent, "detach");
+    int detached = open(b, source, o.basePort, o.destinations, 1, held, failures);
+    int kernelTotal = 0;
+    for (Integer n : kernelEstablished(o.basePort, o.destinations).values()) {
+      kernelTotal += n;
+    }
+    System.out.println("attach: " + attach.replace('\n', ' '));
+    System.out.println("detach: " + detach.replace('\n', ' '));
+    for (Map.Entry<String, Integer> f : failures.entrySet()) {
+      System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
+    }
+    System.out.printf(
+        "RESULT before=%d attached=%d detached=%d kernelEstablished=%d restored=%s%n",
+        before,
+        attached,
+        detached,
+        kernelTotal,
+        detach.contains("original bytecode restored"));
+    for (Channel ch : held) {
+      ch.close().sync();
+    }
+    for (AutoCloseable l : listeners) {
+      l.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  private static int open(
+      Bootstrap b,
+      InetAddress source,
+      int basePort,
+      int destinations,
+      int attempts,
+      List<Channel> held,
+      Map<String, Integer> failures)
+      throws InterruptedException {
+    int opened = 0;
+    for (int round = 0; round < attempts; round++) {
+      for (int d = 0; d < destinations; d++) {
+        ChannelFuture f = b.connect(new InetSocketAddress(source, basePort + d)).await();
+        if (f.isSuccess() && ping(f.channel())) {
+          held.add(f.channel());
+          opened++;
+        } else {
+          Throwable e = f.cause();
+          String key = e == null ? "no echo" : e.getClass().getName() + ": " + e.getMessage();
+          Integer n = failures.get(key);
+          failures.put(key, n == null ? 1 : n + 1);
+          f.channel().close().await();
+        }
+      }
+    }
+    return opened;
+  }
+
+  /** {@code java -jar <agent> <command> <this pid>}: its exit code and output. */
+  private static String agentCommand(String agentJar, String command) throws Exception {
+    String name = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+    String pid = name.substring(0, name.indexOf('@'));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                System.getProperty("java.home") + "/bin/java", "-jar", agentJar, command, pid)
+            .redirectErrorStream(true);
+    pb.environment().remove("JAVA_TOOL_OPTIONS");
+    Process p = pb.start();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    InputStream in = p.getInputStream();
+    byte[] buf = new byte[4096];
+    for (int r; (r = in.read(buf)) > 0; ) {
+      out.write(buf, 0, r);
+    }
+    return "exit=" + p.waitFor() + " " + new String(out.toByteArray(), StandardCharsets.UTF_8);
   }
 
   /** Sends 4 bytes and waits for their echo. */
@@ -435,6 +529,7 @@ public final class NettyEpollClient {
     boolean nettyServers;
     boolean serverPortZero;
     boolean mbean;
+    String attachAgent;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -460,6 +555,8 @@ public final class NettyEpollClient {
             o.source = v;
           } else if (a.equals("--own-option")) {
             o.ownOption = Boolean.valueOf(v).toString();
+          } else if (a.equals("--attach-agent")) {
+            o.attachAgent = v;
           } else if (a.equals("--linger")) {
             o.linger = String.valueOf(Integer.parseInt(v));
           } else {
