@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Puts the hooks into the JVM: module edges, the bootstrap zone, and the {@link SocketWeaver} for the JDK
- * socket classes. With the classes beside it, the only code that knows bytecode.
+ * socket classes (and the application's Netty epoll classes, in every class loader). With the classes beside it, the only code that knows bytecode.
  *
  * <p>The weaver is registered for retransformation: classes loaded later are woven as they load, classes
  * already loaded (at hot attach, or loaded before {@code premain}) are retransformed at once, and the

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
@@ -16,8 +17,9 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * The agent's only class file transformer. For any class but the few JDK socket classes it costs one map
- * lookup; for those it weaves the hooks with ASM (the copy shaded inside Byte Buddy), reading the class once
+ * The agent's only class file transformer. For any class but the few JDK socket classes and Netty's epoll
+ * classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs one map lookup and a few
+ * character compares; for those it weaves the hooks with ASM (the copy shaded inside Byte Buddy), reading the class once
  * for its shape and once to rewrite the chosen methods, copying everything else unchanged.
  *
  * <p>Why ASM and not Byte Buddy's {@code AgentBuilder} and {@code Advice}: measured on JDK 17 here, the
@@ -40,6 +42,11 @@ final class SocketWeaver implements ClassFileTransformer {
    * hooks are on.
    */
   private final SuffixTable suffixes;
+
+  private static final String DISPATCHER = "io.fourtuple.bootstrap.Dispatcher";
+
+  /** Per application class loader: does it resolve the dispatcher to the boot loader's? */
+  private final Map<ClassLoader, Boolean> loaderVisibility = new WeakHashMap<ClassLoader, Boolean>();
 
   SocketWeaver(List<TargetType> types) {
     this(types, Collections.<TargetType>emptyList());
@@ -72,6 +79,9 @@ final class SocketWeaver implements ClassFileTransformer {
     if (types == null) {
       types = suffixes.match(className);
       if (types == null) {
+        return null;
+      }
+      if (loader != null && !seesDispatcher(loader, className)) {
         return null;
       }
     }
@@ -132,6 +142,41 @@ final class SocketWeaver implements ClassFileTransformer {
         0);
     woven.add(owner.replace('/', '.'));
     return writer.toByteArray();
+  }
+
+  /**
+   * Whether code defined by {@code loader} resolves the dispatcher to the boot loader's copy. A loader
+   * that does not delegate {@code io.fourtuple.*} to its parents (OSGi without boot delegation, some
+   * module systems) would make the woven call throw {@code NoClassDefFoundError} into the application,
+   * so its classes are left alone and the reason is recorded. Asked once per loader, only for a class
+   * that matched the suffix table; the lookup goes to the boot loader, which takes no application lock.
+   */
+  private boolean seesDispatcher(ClassLoader loader, String className) {
+    Boolean known;
+    synchronized (loaderVisibility) {
+      known = loaderVisibility.get(loader);
+    }
+    if (known == null) {
+      boolean sees;
+      try {
+        sees =
+            Class.forName(DISPATCHER, false, loader) == Class.forName(DISPATCHER, false, null);
+      } catch (Throwable t) {
+        sees = false;
+      }
+      known = Boolean.valueOf(sees);
+      synchronized (loaderVisibility) {
+        loaderVisibility.put(loader, known);
+      }
+      if (!sees) {
+        problems.add(
+            className.replace('/', '.')
+                + ": its class loader "
+                + loader
+                + " does not see the agent's dispatcher; classes it defines are left unchanged");
+      }
+    }
+    return known.booleanValue();
   }
 
   /** Binary names of the classes woven so far. */
