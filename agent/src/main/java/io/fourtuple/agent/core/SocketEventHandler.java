@@ -13,10 +13,10 @@ import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.lang.ref.WeakReference;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -311,6 +311,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   @Override
   public void beforeClose(Object socket) {
+    if (anyOwnOption) {
+      nettyOwnOption.remove(socket); // a Netty socket: its descriptor number is free for reuse now
+    }
     linger.beforeClose(socket);
   }
 
