@@ -7,8 +7,10 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 
 /**
- * The one entry point that code woven into JDK socket classes calls. Loaded by the bootstrap class loader
- * (injected by the agent, not appended to the boot class path, so class-data sharing stays on).
+ * The one entry point that code woven into JDK socket classes calls, and code woven into the application's
+ * Netty epoll classes (which reach it through parent delegation; the weaver checks each loader first).
+ * Loaded by the bootstrap class loader (injected by the agent, not appended to the boot class path, so
+ * class-data sharing stays on).
  *
  * <p>The delegate is a no-op until the agent installs its {@link SocketHooks} and again after detach: detach
  * is one volatile write. Hazards this class guards against:
