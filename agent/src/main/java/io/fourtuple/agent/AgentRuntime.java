@@ -17,6 +17,7 @@ import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
+import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -51,10 +52,14 @@ final class AgentRuntime {
     // SocketChannelImpl (through InetAddress and Security); woven as it loads, it needs no
     // retransformation. Until the delegate is installed below, the woven hooks do nothing.
     long installNanos = System.nanoTime();
-    Installer.Installation installation = Installer.install(instrumentation);
+    Installer.Installation installation =
+        Installer.install(instrumentation, "true".equals(config.value(Setting.NETTY_ENABLED)));
     long probeNanos = System.nanoTime();
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
+    // Netty's descriptors are wrapped for that same mechanism; resolved here, never inside a hook.
+    String nettyProblem =
+        "true".equals(config.value(Setting.NETTY_ENABLED)) ? NettySockets.prepare() : null;
     AgentStats stats = new AgentStats();
     RunningAgent.RoutingWriter writer = new RunningAgent.RoutingWriter(new FindingWriter(log));
     Reporter reporter = new Reporter(log, writer);
@@ -71,6 +76,9 @@ final class AgentRuntime {
         (probeNanos - installNanos) / 1_000_000,
         (System.nanoTime() - probeNanos) / 1_000_000,
         installation.woven());
+    if (nettyProblem != null) {
+      log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
+    }
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }

@@ -7,8 +7,10 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 
 /**
- * The one entry point that code woven into JDK socket classes calls. Loaded by the bootstrap class loader
- * (injected by the agent, not appended to the boot class path, so class-data sharing stays on).
+ * The one entry point that code woven into JDK socket classes calls, and code woven into the application's
+ * Netty epoll classes (which reach it through parent delegation; the weaver checks each loader first).
+ * Loaded by the bootstrap class loader (injected by the agent, not appended to the boot class path, so
+ * class-data sharing stays on).
  *
  * <p>The delegate is a no-op until the agent installs its {@link SocketHooks} and again after detach: detach
  * is one volatile write. Hazards this class guards against:
@@ -283,6 +285,118 @@ public final class Dispatcher {
   /** {@code SocketChannelImpl.implCloseSelectableChannel()} entered. */
   public static void channelClosing(Object channel) {
     beforeClose(SocketHooks.API_SOCKET_CHANNEL, channel);
+  }
+
+  // ---- Netty epoll channels (AbstractEpollChannel, unix.Socket, LinuxSocket; relocated copies too) ----
+  // Binds, connects and closes reach the port ledger under the channel's identity (a pending connect
+  // completes in the channel's unsafe, which knows the channel); SO_LINGER sets and timed closes under
+  // its Netty socket's (unix.Socket.setSoLinger knows only the socket).
+
+  /** {@code AbstractEpollChannel.doBind(SocketAddress)} entered. */
+  public static void nettyBeforeBind(Object channel, Object socket, Object local) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.beforeNettyBind(channel, socket, local);
+    } catch (Throwable t) {
+      reportSafely(h, "beforeNettyBind", t);
+    } finally {
+      exit();
+    }
+  }
+
+  public static void nettyBindFailed(
+      Throwable thrown, Object channel, Object socket, Object local) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.afterBindFailure(SocketHooks.API_NETTY_EPOLL, channel, local, thrown);
+    } catch (Throwable t) {
+      reportSafely(h, "nettyBindFailed", t);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * {@code AbstractEpollChannel.doConnect(remote, local)} entered: with a local address it binds the
+   * socket itself before connecting.
+   */
+  public static void nettyBeforeConnect(
+      Object channel, Object socket, Object remote, Object local) {
+    if (local != null) {
+      nettyBeforeBind(channel, socket, local);
+    }
+  }
+
+  /** {@code doConnect} returned: true when connected at once, false when the connect is pending. */
+  public static void nettyConnected(
+      boolean connected, Object channel, Object remote, Object local) {
+    afterConnect(SocketHooks.API_NETTY_EPOLL, channel, remote, local, connected, null);
+  }
+
+  /** {@code doConnect} threw: its own bind (Netty's message starts with "bind(") or the connect. */
+  public static void nettyConnectFailed(
+      Throwable thrown, Object channel, Object socket, Object remote, Object local) {
+    afterConnect(SocketHooks.API_NETTY_EPOLL, channel, remote, local, true, thrown);
+  }
+
+  /** {@code AbstractEpollUnsafe.doFinishConnect()} returned. */
+  public static void nettyFinishConnect(boolean connected, Object channel, Object socket) {
+    finishConnect(channel, socket, connected, null);
+  }
+
+  public static void nettyFinishConnectFailed(Throwable thrown, Object channel, Object socket) {
+    finishConnect(channel, socket, false, thrown);
+  }
+
+  /**
+   * Entry of Netty's {@code unix.Socket.setSoLinger(int)} (negative: off): the value to store back.
+   * Every epoll SO_LINGER set ends there, whatever the channel option path.
+   */
+  public static int nettySetSoLinger(Object socket, int seconds) {
+    int applied = setLinger(SocketHooks.API_NETTY_EPOLL, socket, seconds >= 0, seconds);
+    return applied == SocketHooks.LINGER_OFF ? -1 : applied;
+  }
+
+  /** Entry of {@code LinuxSocket.setIpBindAddressNoPort(boolean)}: Netty's own option. */
+  public static void nettyOwnBindAddressNoPort(Object socket, boolean value) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.nettyOwnBindAddressNoPort(socket, value);
+    } catch (Throwable t) {
+      reportSafely(h, "nettyOwnBindAddressNoPort", t);
+    } finally {
+      exit();
+    }
+  }
+
+  /** {@code AbstractEpollChannel.doClose()} entered; {@code socket} is the channel's. */
+  public static void nettyClosing(Object channel, Object socket) {
+    beforeClose(SocketHooks.API_NETTY_EPOLL, channel);
+    beforeClose(socket);
+  }
+
+  private static void finishConnect(
+      Object channel, Object socket, boolean connected, Throwable thrown) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.afterNettyFinishConnect(channel, socket, connected, thrown);
+    } catch (Throwable t) {
+      reportSafely(h, "afterNettyFinishConnect", t);
+    } finally {
+      exit();
+    }
   }
 
   // ---- plumbing ----

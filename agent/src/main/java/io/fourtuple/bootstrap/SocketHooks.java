@@ -21,6 +21,13 @@ public interface SocketHooks {
   /** A {@code java.nio.channels.SocketChannel}, including its socket adaptor. */
   int API_SOCKET_CHANNEL = 2;
 
+  /**
+   * A Netty epoll channel ({@code io.netty.channel.epoll.AbstractEpollChannel}, relocated copies too).
+   * Binds, connects and closes report the channel; SO_LINGER sets and timed closes its Netty {@code
+   * LinuxSocket}.
+   */
+  int API_NETTY_EPOLL = 4;
+
   /** Returned by {@link #beforeSetLinger} to leave SO_LINGER off instead of the requested value. */
   int LINGER_OFF = Integer.MIN_VALUE;
 
@@ -83,4 +90,32 @@ public interface SocketHooks {
 
   /** The close of {@code socket} has returned or thrown. */
   void afterClose(Object socket);
+
+  /**
+   * A Netty epoll channel is about to bind its socket to {@code local}: in {@code doBind} (an explicit
+   * bind) or in {@code doConnect} (connect with a local address, which binds first). The default does
+   * nothing, so other implementations need not know Netty.
+   *
+   * @param channel the {@code AbstractEpollChannel} (server, datagram and domain channels pass here too)
+   * @param socket its Netty {@code LinuxSocket}, a {@code unix.FileDescriptor}: the descriptor to set the
+   *     option on
+   * @param local the requested local address (an {@code InetSocketAddress} or Netty's domain address)
+   */
+  default void beforeNettyBind(Object channel, Object socket, Object local) {}
+
+  /**
+   * The application set Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} on {@code socket}
+   * (true or false): the agent leaves that socket's binds alone.
+   */
+  default void nettyOwnBindAddressNoPort(Object socket, boolean value) {}
+
+  /**
+   * A Netty epoll channel's pending connect finished ({@code doFinishConnect} returned or threw). The
+   * addresses are read from the channel by the implementation.
+   *
+   * @param socket null (the unsafe cannot read the channel's socket field)
+   * @param connected the method's result (false: still pending); ignored when {@code thrown} is set
+   */
+  default void afterNettyFinishConnect(
+      Object channel, Object socket, boolean connected, Throwable thrown) {}
 }

@@ -42,6 +42,7 @@ final class ChildJvm {
   private final Map<String, String> env = new HashMap<>();
   private String agentArgs;
   private boolean withAgent;
+  private String classpath;
 
   private ChildJvm(Jdk jdk) {
     this.jdk = jdk;
@@ -112,6 +113,12 @@ final class ChildJvm {
     return this;
   }
 
+  /** Runs the main class from this class path instead of the sample-apps jar. */
+  ChildJvm classpath(String classpath) {
+    this.classpath = classpath;
+    return this;
+  }
+
   ChildJvm env(String name, String value) {
     env.put(name, value);
     return this;
@@ -138,7 +145,7 @@ final class ChildJvm {
       command.add("-javaagent:" + AGENT.toAbsolutePath() + (agentArgs == null ? "" : "=" + agentArgs));
     }
     command.add("-cp");
-    command.add(SAMPLES.toAbsolutePath().toString());
+    command.add(classpath != null ? classpath : SAMPLES.toAbsolutePath().toString());
     command.add(mainClass);
     command.addAll(Arrays.asList(args));
     ProcessBuilder builder = new ProcessBuilder(command);

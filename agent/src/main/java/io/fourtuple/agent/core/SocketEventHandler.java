@@ -9,12 +9,17 @@ import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -33,6 +38,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
   private final LingerGuard linger;
+
+  /**
+   * Netty sockets whose application set Netty's own IP_BIND_ADDRESS_NO_PORT, with the value it set. Weak
+   * keys, bounded at {@link #MAX_OWN_OPTION}; the value keeps a weak reference to its key because
+   * Netty's {@code FileDescriptor.equals} compares descriptor numbers, which the kernel reuses.
+   */
+  private final Map<Object, OwnOption> nettyOwnOption =
+      Collections.synchronizedMap(new WeakHashMap<Object, OwnOption>());
+
+  private volatile boolean anyOwnOption;
+
+  static final int MAX_OWN_OPTION = 65536;
 
   /** Null when call sites are not tracked (unit tests of the rest). */
   private final CallSiteLedger sites;
@@ -107,8 +124,107 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
   }
 
+  /**
+   * A Netty epoll channel binds {@code local}. Only TCP client channels to an IP address are considered:
+   * a server, datagram or unix-domain channel is never touched nor counted.
+   */
+  @Override
+  public void beforeNettyBind(Object channel, Object socket, Object local) {
+    if (!NettySockets.isTcpClient(channel)) {
+      return;
+    }
+    BindOutcome outcome;
+    InetAddress address = null;
+    int port = 0;
+    if (local instanceof InetSocketAddress && !((InetSocketAddress) local).isUnresolved()) {
+      InetSocketAddress inet = (InetSocketAddress) local;
+      address = inet.getAddress();
+      port = inet.getPort();
+      OwnOption own = port == 0 ? ownOption(socket) : null;
+      if (own != null) {
+        outcome = own.value ? BindOutcome.OWN_OPTION_ON : BindOutcome.OWN_OPTION_OFF;
+      } else {
+        outcome = nettyBind(socket, port);
+      }
+    } else {
+      outcome = BindOutcome.NOT_INET;
+    }
+    recordBind(Api.NETTY_EPOLL, outcome, address, port);
+    if (ledger != null) {
+      ledger.bound(channel, outcome, address);
+    }
+    if (sites != null) {
+      sites.onBind(Api.NETTY_EPOLL, outcome, channel, address, port);
+    }
+  }
+
+  private BindOutcome nettyBind(Object socket, int port) {
+    // The descriptor is read only when the policy would set the option on it.
+    BindOutcome decided = policy.decide(port, false);
+    if (decided != BindOutcome.APPLIED) {
+      return decided;
+    }
+    FileDescriptor fd = NettySockets.descriptor(socket);
+    if (fd == null) {
+      onFailure(
+          BindOutcome.FAILED,
+          new IllegalStateException(
+              "cannot read the descriptor of Netty socket " + socket.getClass().getName()));
+      return BindOutcome.FAILED;
+    }
+    return policy.beforeBind(fd, port, false);
+  }
+
+  @Override
+  public void nettyOwnBindAddressNoPort(Object socket, boolean value) {
+    if (nettyOwnOption.size() >= MAX_OWN_OPTION && !nettyOwnOption.containsKey(socket)) {
+      return; // beyond the bound the agent treats the socket as any other
+    }
+    nettyOwnOption.put(socket, new OwnOption(socket, value));
+    anyOwnOption = true;
+  }
+
+  private OwnOption ownOption(Object socket) {
+    if (!anyOwnOption) {
+      return null;
+    }
+    OwnOption own = nettyOwnOption.get(socket);
+    return own != null && own.socket.get() == socket ? own : null;
+  }
+
+  @Override
+  public void afterNettyFinishConnect(
+      Object channel, Object socket, boolean connected, Throwable thrown) {
+    if (thrown != null) {
+      afterConnect(
+          API_NETTY_EPOLL,
+          channel,
+          NettySockets.requestedRemoteAddress(channel),
+          null,
+          true,
+          thrown);
+    } else if (connected) {
+      afterConnect(
+          API_NETTY_EPOLL,
+          channel,
+          NettySockets.remoteAddress(channel),
+          NettySockets.localAddress(channel),
+          true,
+          null);
+    }
+  }
+
+  /** Netty's native errors name the call: {@code "bind(..) failed: Address already in use"}. */
+  static boolean isNettyBindFailure(Throwable thrown) {
+    String message = thrown.getMessage();
+    return message != null && message.startsWith("bind(");
+  }
+
   @Override
   public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
+    if (api == API_NETTY_EPOLL && !NettySockets.isTcpClient(socket)) {
+      return;
+    }
     Api which = Api.of(api);
     ConnectFailure cause = ConnectFailure.classify(thrown);
     if (ledger != null) {
@@ -127,6 +243,16 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   @Override
   public void afterConnect(
       int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
+    if (api == API_NETTY_EPOLL) {
+      if (!NettySockets.isTcpClient(socket)) {
+        return;
+      }
+      if (thrown != null && isNettyBindFailure(thrown)) {
+        // doConnect(remote, local) binds first; its bind failed, the connect never ran.
+        afterBindFailure(api, socket, local, thrown);
+        return;
+      }
+    }
     Api which = Api.of(api);
     if (sites != null) {
       sites.onConnect(socket, remote, completed, thrown);
@@ -185,6 +311,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   @Override
   public void beforeClose(Object socket) {
+    if (anyOwnOption) {
+      nettyOwnOption.remove(socket); // a Netty socket: its descriptor number is free for reuse now
+    }
     linger.beforeClose(socket);
   }
 
@@ -197,6 +326,17 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (stats.bind(api, outcome) && outcome.isClientPortZero()) {
       String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
       reporter.submit(new Finding(Finding.Kind.FIRST_BIND, api, outcome, local, new Throwable()));
+    }
+  }
+
+  /** The value an application gave Netty's own option, and which socket it was given on. */
+  private static final class OwnOption {
+    final WeakReference<Object> socket;
+    final boolean value;
+
+    OwnOption(Object socket, boolean value) {
+      this.socket = new WeakReference<Object>(socket);
+      this.value = value;
     }
   }
 }

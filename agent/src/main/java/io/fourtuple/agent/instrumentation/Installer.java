@@ -3,11 +3,12 @@ package io.fourtuple.agent.instrumentation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * Puts the hooks into the JVM: module edges, the bootstrap zone, and the {@link SocketWeaver} for the JDK
- * socket classes. With the classes beside it, the only code that knows bytecode.
+ * socket classes (and the application's Netty epoll classes, in every class loader). With the classes beside it, the only code that knows bytecode.
  *
  * <p>The weaver is registered for retransformation: classes loaded later are woven as they load, classes
  * already loaded (at hot attach, or loaded before {@code premain}) are retransformed at once, and the
@@ -33,6 +34,16 @@ public final class Installer {
 
   /** Registers the weaver and weaves the socket classes that are already loaded. */
   public static Installation install(Instrumentation instrumentation) {
+    return install(instrumentation, false);
+  }
+
+  /**
+   * Registers the weaver and weaves the socket classes that are already loaded.
+   *
+   * @param netty whether to weave Netty's epoll classes too, in every class loader (copies already
+   *     loaded by several loaders are all retransformed)
+   */
+  public static Installation install(Instrumentation instrumentation, boolean netty) {
     SocketWeaver weaver =
         new SocketWeaver(
             Arrays.<TargetType>asList(
@@ -40,7 +51,8 @@ public final class Installer {
                 SocketImplHooks.plain(),
                 new SocketChannelImplHooks(),
                 LingerHooks.socket(),
-                LingerHooks.channel()));
+                LingerHooks.channel()),
+            netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
@@ -16,8 +17,9 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * The agent's only class file transformer. For any class but the few JDK socket classes it costs one map
- * lookup; for those it weaves the hooks with ASM (the copy shaded inside Byte Buddy), reading the class once
+ * The agent's only class file transformer. For any class but the few JDK socket classes and Netty's epoll
+ * classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs one map lookup and a few
+ * character compares; for those it weaves the hooks with ASM (the copy shaded inside Byte Buddy), reading the class once
  * for its shape and once to rewrite the chosen methods, copying everything else unchanged.
  *
  * <p>Why ASM and not Byte Buddy's {@code AgentBuilder} and {@code Advice}: measured on JDK 17 here, the
@@ -34,7 +36,24 @@ final class SocketWeaver implements ClassFileTransformer {
   private final Set<String> woven = Collections.synchronizedSet(new LinkedHashSet<String>());
   private final List<String> problems = Collections.synchronizedList(new ArrayList<String>());
 
+  /**
+   * Classes of any loader matched by the end of their internal name, so relocated copies match too
+   * ({@code io/grpc/netty/shaded/io/netty/channel/epoll/AbstractEpollChannel}). Empty unless the Netty
+   * hooks are on.
+   */
+  private final SuffixTable suffixes;
+
+  private static final String DISPATCHER = "io.fourtuple.bootstrap.Dispatcher";
+
+  /** Per application class loader: does it resolve the dispatcher to the boot loader's? */
+  private final Map<ClassLoader, Boolean> loaderVisibility = new WeakHashMap<ClassLoader, Boolean>();
+
   SocketWeaver(List<TargetType> types) {
+    this(types, Collections.<TargetType>emptyList());
+  }
+
+  SocketWeaver(List<TargetType> types, List<TargetType> bySuffix) {
+    this.suffixes = new SuffixTable(bySuffix);
     for (TargetType type : types) {
       String name = type.className().replace('.', '/');
       List<TargetType> forClass = targets.get(name);
@@ -53,12 +72,18 @@ final class SocketWeaver implements ClassFileTransformer {
       Class<?> classBeingRedefined,
       ProtectionDomain protectionDomain,
       byte[] classfileBuffer) {
-    if (loader != null || className == null) {
+    if (className == null) {
       return null;
     }
-    List<TargetType> types = targets.get(className);
+    List<TargetType> types = loader == null ? targets.get(className) : null;
     if (types == null) {
-      return null;
+      types = suffixes.match(className);
+      if (types == null) {
+        return null;
+      }
+      if (loader != null && !seesDispatcher(loader, className)) {
+        return null;
+      }
     }
     try {
       return weave(types, classfileBuffer);
@@ -115,8 +140,43 @@ final class SocketWeaver implements ClassFileTransformer {
           }
         },
         0);
-    woven.add(types.get(0).className());
+    woven.add(owner.replace('/', '.'));
     return writer.toByteArray();
+  }
+
+  /**
+   * Whether code defined by {@code loader} resolves the dispatcher to the boot loader's copy. A loader
+   * that does not delegate {@code io.fourtuple.*} to its parents (OSGi without boot delegation, some
+   * module systems) would make the woven call throw {@code NoClassDefFoundError} into the application,
+   * so its classes are left alone and the reason is recorded. Asked once per loader, only for a class
+   * that matched the suffix table; the lookup goes to the boot loader, which takes no application lock.
+   */
+  private boolean seesDispatcher(ClassLoader loader, String className) {
+    Boolean known;
+    synchronized (loaderVisibility) {
+      known = loaderVisibility.get(loader);
+    }
+    if (known == null) {
+      boolean sees;
+      try {
+        sees =
+            Class.forName(DISPATCHER, false, loader) == Class.forName(DISPATCHER, false, null);
+      } catch (Throwable t) {
+        sees = false;
+      }
+      known = Boolean.valueOf(sees);
+      synchronized (loaderVisibility) {
+        loaderVisibility.put(loader, known);
+      }
+      if (!sees) {
+        problems.add(
+            className.replace('/', '.')
+                + ": its class loader "
+                + loader
+                + " does not see the agent's dispatcher; classes it defines are left unchanged");
+      }
+    }
+    return known.booleanValue();
   }
 
   /** Binary names of the classes woven so far. */
@@ -134,6 +194,10 @@ final class SocketWeaver implements ClassFileTransformer {
   }
 
   boolean isTarget(Class<?> type) {
-    return type.getClassLoader() == null && targets.containsKey(type.getName().replace('.', '/'));
+    String internalName = type.getName().replace('.', '/');
+    if (type.getClassLoader() == null && targets.containsKey(internalName)) {
+      return true;
+    }
+    return suffixes.match(internalName) != null;
   }
 }

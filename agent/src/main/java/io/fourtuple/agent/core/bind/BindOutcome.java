@@ -14,6 +14,13 @@ public enum BindOutcome {
   REFUSED_BY_KERNEL(true, "left alone (the kernel refused IP_BIND_ADDRESS_NO_PORT)"),
   /** Setting the option failed for another reason; the bind proceeds unchanged. */
   FAILED(true, "left alone (setting IP_BIND_ADDRESS_NO_PORT failed)"),
+  /**
+   * A Netty epoll client bind to port 0 whose channel set Netty's own {@code
+   * EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} to true: left alone, the option is on already.
+   */
+  OWN_OPTION_ON(true, "left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=true)"),
+  /** As {@link #OWN_OPTION_ON}, with the application's option false: left alone, as it asked. */
+  OWN_OPTION_OFF(true, "left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=false)"),
   /** A bind to an explicit port: the application asked for that port, so it is never changed. */
   EXPLICIT_PORT(false, "explicit port, left alone"),
   /** A listening socket: never changed (the JDK reads the bound port right after bind). */

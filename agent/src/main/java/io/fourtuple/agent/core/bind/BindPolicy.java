@@ -44,20 +44,9 @@ public final class BindPolicy {
    * @param server whether the socket is a listener
    */
   public BindOutcome beforeBind(FileDescriptor fd, int port, boolean server) {
-    if (server) {
-      return BindOutcome.SERVER_SOCKET;
-    }
-    if (port != 0) {
-      return BindOutcome.EXPLICIT_PORT;
-    }
-    if (audit) {
-      return BindOutcome.WOULD_APPLY;
-    }
-    if (switchedOff) {
-      return BindOutcome.SWITCHED_OFF;
-    }
-    if (!options.isAvailable() || refusedBecause.get() != null) {
-      return BindOutcome.UNAVAILABLE;
+    BindOutcome decided = decide(port, server);
+    if (decided != BindOutcome.APPLIED) {
+      return decided;
     }
     try {
       options.setBindAddressNoPort(fd);
@@ -77,6 +66,29 @@ public final class BindPolicy {
           return BindOutcome.FAILED;
       }
     }
+  }
+
+  /**
+   * What {@link #beforeBind} would do, without touching any descriptor: {@link BindOutcome#APPLIED}
+   * means it would set the option (for callers that must do work to get the descriptor first).
+   */
+  public BindOutcome decide(int port, boolean server) {
+    if (server) {
+      return BindOutcome.SERVER_SOCKET;
+    }
+    if (port != 0) {
+      return BindOutcome.EXPLICIT_PORT;
+    }
+    if (audit) {
+      return BindOutcome.WOULD_APPLY;
+    }
+    if (switchedOff) {
+      return BindOutcome.SWITCHED_OFF;
+    }
+    if (!options.isAvailable() || refusedBecause.get() != null) {
+      return BindOutcome.UNAVAILABLE;
+    }
+    return BindOutcome.APPLIED;
   }
 
   /** Why the kernel refused the option, once it has; null while the rewrite is live. */

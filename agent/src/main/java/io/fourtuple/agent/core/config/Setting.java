@@ -26,6 +26,11 @@ public enum Setting {
       "true",
       Kind.BOOLEAN,
       "Kill switch for the IP_BIND_ADDRESS_NO_PORT rewrite alone (observation stays on)."),
+  NETTY_ENABLED(
+      "netty.enabled",
+      "true",
+      Kind.BOOLEAN,
+      "Kill switch for the Netty epoll hooks: false weaves no Netty class (its sockets go unseen)."),
   LOG_LEVEL(
       "log.level", "info", Kind.choice("error", "warn", "info", "debug"), "Agent log threshold."),
   LOG_FILE(

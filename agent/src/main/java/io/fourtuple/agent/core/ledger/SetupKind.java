@@ -46,12 +46,14 @@ public enum SetupKind {
   public static SetupKind of(BindOutcome outcome) {
     switch (outcome) {
       case APPLIED:
+      case OWN_OPTION_ON:
         return BIND_PORT_0_NO_PORT;
       case WOULD_APPLY:
       case SWITCHED_OFF:
       case UNAVAILABLE:
       case REFUSED_BY_KERNEL:
       case FAILED:
+      case OWN_OPTION_OFF:
         return BIND_PORT_0;
       case EXPLICIT_PORT:
         return EXPLICIT_PORT;

@@ -21,6 +21,13 @@ public final class LingerFinding {
   final LingerPolicy policy;
   final boolean audit;
   final boolean nonBlocking;
+
+  /**
+   * A Netty epoll socket: Netty moves a close with SO_LINGER above 0 off the event loop to its
+   * GlobalEventExecutor, and no JDK clamps the value on the way to the kernel.
+   */
+  final boolean netty;
+
   final String local;
   final String remote;
   final long closeMillis;
@@ -35,6 +42,7 @@ public final class LingerFinding {
       LingerPolicy policy,
       boolean audit,
       boolean nonBlocking,
+      boolean netty,
       String local,
       String remote,
       long closeMillis,
@@ -47,6 +55,7 @@ public final class LingerFinding {
     this.policy = policy;
     this.audit = audit;
     this.nonBlocking = nonBlocking;
+    this.netty = netty;
     this.local = local;
     this.remote = remote;
     this.closeMillis = closeMillis;
@@ -92,10 +101,14 @@ public final class LingerFinding {
   String explanation() {
     String upTo = LingerClassifier.duration(Math.min(requested, LingerClassifier.JDK_MAX));
     String where =
-        nonBlocking
-            ? ", on the I/O thread that closes this non-blocking channel, holding the channel's"
-                  + " lock,"
-            : "";
+        netty
+            ? ", on Netty's one GlobalEventExecutor thread (Netty moves a close with SO_LINGER above"
+                  + " 0 there, off the event loop), so every close and task queued behind it waits"
+                  + " too,"
+            : nonBlocking
+                ? ", on the I/O thread that closes this non-blocking channel, holding the channel's"
+                      + " lock,"
+                : "";
     switch (type) {
       case ZERO:
         return "0 means close() sends RST: unsent data is discarded, the peer sees 'Connection"
@@ -119,6 +132,14 @@ public final class LingerFinding {
             + where
             + " while the peer does not read";
       case CLAMPED_BY_JDK:
+        if (netty) {
+          return "above 65535: Netty passes it to the kernel unclamped; read as milliseconds it"
+              + " would be "
+              + LingerClassifier.asMillis(requested)
+              + ". close() can block for hours"
+              + where
+              + " while the peer does not read";
+        }
         return "above 65535: the JDK silently uses 65535 s = "
             + upTo
             + " instead; read as"

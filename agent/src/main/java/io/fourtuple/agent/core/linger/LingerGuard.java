@@ -5,6 +5,7 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.NettySockets;
 import java.net.Socket;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
@@ -91,7 +92,8 @@ public final class LingerGuard {
    * @param socket a {@code Socket} or a {@code SocketChannel}
    */
   public int beforeSetLinger(Api api, Object socket, boolean on, int seconds) {
-    boolean nonBlocking = on && seconds > 0 && isNonBlocking(socket);
+    // Netty's epoll sockets are always non-blocking.
+    boolean nonBlocking = on && seconds > 0 && (api == Api.NETTY_EPOLL || isNonBlocking(socket));
     LingerClass type = classifier.classify(on, seconds, nonBlocking);
     byClass[type.ordinal()].increment();
     int wanted = policy.apply(type, seconds);
@@ -124,6 +126,7 @@ public final class LingerGuard {
                   policy,
                   audit,
                   nonBlocking,
+                  api == Api.NETTY_EPOLL,
                   localAddress(socket),
                   remoteAddress(socket),
                   0,
@@ -174,6 +177,7 @@ public final class LingerGuard {
                   policy,
                   audit,
                   false,
+                  t.api == Api.NETTY_EPOLL,
                   null,
                   null,
                   elapsed / 1_000_000L,
@@ -204,6 +208,10 @@ public final class LingerGuard {
       if (socket instanceof NetworkChannel) {
         return String.valueOf(((NetworkChannel) socket).getLocalAddress());
       }
+      Object netty = NettySockets.localAddress(socket);
+      if (netty != null) {
+        return String.valueOf(netty);
+      }
     } catch (Exception e) {
       return "unknown (" + e.getClass().getSimpleName() + ")";
     }
@@ -217,6 +225,10 @@ public final class LingerGuard {
       }
       if (socket instanceof SocketChannel) {
         return String.valueOf(((SocketChannel) socket).getRemoteAddress());
+      }
+      Object netty = NettySockets.remoteAddress(socket);
+      if (netty != null) {
+        return String.valueOf(netty);
       }
     } catch (Exception e) {
       return "unknown (" + e.getClass().getSimpleName() + ")";

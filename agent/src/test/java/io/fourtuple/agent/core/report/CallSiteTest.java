@@ -58,4 +58,17 @@ class CallSiteTest {
     assertFalse(CallSite.isPlatform("io.fourtuple.sample.BindBeforeConnect"));
     assertFalse(CallSite.isPlatform("com.sunny.App"));
   }
+
+  @Test
+  void nettyFramesGiveWayToTheApplicationsButNameTheSiteOnAnEventLoop() {
+    StackTraceElement netty =
+        new StackTraceElement("io.netty.channel.unix.Socket", "setSoLinger", "Socket.java", 1);
+    StackTraceElement shaded =
+        new StackTraceElement(
+            "io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "init", "Bootstrap.java", 2);
+    StackTraceElement app = new StackTraceElement("com.example.Client", "open", "Client.java", 42);
+    StackTraceElement jdk = new StackTraceElement("java.lang.Thread", "run", "Thread.java", 3);
+    assertEquals(app.toString(), CallSite.of(new StackTraceElement[] {netty, shaded, app, jdk}));
+    assertEquals(netty.toString(), CallSite.of(new StackTraceElement[] {netty, shaded, jdk}));
+  }
 }

@@ -1,0 +1,268 @@
+package io.fourtuple.agent.instrumentation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * Netty's epoll transport, which opens, binds, connects and closes its sockets in its own native code,
+ * never through {@code java.net} or {@code sun.nio.ch}. The application's own Netty classes are woven,
+ * in whatever class loader defines them, matched by name suffix so relocated copies (gRPC's {@code
+ * io.grpc.netty.shaded.io.netty}) are covered too. Checked with {@code javap} on 4.1.60, 4.1.140 and
+ * 4.2.20, which have the same shape:
+ *
+ * <ul>
+ *   <li>{@code channel.epoll.AbstractEpollChannel}: {@code doBind(SocketAddress)} (an explicit bind, of
+ *       any epoll channel: client, server, datagram, domain), {@code doConnect(SocketAddress remote,
+ *       SocketAddress local)} (binds {@code local} itself first when it is not null, then connects; sets
+ *       the {@code local} field before it returns), {@code doClose()} (closes the socket; once per
+ *       channel). The channel is the port ledger's identity; its field {@code socket} (a {@code
+ *       LinuxSocket}) holds the descriptor and is SO_LINGER's identity.
+ *   <li>{@code channel.epoll.AbstractEpollChannel$AbstractEpollUnsafe}: {@code doFinishConnect()}, where
+ *       a pending connect completes; the channel comes from {@code this$0}, its socket and addresses are
+ *       read by the agent's core (the outer class's fields are private to it).
+ *   <li>{@code channel.unix.Socket.setSoLinger(int)}: every epoll SO_LINGER set ends there (negative:
+ *       off); the entry rewrites its argument as {@link LingerHooks} does for the JDK.
+ *   <li>{@code channel.epoll.LinuxSocket.setIpBindAddressNoPort(boolean)} (Netty 4.1.61+): the
+ *       application set Netty's own option, and its channel is left alone.
+ * </ul>
+ *
+ * <p>Hazards: which channel is a TCP client is decided in the core (server, datagram and unix-domain
+ * channels pass through the same methods); the woven code reads only fields of the class it is woven
+ * into, whose descriptors are taken from the class file, so a Netty of another shape is left unchanged
+ * and reported instead of failing at run time.
+ */
+final class NettyEpollHooks implements TargetType {
+  static final String CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";
+  static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
+  static final String UNIX_SOCKET = "io.netty.channel.unix.Socket";
+  static final String LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+
+  private static final String SOCKET_ADDRESS = "Ljava/net/SocketAddress;";
+  private static final String OBJECT = "Ljava/lang/Object;";
+  private static final String THROWABLE = "Ljava/lang/Throwable;";
+
+  private final String className;
+
+  private NettyEpollHooks(String className) {
+    this.className = className;
+  }
+
+  /** The four target types, for the weaver's suffix table. */
+  static List<TargetType> all() {
+    return Arrays.<TargetType>asList(
+        new NettyEpollHooks(CHANNEL),
+        new NettyEpollHooks(UNSAFE),
+        new NettyEpollHooks(UNIX_SOCKET),
+        new NettyEpollHooks(LINUX_SOCKET));
+  }
+
+  @Override
+  public String className() {
+    return className;
+  }
+
+  @Override
+  public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+    List<MethodHook> hooks = new ArrayList<MethodHook>();
+    String name = shape.internalName.replace('/', '.');
+    if (className.equals(CHANNEL)) {
+      channel(shape, name, hooks, problems);
+    } else if (className.equals(UNSAFE)) {
+      String outer = shape.field("this$0");
+      if (outer != null && shape.hasMethod("doFinishConnect", "()Z")) {
+        hooks.add(finishConnect(shape.internalName, outer));
+      } else {
+        problems.add(name + " lacks this$0 or doFinishConnect(); pending connects are not counted");
+      }
+    } else if (className.equals(UNIX_SOCKET)) {
+      if (shape.hasMethod("setSoLinger", "(I)V")) {
+        hooks.add(setSoLinger());
+      } else {
+        problems.add(name + " has no setSoLinger(int); its SO_LINGER sets are not seen");
+      }
+    } else if (shape.hasMethod("setIpBindAddressNoPort", "(Z)V")) {
+      hooks.add(ownNoPort());
+    }
+    // A LinuxSocket without the method is a Netty that predates the option (before 4.1.61): nothing
+    // for the application to have set.
+    return hooks;
+  }
+
+  private static void channel(
+      ClassShape shape, String name, List<MethodHook> hooks, List<String> problems) {
+    final String owner = shape.internalName;
+    final String socket = shape.field("socket");
+    final String local = shape.field("local");
+    if (socket == null || !socket.endsWith("io/netty/channel/epoll/LinuxSocket;")) {
+      problems.add(name + " has no field socket of type LinuxSocket; its channels are not hooked");
+      return;
+    }
+    String bind = "(" + SOCKET_ADDRESS + ")V";
+    if (shape.hasMethod("doBind", bind)) {
+      hooks.add(
+          new MethodHook("doBind", bind) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              loadField(mv, owner, "socket", socket);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(mv, "nettyBeforeBind", "(" + OBJECT + OBJECT + OBJECT + ")V");
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              loadField(mv, owner, "socket", socket);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(mv, "nettyBindFailed", "(" + THROWABLE + OBJECT + OBJECT + OBJECT + ")V");
+            }
+          });
+    } else {
+      problems.add(name + " has no doBind(SocketAddress)");
+    }
+    String connect = "(" + SOCKET_ADDRESS + SOCKET_ADDRESS + ")Z";
+    if (shape.hasMethod("doConnect", connect) && local != null) {
+      hooks.add(
+          new MethodHook("doConnect", connect) {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              loadField(mv, owner, "socket", socket);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              mv.visitVarInsn(Opcodes.ALOAD, 2);
+              dispatch(mv, "nettyBeforeConnect", "(" + OBJECT + OBJECT + OBJECT + OBJECT + ")V");
+            }
+
+            @Override
+            boolean hooksReturn() {
+              return true;
+            }
+
+            @Override
+            void beforeReturn(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              loadField(mv, owner, "local", local);
+              dispatch(mv, "nettyConnected", "(Z" + OBJECT + OBJECT + OBJECT + ")V");
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              loadField(mv, owner, "socket", socket);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              mv.visitVarInsn(Opcodes.ALOAD, 2);
+              dispatch(
+                  mv,
+                  "nettyConnectFailed",
+                  "(" + THROWABLE + OBJECT + OBJECT + OBJECT + OBJECT + ")V");
+            }
+          });
+    } else {
+      problems.add(name + " has no doConnect(SocketAddress,SocketAddress) or no field local");
+    }
+    if (shape.hasMethod("doClose", "()V")) {
+      hooks.add(
+          new MethodHook("doClose", "()V") {
+            @Override
+            void onEnter(MethodVisitor mv) {
+              loadThis(mv);
+              loadField(mv, owner, "socket", socket);
+              dispatch(mv, "nettyClosing", "(" + OBJECT + OBJECT + ")V");
+            }
+
+            @Override
+            boolean hooksReturn() {
+              return true;
+            }
+
+            @Override
+            void beforeReturn(MethodVisitor mv) {
+              loadField(mv, owner, "socket", socket);
+              dispatch(mv, "afterClose", "(" + OBJECT + ")V");
+            }
+
+            @Override
+            boolean hooksThrow() {
+              return true;
+            }
+
+            @Override
+            void onThrow(MethodVisitor mv) {
+              mv.visitInsn(Opcodes.DUP);
+              loadField(mv, owner, "socket", socket);
+              dispatch(mv, "closeFailed", "(" + THROWABLE + OBJECT + ")V");
+            }
+          });
+    } else {
+      problems.add(name + " has no doClose(); the port ledger relies on the kernel for it");
+    }
+  }
+
+  private static MethodHook finishConnect(final String owner, final String outer) {
+    return new MethodHook("doFinishConnect", "()Z") {
+      @Override
+      boolean hooksReturn() {
+        return true;
+      }
+
+      @Override
+      void beforeReturn(MethodVisitor mv) {
+        mv.visitInsn(Opcodes.DUP);
+        loadField(mv, owner, "this$0", outer);
+        mv.visitInsn(Opcodes.ACONST_NULL);
+        dispatch(mv, "nettyFinishConnect", "(Z" + OBJECT + OBJECT + ")V");
+      }
+
+      @Override
+      boolean hooksThrow() {
+        return true;
+      }
+
+      @Override
+      void onThrow(MethodVisitor mv) {
+        mv.visitInsn(Opcodes.DUP);
+        loadField(mv, owner, "this$0", outer);
+        mv.visitInsn(Opcodes.ACONST_NULL);
+        dispatch(mv, "nettyFinishConnectFailed", "(" + THROWABLE + OBJECT + OBJECT + ")V");
+      }
+    };
+  }
+
+  private static MethodHook setSoLinger() {
+    return new MethodHook("setSoLinger", "(I)V") {
+      @Override
+      void onEnter(MethodVisitor mv) {
+        loadThisAndArguments(mv);
+        dispatch(mv, "nettySetSoLinger", "(" + OBJECT + "I)I");
+        mv.visitVarInsn(Opcodes.ISTORE, 1);
+      }
+    };
+  }
+
+  private static MethodHook ownNoPort() {
+    return new MethodHook("setIpBindAddressNoPort", "(Z)V") {
+      @Override
+      void onEnter(MethodVisitor mv) {
+        loadThisAndArguments(mv);
+        dispatch(mv, "nettyOwnBindAddressNoPort", "(" + OBJECT + "Z)V");
+      }
+    };
+  }
+}

@@ -1,0 +1,109 @@
+package io.fourtuple.agent.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.FakeSocketOptions;
+import io.fourtuple.bootstrap.SocketHooks;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.helpers.NOPLogger;
+import shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import shaded.io.netty.channel.epoll.EpollSocketChannel;
+
+/**
+ * The Netty epoll decisions of {@link SocketEventHandler}, with stand-ins for a relocated Netty's classes
+ * (only their names and hierarchy matter). Whether the option really reaches a Netty socket is proven
+ * by NettyEpollTest in child JVMs; here no descriptor is readable, so an enforce-mode rewrite shows as
+ * FAILED, never as a call with a null descriptor.
+ */
+class NettyEventsTest {
+  private static final InetSocketAddress PORT_ZERO =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+  private final List<Finding> findings = new ArrayList<>();
+  private final Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, findings::add);
+  private final AgentStats stats = new AgentStats();
+  private final FakeSocketOptions options = FakeSocketOptions.available();
+
+  private SocketEventHandler handler(String args) throws Exception {
+    return new SocketEventHandler(
+        ConfigParser.parse(args, Map.of(), Map.of()), options, stats, reporter);
+  }
+
+  @Test
+  void serverDatagramAndDomainChannelsAreNeverTouchedNorCounted() throws Exception {
+    SocketEventHandler handler = handler(null);
+    handler.beforeNettyBind(new EpollServerSocketChannel(), new Object(), PORT_ZERO);
+    handler.beforeNettyBind(new EpollDomainSocketChannel(), new Object(), PORT_ZERO);
+    handler.beforeNettyBind(new Object(), new Object(), PORT_ZERO);
+    for (BindOutcome o : BindOutcome.values()) {
+      assertEquals(0, stats.binds(Api.NETTY_EPOLL, o), o.name());
+    }
+    assertTrue(options.attempts.isEmpty());
+  }
+
+  @Test
+  void clientBindsAreDecidedByThePolicy() throws Exception {
+    handler("mode=audit").beforeNettyBind(new EpollSocketChannel(), new Object(), PORT_ZERO);
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.WOULD_APPLY));
+    SocketEventHandler enforce = handler(null);
+    enforce.beforeNettyBind(
+        new EpollSocketChannel(),
+        new Object(),
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000));
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.EXPLICIT_PORT));
+    // No readable descriptor (not a Netty socket): reported as a failure, the option never attempted.
+    enforce.beforeNettyBind(new EpollSocketChannel(), new Object(), PORT_ZERO);
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.FAILED));
+    assertTrue(options.attempts.isEmpty());
+  }
+
+  @Test
+  void aSocketWithNettysOwnOptionIsLeftAloneWithTheValueItChose() throws Exception {
+    SocketEventHandler handler = handler(null);
+    Object on = new Object();
+    Object off = new Object();
+    handler.nettyOwnBindAddressNoPort(on, true);
+    handler.nettyOwnBindAddressNoPort(off, false);
+    handler.beforeNettyBind(new EpollSocketChannel(), on, PORT_ZERO);
+    handler.beforeNettyBind(new EpollSocketChannel(), off, PORT_ZERO);
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_ON));
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_OFF));
+    assertTrue(options.attempts.isEmpty());
+  }
+
+  @Test
+  void aFailedDoConnectIsABindFailureWhenNettysBindFailed() throws Exception {
+    SocketEventHandler handler = handler(null);
+    Object channel = new EpollSocketChannel();
+    InetSocketAddress remote = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+    handler.afterConnect(
+        SocketHooks.API_NETTY_EPOLL,
+        channel,
+        remote,
+        PORT_ZERO,
+        true,
+        new IOException("bind(..) failed with error(-98): Address already in use"));
+    handler.afterConnect(
+        SocketHooks.API_NETTY_EPOLL,
+        channel,
+        remote,
+        PORT_ZERO,
+        true,
+        new IOException("connect(..) failed with error(-99): Cannot assign requested address"));
+    assertEquals(1, stats.bindFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_IN_USE));
+    assertEquals(1, stats.connectFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_NOT_AVAILABLE));
+  }
+}

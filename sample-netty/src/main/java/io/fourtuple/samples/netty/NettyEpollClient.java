@@ -1,0 +1,572 @@
+package io.fourtuple.samples.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Promise;
+import java.io.BufferedReader;
+import java.io.FileReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Netty epoll client that pins its source address, as clients configured with a local address do
+ * ({@code Bootstrap.localAddress(ip, 0)}, then {@code connect(remote)}): it starts its own listeners on
+ * {@code destinations} local ports, opens {@code attempts} connections to each and holds them, sending 4
+ * bytes over each and waiting for their echo to prove it works.
+ *
+ * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the run gets at
+ * most the ephemeral range in total; with it, each destination gets the whole range. Netty is not
+ * packaged: put a Netty (4.1 or 4.2, with {@code netty-transport-native-epoll:linux-x86_64}) on the
+ * class path.
+ *
+ * <pre>
+ * java -cp fourtuple-sample-netty.jar:netty/* io.fourtuple.samples.netty.NettyEpollClient \
+ *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
+ *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
+ *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code --bind-first}: {@code channel.bind(local)} then {@code connect(remote)}, instead of
+ *       {@code connect(remote, local)}.
+ *   <li>{@code --own-option}: sets Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT}
+ *       (Netty 4.1.61+).
+ *   <li>{@code --linger N}: sets {@code ChannelOption.SO_LINGER} to N, and times the close of all.
+ *   <li>{@code --netty-servers}: the listeners are Netty epoll servers (default: {@code ServerSocket}).
+ *   <li>{@code --server-port-zero}: also a Netty epoll server bound to port 0, connected to once.
+ *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
+ *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection, connects,
+ *       detaches, connects again (see {@link #attachDetachCycle}).
+ * </ul>
+ *
+ * Machine-readable lines: {@code KERNEL dst=127.0.0.1:21000 established=N} per destination, counted
+ * from {@code /proc/net/tcp[6]} while the connections are held, and last {@code RESULT attempted=...}.
+ */
+public final class NettyEpollClient {
+  private static final byte[] PING = "ping".getBytes(StandardCharsets.US_ASCII);
+  private static final AttributeKey<Promise<Boolean>> ECHO = AttributeKey.valueOf("fourtuple.echo");
+
+  public static void main(String[] args) throws Exception {
+    Options o = Options.parse(args);
+    if (!Epoll.isAvailable()) {
+      System.out.println("RESULT error=epoll-unavailable cause=" + Epoll.unavailabilityCause());
+      return;
+    }
+    InetAddress source = InetAddress.getByName(o.source);
+    EventLoopGroup group = new EpollEventLoopGroup(1);
+    List<AutoCloseable> listeners = new ArrayList<AutoCloseable>();
+    List<Channel> serverChannels = new ArrayList<Channel>();
+    for (int d = 0; d < o.destinations; d++) {
+      InetSocketAddress at = new InetSocketAddress(source, o.basePort + d);
+      if (o.nettyServers) {
+        serverChannels.add(echoServer(group, at));
+      } else {
+        listeners.add(plainEchoServer(at));
+      }
+    }
+    int serverPortZero = -1;
+    Channel zeroServer = null;
+    if (o.serverPortZero) {
+      zeroServer = echoServer(group, new InetSocketAddress(source, 0));
+      serverPortZero = ((InetSocketAddress) zeroServer.localAddress()).getPort();
+    }
+
+    Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class);
+    b.handler(
+        new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new EchoReader());
+          }
+        });
+    b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
+    String ownOption = "none";
+    if (o.ownOption != null) {
+      ChannelOption<Boolean> own = ownOption();
+      if (own == null) {
+        ownOption = "unsupported";
+      } else {
+        b.option(own, Boolean.valueOf(o.ownOption));
+        ownOption = o.ownOption;
+      }
+    }
+    if (o.linger != null) {
+      b.option(ChannelOption.SO_LINGER, Integer.valueOf(o.linger));
+    }
+    InetSocketAddress local = new InetSocketAddress(source, 0);
+    if (!o.bindFirst) {
+      b.localAddress(local);
+    }
+    if (o.attachAgent != null) {
+      attachDetachCycle(o, b, group, source, listeners);
+      return;
+    }
+
+    List<Channel> held = new ArrayList<Channel>();
+    Map<String, Integer> failures = new TreeMap<String, Integer>();
+    Map<Integer, Integer> perDestination = new TreeMap<Integer, Integer>();
+    int attempted = 0;
+    int echoed = 0;
+    for (int round = 0; round < o.attempts; round++) {
+      for (int d = 0; d < o.destinations; d++) {
+        attempted++;
+        InetSocketAddress remote = new InetSocketAddress(source, o.basePort + d);
+        Channel ch = null;
+        try {
+          if (o.bindFirst) {
+            ch = b.register().sync().channel();
+            ch.bind(local).sync();
+            ch.connect(remote).sync();
+          } else {
+            ChannelFuture f = b.connect(remote);
+            ch = f.channel();
+            f.sync();
+          }
+          if (ping(ch)) {
+            echoed++;
+          }
+          held.add(ch);
+          Integer n = perDestination.get(remote.getPort());
+          perDestination.put(remote.getPort(), n == null ? 1 : n + 1);
+        } catch (Exception e) {
+          String key = e.getClass().getName() + ": " + e.getMessage();
+          Integer n = failures.get(key);
+          failures.put(key, n == null ? 1 : n + 1);
+          if (ch != null) {
+            ch.close().awaitUninterruptibly();
+          }
+        }
+      }
+    }
+    int zeroEchoed = 0;
+    if (zeroServer != null) {
+      Channel ch = new Bootstrap().group(group).channel(EpollSocketChannel.class).handler(
+          new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+              c.pipeline().addLast(new EchoReader());
+            }
+          }).connect(zeroServer.localAddress()).sync().channel();
+      zeroEchoed = ping(ch) ? 1 : 0;
+      ch.close().sync();
+    }
+
+    Map<Integer, Integer> kernel = kernelEstablished(o.basePort, o.destinations);
+    int kernelTotal = 0;
+    for (Map.Entry<Integer, Integer> e : kernel.entrySet()) {
+      kernelTotal += e.getValue();
+      System.out.printf(
+          "KERNEL dst=%s:%d established=%d%n", source.getHostAddress(), e.getKey(), e.getValue());
+    }
+    String noPortReadBack = "n/a";
+    String lingerReadBack = "n/a";
+    if (!held.isEmpty()) {
+      ChannelOption<Boolean> own = ownOption();
+      if (own != null) {
+        noPortReadBack = String.valueOf(held.get(0).config().getOption(own));
+      }
+      lingerReadBack = String.valueOf(held.get(0).config().getOption(ChannelOption.SO_LINGER));
+    }
+    if (o.mbean) {
+      printLedgerMBean(System.currentTimeMillis());
+    }
+
+    long closeStart = System.nanoTime();
+    for (Channel ch : held) {
+      ch.close().sync();
+    }
+    long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
+
+    System.out.printf(
+        "netty=%s destinations=%d attempts=%d bindFirst=%s ownOption=%s linger=%s%n",
+        nettyVersion(), o.destinations, attempted, o.bindFirst, ownOption, o.linger);
+    System.out.printf("connected %d of %d; per destination: %s%n", held.size(), attempted,
+        perDestination);
+    for (Map.Entry<String, Integer> f : failures.entrySet()) {
+      System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
+    }
+    System.out.printf(
+        "RESULT attempted=%d connected=%d echoed=%d failed=%d kernelEstablished=%d"
+            + " destinationsReached=%d noPortReadBack=%s lingerReadBack=%s closeMillis=%d"
+            + " serverPortZero=%d serverPortZeroEchoed=%d ownOption=%s%n",
+        attempted,
+        held.size(),
+        echoed,
+        attempted - held.size(),
+        kernelTotal,
+        perDestination.size(),
+        noPortReadBack,
+        lingerReadBack,
+        closeMillis,
+        serverPortZero,
+        zeroEchoed,
+        ownOption);
+    for (Channel s : serverChannels) {
+      s.close().sync();
+    }
+    if (zeroServer != null) {
+      zeroServer.close().sync();
+    }
+    for (AutoCloseable l : listeners) {
+      l.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  /**
+   * Hot attach and detach around the application's Netty classes, loaded before the agent arrives: one
+   * connection without the agent (it holds its port for every destination), {@code attempts} per
+   * destination after {@code java -jar agent attach <own pid>}, then as many again after {@code detach}.
+   * Prints {@code RESULT before=.. attached=.. detached=.. kernelEstablished=..}.
+   */
+  private static void attachDetachCycle(
+      Options o, Bootstrap b, EventLoopGroup group, InetAddress source, List<AutoCloseable> listeners)
+      throws Exception {
+    List<Channel> held = new ArrayList<Channel>();
+    Map<String, Integer> failures = new TreeMap<String, Integer>();
+    int before = open(b, source, o.basePort, 1, 1, held, failures);
+    String attach = agentCommand(o.attachAgent, "attach");
+    int attached = open(b, source, o.basePort, o.destinations, o.attempts, held, failures);
+    String detach = agentCommand(o.attachAgent, "detach");
+    int detached = open(b, source, o.basePort, o.destinations, 1, held, failures);
+    int kernelTotal = 0;
+    for (Integer n : kernelEstablished(o.basePort, o.destinations).values()) {
+      kernelTotal += n;
+    }
+    System.out.println("attach: " + attach.replace('\n', ' '));
+    System.out.println("detach: " + detach.replace('\n', ' '));
+    for (Map.Entry<String, Integer> f : failures.entrySet()) {
+      System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
+    }
+    System.out.printf(
+        "RESULT before=%d attached=%d detached=%d kernelEstablished=%d restored=%s%n",
+        before,
+        attached,
+        detached,
+        kernelTotal,
+        detach.contains("original bytecode restored"));
+    for (Channel ch : held) {
+      ch.close().sync();
+    }
+    for (AutoCloseable l : listeners) {
+      l.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  private static int open(
+      Bootstrap b,
+      InetAddress source,
+      int basePort,
+      int destinations,
+      int attempts,
+      List<Channel> held,
+      Map<String, Integer> failures)
+      throws InterruptedException {
+    int opened = 0;
+    for (int round = 0; round < attempts; round++) {
+      for (int d = 0; d < destinations; d++) {
+        ChannelFuture f = b.connect(new InetSocketAddress(source, basePort + d)).await();
+        if (f.isSuccess() && ping(f.channel())) {
+          held.add(f.channel());
+          opened++;
+        } else {
+          Throwable e = f.cause();
+          String key = e == null ? "no echo" : e.getClass().getName() + ": " + e.getMessage();
+          Integer n = failures.get(key);
+          failures.put(key, n == null ? 1 : n + 1);
+          f.channel().close().await();
+        }
+      }
+    }
+    return opened;
+  }
+
+  /** {@code java -jar <agent> <command> <this pid>}: its exit code and output. */
+  private static String agentCommand(String agentJar, String command) throws Exception {
+    String name = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+    String pid = name.substring(0, name.indexOf('@'));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                System.getProperty("java.home") + "/bin/java", "-jar", agentJar, command, pid)
+            .redirectErrorStream(true);
+    pb.environment().remove("JAVA_TOOL_OPTIONS");
+    Process p = pb.start();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    InputStream in = p.getInputStream();
+    byte[] buf = new byte[4096];
+    for (int r; (r = in.read(buf)) > 0; ) {
+      out.write(buf, 0, r);
+    }
+    return "exit=" + p.waitFor() + " " + new String(out.toByteArray(), StandardCharsets.UTF_8);
+  }
+
+  /** Sends 4 bytes and waits for their echo. */
+  private static boolean ping(Channel ch) throws InterruptedException {
+    Promise<Boolean> echo = ch.eventLoop().newPromise();
+    ch.attr(ECHO).set(echo);
+    ch.writeAndFlush(Unpooled.wrappedBuffer(PING)).sync();
+    return echo.await(5, TimeUnit.SECONDS) && Boolean.TRUE.equals(echo.getNow());
+  }
+
+  /** Netty's own option, or null before 4.1.61 (looked up by name so the sample runs there too). */
+  @SuppressWarnings("unchecked")
+  private static ChannelOption<Boolean> ownOption() {
+    try {
+      Field f = EpollChannelOption.class.getField("IP_BIND_ADDRESS_NO_PORT");
+      return (ChannelOption<Boolean>) f.get(null);
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
+
+  private static String nettyVersion() {
+    Package p = Bootstrap.class.getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    if (v != null) {
+      return v;
+    }
+    try {
+      return io.netty.util.Version.identify().values().iterator().next().artifactVersion();
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  /** Counts the echoed bytes of a client channel and completes its promise at 4. */
+  static final class EchoReader extends ChannelInboundHandlerAdapter {
+    private int received;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ByteBuf buf = (ByteBuf) msg;
+      received += buf.readableBytes();
+      buf.release();
+      Promise<Boolean> echo = ctx.channel().attr(ECHO).get();
+      if (echo != null && received >= PING.length) {
+        echo.trySuccess(Boolean.TRUE);
+      }
+    }
+  }
+
+  /** Echoes what a server child channel reads. */
+  static final class Echo extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ctx.writeAndFlush(msg);
+    }
+  }
+
+  private static Channel echoServer(EventLoopGroup group, InetSocketAddress at)
+      throws InterruptedException {
+    return new ServerBootstrap()
+        .group(group)
+        .channel(EpollServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 4096)
+        .option(ChannelOption.SO_REUSEADDR, Boolean.TRUE)
+        .childHandler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new Echo());
+              }
+            })
+        .bind(at)
+        .sync()
+        .channel();
+  }
+
+  /** A {@code ServerSocket} whose accept thread echoes 4 bytes per connection and holds it. */
+  private static AutoCloseable plainEchoServer(InetSocketAddress at) throws IOException {
+    final ServerSocket listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    listener.bind(at, 4096);
+    final List<Socket> accepted = new ArrayList<Socket>();
+    Thread t =
+        new Thread(
+            new Runnable() {
+              @Override
+              public void run() {
+                byte[] buf = new byte[PING.length];
+                while (!listener.isClosed()) {
+                  try {
+                    Socket s = listener.accept();
+                    s.setSoTimeout(5000);
+                    synchronized (accepted) {
+                      accepted.add(s);
+                    }
+                    InputStream in = s.getInputStream();
+                    int n = 0;
+                    while (n < buf.length) {
+                      int r = in.read(buf, n, buf.length - n);
+                      if (r < 0) {
+                        break;
+                      }
+                      n += r;
+                    }
+                    OutputStream out = s.getOutputStream();
+                    out.write(buf, 0, n);
+                    out.flush();
+                  } catch (IOException e) {
+                    // closed listener, or a client that went away: go on
+                  }
+                }
+              }
+            },
+            "echo-" + at.getPort());
+    t.setDaemon(true);
+    t.start();
+    return new AutoCloseable() {
+      @Override
+      public void close() throws IOException {
+        listener.close();
+        synchronized (accepted) {
+          for (Socket s : accepted) {
+            s.close();
+          }
+        }
+      }
+    };
+  }
+
+  /**
+   * ESTABLISHED client sockets per destination port, from the kernel's own table ({@code
+   * /proc/net/tcp}, this process's network namespace): entries whose remote port is a destination.
+   */
+  static Map<Integer, Integer> kernelEstablished(int basePort, int destinations) throws IOException {
+    Map<Integer, Integer> out = new TreeMap<Integer, Integer>();
+    for (int d = 0; d < destinations; d++) {
+      out.put(basePort + d, 0);
+    }
+    // Netty's epoll sockets are dual-stack AF_INET6 where IPv6 is up: IPv4 peers show in tcp6.
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      countEstablished(table, out);
+    }
+    return out;
+  }
+
+  private static void countEstablished(String table, Map<Integer, Integer> out) throws IOException {
+    if (!new java.io.File(table).exists()) {
+      return;
+    }
+    BufferedReader r = new BufferedReader(new FileReader(table));
+    try {
+      String line = r.readLine(); // header
+      while ((line = r.readLine()) != null) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 4 || !f[3].equals("01")) {
+          continue;
+        }
+        int remotePort = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
+        Integer n = out.get(remotePort);
+        if (n != null) {
+          out.put(remotePort, n + 1);
+        }
+      }
+    } finally {
+      r.close();
+    }
+  }
+
+  /** The agent's ledger rows, read as any JMX client would, once a tick after {@code after} ran. */
+  private static void printLedgerMBean(long after) throws Exception {
+    javax.management.MBeanServer server =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    javax.management.ObjectName name = new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    long deadline = System.currentTimeMillis() + 20000;
+    while (System.currentTimeMillis() < deadline) {
+      if (server.isRegistered(name)
+          && ((Long) server.getAttribute(name, "LastTickMillis")).longValue() > after) {
+        javax.management.openmbean.CompositeData[] rows =
+            (javax.management.openmbean.CompositeData[]) server.getAttribute(name, "Destinations");
+        for (javax.management.openmbean.CompositeData row : rows) {
+          System.out.printf(
+              "MBEAN-ROW destination=%s live=%s established=%s%n",
+              row.get("destination"), row.get("live"), row.get("established"));
+        }
+        return;
+      }
+      Thread.sleep(50);
+    }
+    System.out.println("MBEAN none: io.fourtuple:type=PortLedger not registered or no tick");
+  }
+
+  static final class Options {
+    int destinations = 10;
+    int attempts = 12;
+    int basePort = 21000;
+    String source = "127.0.0.1";
+    boolean bindFirst;
+    String ownOption;
+    String linger;
+    boolean nettyServers;
+    boolean serverPortZero;
+    boolean mbean;
+    String attachAgent;
+
+    static Options parse(String[] args) {
+      Options o = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (a.equals("--bind-first")) {
+          o.bindFirst = true;
+        } else if (a.equals("--netty-servers")) {
+          o.nettyServers = true;
+        } else if (a.equals("--server-port-zero")) {
+          o.serverPortZero = true;
+        } else if (a.equals("--mbean")) {
+          o.mbean = true;
+        } else if (i + 1 < args.length) {
+          String v = args[++i];
+          if (a.equals("--destinations")) {
+            o.destinations = Integer.parseInt(v);
+          } else if (a.equals("--attempts")) {
+            o.attempts = Integer.parseInt(v);
+          } else if (a.equals("--base-port")) {
+            o.basePort = Integer.parseInt(v);
+          } else if (a.equals("--source")) {
+            o.source = v;
+          } else if (a.equals("--own-option")) {
+            o.ownOption = Boolean.valueOf(v).toString();
+          } else if (a.equals("--attach-agent")) {
+            o.attachAgent = v;
+          } else if (a.equals("--linger")) {
+            o.linger = String.valueOf(Integer.parseInt(v));
+          } else {
+            throw new IllegalArgumentException("unknown option " + a);
+          }
+        } else {
+          throw new IllegalArgumentException("unknown option or missing value: " + a);
+        }
+      }
+      return o;
+    }
+  }
+}
