@@ -5,7 +5,8 @@ import io.fourtuple.bootstrap.SocketHooks;
 /** The socket APIs the hooks report from. */
 public enum Api {
   SOCKET("java.net.Socket"),
-  SOCKET_CHANNEL("java.nio.channels.SocketChannel");
+  SOCKET_CHANNEL("java.nio.channels.SocketChannel"),
+  ASYNC_SOCKET_CHANNEL("java.nio.channels.AsynchronousSocketChannel");
 
   private final String label;
 
@@ -15,7 +16,14 @@ public enum Api {
 
   /** Maps a {@code SocketHooks.API_*} constant. */
   public static Api of(int api) {
-    return api == SocketHooks.API_SOCKET_CHANNEL ? SOCKET_CHANNEL : SOCKET;
+    switch (api) {
+      case SocketHooks.API_SOCKET_CHANNEL:
+        return SOCKET_CHANNEL;
+      case SocketHooks.API_ASYNC_SOCKET_CHANNEL:
+        return ASYNC_SOCKET_CHANNEL;
+      default:
+        return SOCKET;
+    }
   }
 
   @Override

@@ -40,7 +40,9 @@ public final class Installer {
                 SocketImplHooks.plain(),
                 new SocketChannelImplHooks(),
                 LingerHooks.socket(),
-                LingerHooks.channel()));
+                LingerHooks.channel(),
+                AsyncChannelHooks.bind(),
+                AsyncChannelHooks.unix()));
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
