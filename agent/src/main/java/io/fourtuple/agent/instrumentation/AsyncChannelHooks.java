@@ -33,8 +33,9 @@ import net.bytebuddy.jar.asm.Opcodes;
  * finishConnect} run on the channel group's poller thread. Neither may block (see {@code SocketHooks}).
  * SO_LINGER is not a supported option of this channel (the JDK throws UnsupportedOperationException), so
  * there is no linger hook. When {@code Invoker.invoke} runs the application's handler on the calling
- * thread and the handler throws an {@code Error} out of {@code implConnect}, the throw hook reports that
- * connect a second time, as a failure; the counters can be off by one there, the application is not.
+ * thread (a connect started on one of the group's own threads) and the handler throws out of {@code
+ * implConnect}, the throw hook reports that connect a second time, as a failure: the counters can be off
+ * by one there, the application is not.
  */
 final class AsyncChannelHooks implements TargetType {
   static final String BASE = "sun.nio.ch.AsynchronousSocketChannelImpl";
