@@ -217,7 +217,8 @@ final class AgentRuntime {
     }
     return "IP_BIND_ADDRESS_NO_PORT available, set via "
         + options.mechanism()
-        + " before client binds to port 0 (java.net.Socket, SocketChannel)";
+        + " before client binds to port 0"
+        + " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)";
   }
 
   /** Writes the counters when the JVM exits. */

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.AsynchronousSocketChannel;
 
 /**
  * The one entry point that code woven into JDK socket classes calls, and code woven into the application's
@@ -183,6 +184,71 @@ public final class Dispatcher {
 
   public static void channelConnectFailed(Throwable thrown, Object channel, Object remote) {
     afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, null, true, thrown);
+  }
+
+  // ---- java.nio.channels.AsynchronousSocketChannel ----
+
+  /** {@code AsynchronousSocketChannelImpl.bind(SocketAddress)} entered (before its state lock). */
+  public static void beforeAsyncChannelBind(
+      Object channel, FileDescriptor fd, Object boundAlready, SocketAddress local) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.beforeChannelBind(SocketHooks.API_ASYNC_SOCKET_CHANNEL, channel, fd, local, boundAlready);
+    } catch (Throwable t) {
+      reportSafely(h, "beforeAsyncChannelBind", t);
+    } finally {
+      exit();
+    }
+  }
+
+  public static void asyncChannelBindFailed(Throwable thrown, Object channel, SocketAddress local) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.afterBindFailure(SocketHooks.API_ASYNC_SOCKET_CHANNEL, channel, local, thrown);
+    } catch (Throwable t) {
+      reportSafely(h, "asyncChannelBindFailed", t);
+    } finally {
+      exit();
+    }
+  }
+
+  /** A connect is about to wait for the poller: neither succeeded nor failed yet. */
+  public static void asyncConnectPending(Object channel, Object remote) {
+    afterConnect(SocketHooks.API_ASYNC_SOCKET_CHANNEL, channel, remote, null, false, null);
+  }
+
+  /**
+   * The outcome of a connect, just before the JDK hands it to the application's future or handler (or
+   * the exception {@code implConnect} throws): null is success. The local address is read here, through
+   * the channel's public API, once the connect has set it.
+   */
+  public static void asyncConnectOutcome(Throwable failure, Object channel, Object remote) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      Object local = null;
+      if (failure == null && channel instanceof AsynchronousSocketChannel) {
+        local = ((AsynchronousSocketChannel) channel).getLocalAddress();
+      }
+      h.afterConnect(SocketHooks.API_ASYNC_SOCKET_CHANNEL, channel, remote, local, true, failure);
+    } catch (Throwable t) {
+      reportSafely(h, "asyncConnectOutcome", t);
+    } finally {
+      exit();
+    }
+  }
+
+  /** {@code UnixAsynchronousSocketChannelImpl.implClose()} entered. */
+  public static void asyncChannelClosing(Object channel) {
+    beforeClose(SocketHooks.API_ASYNC_SOCKET_CHANNEL, channel);
   }
 
   // ---- SO_LINGER ----
@@ -500,6 +566,10 @@ public final class Dispatcher {
     @Override
     public void beforeChannelBind(
         Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {}
+
+    @Override
+    public void beforeChannelBind(
+        int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {}
 
     @Override
     public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {}

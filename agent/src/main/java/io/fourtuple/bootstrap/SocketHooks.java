@@ -21,6 +21,9 @@ public interface SocketHooks {
   /** A {@code java.nio.channels.SocketChannel}, including its socket adaptor. */
   int API_SOCKET_CHANNEL = 2;
 
+  /** A {@code java.nio.channels.AsynchronousSocketChannel}. */
+  int API_ASYNC_SOCKET_CHANNEL = 3;
+
   /**
    * A Netty epoll channel ({@code io.netty.channel.epoll.AbstractEpollChannel}, relocated copies too).
    * Binds, connects and closes report the channel; SO_LINGER sets and timed closes its Netty {@code
@@ -46,6 +49,14 @@ public interface SocketHooks {
    */
   void beforeChannelBind(
       Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
+
+  /**
+   * A channel of another API than {@code SocketChannel} (see {@code API_*}) is about to bind to {@code
+   * local}, with the same meaning of the other parameters as {@link #beforeChannelBind(Object,
+   * FileDescriptor, SocketAddress, Object)}.
+   */
+  void beforeChannelBind(
+      int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
 
   /**
    * A bind the hooks saw has thrown (for example EADDRINUSE when bind-before-connect has used up the

@@ -104,6 +104,10 @@ class DispatcherLingerTest {
         Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {}
 
     @Override
+    public void beforeChannelBind(
+        int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {}
+
+    @Override
     public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {}
 
     @Override

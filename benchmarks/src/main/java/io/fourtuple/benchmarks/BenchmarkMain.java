@@ -30,7 +30,7 @@ import java.util.Map;
  *   --rounds N              connect rounds, each runs all four configs (default 5)
  *   --warmup-seconds S      connect warm-up per config and round (default 2)
  *   --seconds S             connect measured time per config and round (default 5)
- *   --api socket|channel    connect loop API, the same for all four configs (default socket)
+ *   --api socket|channel|async connect loop API, the same for all four configs (default socket)
  *   --slice-ms MS           connect configs take turns in slices this long (default 250)
  *   --acceptor inline|thread  where the listener accepts: on the client's thread after each connect,
  *                           or on a thread of its own (default inline)
@@ -109,8 +109,8 @@ public final class BenchmarkMain {
       }
     }
     String api = options.get("api");
-    if (!api.equals("socket") && !api.equals("channel")) {
-      throw new IllegalArgumentException("--api must be socket or channel");
+    if (!api.equals("socket") && !api.equals("channel") && !api.equals("async")) {
+      throw new IllegalArgumentException("--api must be socket, channel or async");
     }
     String acceptor = options.get("acceptor");
     if (!acceptor.equals("inline") && !acceptor.equals("thread")) {

@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A client that does what connection pools do when a source address is configured: {@code bind(ip, 0)}
@@ -25,12 +31,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.BindBeforeConnect \
- *     [--api socket|channel] [--source 127.0.0.1|::1] [--destinations 10] [--per-destination 20]
+ *     [--api socket|channel|async|async-handler] [--source 127.0.0.1|::1] [--destinations 10] [--per-destination 20]
  *     [--setup bind0|connect-only|explicit-port] [--explicit-port-base 40000] [--reuseaddr]
  *     [--base-port 20000]
  * </pre>
  *
- * The last line is machine-readable: {@code RESULT api=socket attempted=200 connected=100 ...}.
+ * {@code async} connects an {@code AsynchronousSocketChannel} through the {@code Future} form of {@code
+ * connect}, {@code async-handler} through the {@code CompletionHandler} form.
+ *
+ * <p>The last line is machine-readable: {@code RESULT api=socket attempted=200 connected=100 ...}.
  */
 public final class BindBeforeConnect {
 
@@ -63,10 +72,14 @@ public final class BindBeforeConnect {
         InetSocketAddress destination = new InetSocketAddress(source, o.basePort + d);
         int wantPort = o.setup.equals("explicit-port") ? o.explicitPortBase + attempted - 1 : 0;
         try {
-          Attempt a =
-              o.api.equals("channel")
-                  ? connectChannel(o, source, wantPort, destination)
-                  : connectSocket(o, source, wantPort, destination);
+          Attempt a;
+          if (o.api.equals("channel")) {
+            a = connectChannel(o, source, wantPort, destination);
+          } else if (o.api.startsWith("async")) {
+            a = connectAsync(o, source, wantPort, destination);
+          } else {
+            a = connectSocket(o, source, wantPort, destination);
+          }
           held.add(a.handle);
           connected++;
           localEnds.add(destination.getPort() + "<-" + a.localPortAfterConnect);
@@ -169,6 +182,69 @@ public final class BindBeforeConnect {
     }
   }
 
+  private static Attempt connectAsync(
+      Options o, InetAddress source, int wantPort, InetSocketAddress destination)
+      throws IOException {
+    AsynchronousSocketChannel ch = AsynchronousSocketChannel.open();
+    try {
+      if (o.reuseAddr) {
+        ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
+      }
+      int afterBind = -1;
+      if (!o.setup.equals("connect-only")) {
+        ch.bind(new InetSocketAddress(source, wantPort));
+        afterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+      }
+      if (o.api.equals("async-handler")) {
+        connectWithHandler(ch, destination);
+      } else {
+        try {
+          ch.connect(destination).get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          throw asIoException(e.getCause());
+        }
+      }
+      return new Attempt(ch, afterBind, ((InetSocketAddress) ch.getLocalAddress()).getPort());
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    } catch (Exception e) {
+      ch.close();
+      throw asIoException(e);
+    }
+  }
+
+  private static void connectWithHandler(
+      AsynchronousSocketChannel ch, InetSocketAddress destination) throws Exception {
+    final CountDownLatch done = new CountDownLatch(1);
+    final AtomicReference<Throwable> failure = new AtomicReference<Throwable>();
+    ch.connect(
+        destination,
+        null,
+        new CompletionHandler<Void, Object>() {
+          @Override
+          public void completed(Void result, Object attachment) {
+            done.countDown();
+          }
+
+          @Override
+          public void failed(Throwable exc, Object attachment) {
+            failure.set(exc);
+            done.countDown();
+          }
+        });
+    if (!done.await(5, TimeUnit.SECONDS)) {
+      throw new IOException("connect did not complete in 5 s");
+    }
+    if (failure.get() != null) {
+      throw asIoException(failure.get());
+    }
+  }
+
+  private static IOException asIoException(Throwable t) {
+    return t instanceof IOException ? (IOException) t : new IOException(t);
+  }
+
   private static final class Attempt {
     final Closeable handle;
     final int localPortAfterBind;
@@ -229,7 +305,7 @@ public final class BindBeforeConnect {
         String v = args[++i];
         switch (a) {
           case "--api":
-            o.api = oneOf(a, v, "socket", "channel");
+            o.api = oneOf(a, v, "socket", "channel", "async", "async-handler");
             break;
           case "--source":
             o.source = v;

@@ -4,15 +4,20 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Listeners bound to port 0 must still get a port and accept: the agent must never defer the port of a
- * server socket. Binds a {@code ServerSocket} and a {@code ServerSocketChannel} to (loopback, 0), connects
- * a client to each, and accepts it.
+ * server socket. Binds a {@code ServerSocket}, a {@code ServerSocketChannel} and an {@code
+ * AsynchronousServerSocketChannel} to (loopback, 0), connects a client of the same API to each (the
+ * asynchronous client bound to (loopback, 0) first, as a pinned client would be), and accepts it.
  *
- * <p>Prints {@code RESULT serverSocketPort=N serverChannelPort=N accepted=2}.
+ * <p>Prints {@code RESULT serverSocketPort=N serverChannelPort=N accepted=2 asyncServerPort=N
+ * asyncAccepted=1}.
  */
 public final class ServerPortZero {
   public static void main(String[] args) throws Exception {
@@ -39,9 +44,26 @@ public final class ServerPortZero {
       accepted++;
     }
 
+    AsynchronousServerSocketChannel asyncServer = AsynchronousServerSocketChannel.open();
+    asyncServer.bind(new InetSocketAddress(loopback, 0));
+    int asyncServerPort = ((InetSocketAddress) asyncServer.getLocalAddress()).getPort();
+    AsynchronousSocketChannel asyncClient = AsynchronousSocketChannel.open();
+    asyncClient.bind(new InetSocketAddress(loopback, 0));
+    asyncClient.connect(new InetSocketAddress(loopback, asyncServerPort)).get(5, TimeUnit.SECONDS);
+    AsynchronousSocketChannel asyncPeer = asyncServer.accept().get(5, TimeUnit.SECONDS);
+    int asyncAccepted =
+        ((InetSocketAddress) asyncPeer.getRemoteAddress()).getPort()
+                == ((InetSocketAddress) asyncClient.getLocalAddress()).getPort()
+            ? 1
+            : 0;
+
     System.out.printf(
-        "RESULT serverSocketPort=%d serverChannelPort=%d accepted=%d%n",
-        serverSocketPort, serverChannelPort, accepted);
+        "RESULT serverSocketPort=%d serverChannelPort=%d accepted=%d asyncServerPort=%d"
+            + " asyncAccepted=%d%n",
+        serverSocketPort, serverChannelPort, accepted, asyncServerPort, asyncAccepted);
+    asyncClient.close();
+    asyncPeer.close();
+    asyncServer.close();
     client.close();
     peer.close();
     server.close();

@@ -8,12 +8,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Short connections at a steady rate to a few destinations, the way a service without connection reuse
@@ -25,7 +28,7 @@ import java.util.TreeMap;
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.ShortConnections \
  *     [--destinations 3] [--rate 20] [--seconds 10] [--hold 0] [--hold-interval-ms 0] [--leak 0]
- *     [--api socket|channel] [--setup connect|bind0] [--base-port 21000] [--squat 60000,60001]
+ *     [--api socket|channel|async] [--setup connect|bind0] [--base-port 21000] [--squat 60000,60001]
  *     [--linger-ms 0] [--ss] [--mbean]
  * </pre>
  *
@@ -333,6 +336,27 @@ public final class ShortConnections {
     }
 
     Closeable open(InetSocketAddress target) throws IOException {
+      if (api.equals("async")) {
+        AsynchronousSocketChannel ch = AsynchronousSocketChannel.open();
+        try {
+          if (setup.equals("bind0")) {
+            ch.bind(new InetSocketAddress(source, 0));
+          }
+          ch.connect(target).get(5, TimeUnit.SECONDS);
+          return ch;
+        } catch (IOException e) {
+          ch.close();
+          throw e;
+        } catch (ExecutionException e) {
+          ch.close();
+          throw e.getCause() instanceof IOException
+              ? (IOException) e.getCause()
+              : new IOException(e.getCause());
+        } catch (Exception e) {
+          ch.close();
+          throw new IOException(e);
+        }
+      }
       if (api.equals("channel")) {
         SocketChannel ch = SocketChannel.open();
         try {

@@ -6,6 +6,7 @@ import io.fourtuple.bootstrap.SocketHooks;
 public enum Api {
   SOCKET("java.net.Socket"),
   SOCKET_CHANNEL("java.nio.channels.SocketChannel"),
+  ASYNC_SOCKET_CHANNEL("java.nio.channels.AsynchronousSocketChannel"),
   NETTY_EPOLL("Netty epoll channel");
 
   private final String label;
@@ -19,6 +20,8 @@ public enum Api {
     switch (api) {
       case SocketHooks.API_SOCKET_CHANNEL:
         return SOCKET_CHANNEL;
+      case SocketHooks.API_ASYNC_SOCKET_CHANNEL:
+        return ASYNC_SOCKET_CHANNEL;
       case SocketHooks.API_NETTY_EPOLL:
         return NETTY_EPOLL;
       default:

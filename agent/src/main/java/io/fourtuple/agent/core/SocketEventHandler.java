@@ -99,6 +99,13 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   @Override
   public void beforeChannelBind(
       Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
+    beforeChannelBind(API_SOCKET_CHANNEL, channel, fd, local, boundAlready);
+  }
+
+  @Override
+  public void beforeChannelBind(
+      int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
+    Api which = Api.of(api);
     BindOutcome outcome;
     InetAddress address = null;
     int port = 0;
@@ -115,12 +122,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     } else {
       outcome = BindOutcome.NOT_INET;
     }
-    recordBind(Api.SOCKET_CHANNEL, outcome, address, port);
+    recordBind(which, outcome, address, port);
     if (ledger != null) {
       ledger.bound(channel, outcome, address);
     }
     if (sites != null) {
-      sites.onBind(Api.SOCKET_CHANNEL, outcome, channel, address, port);
+      sites.onBind(which, outcome, channel, address, port);
     }
   }
 
@@ -278,6 +285,10 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     } else {
       stats.connectInProgress(which);
+      if (ledger != null && which == Api.ASYNC_SOCKET_CHANNEL) {
+        // Completes on the poller thread, whose stack has no application frame.
+        ledger.connectPending(remote);
+      }
     }
   }
 

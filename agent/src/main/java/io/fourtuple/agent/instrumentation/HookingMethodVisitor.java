@@ -48,6 +48,13 @@ final class HookingMethodVisitor extends MethodVisitor {
   }
 
   @Override
+  public void visitMethodInsn(
+      int opcode, String owner, String name, String descriptor, boolean isInterface) {
+    hook.beforeCall(mv, owner, name, descriptor);
+    super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+  }
+
+  @Override
   public void visitMaxs(int maxStack, int maxLocals) {
     if (hook.hooksThrow()) {
       mv.visitLabel(end);

@@ -51,7 +51,9 @@ public final class Installer {
                 SocketImplHooks.plain(),
                 new SocketChannelImplHooks(),
                 LingerHooks.socket(),
-                LingerHooks.channel()),
+                LingerHooks.channel(),
+                AsyncChannelHooks.bind(),
+                AsyncChannelHooks.unix()),
             netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();

@@ -29,6 +29,12 @@ abstract class MethodHook {
   /** Code in the catch-all handler. The throwable is on the stack and must stay there. */
   void onThrow(MethodVisitor mv) {}
 
+  /**
+   * Code before a call the method makes ({@code owner}, {@code name}, {@code descriptor} as in the class
+   * file). The call's arguments are on the stack and must stay there; most calls add nothing.
+   */
+  void beforeCall(MethodVisitor mv, String owner, String name, String descriptor) {}
+
   boolean hooksReturn() {
     return false;
   }

@@ -152,6 +152,9 @@ class AgentStatsTest {
   void apiOfMapsTheHookConstants() {
     assertEquals(Api.SOCKET, Api.of(io.fourtuple.bootstrap.SocketHooks.API_SOCKET));
     assertEquals(Api.SOCKET_CHANNEL, Api.of(io.fourtuple.bootstrap.SocketHooks.API_SOCKET_CHANNEL));
+    assertEquals(
+        Api.ASYNC_SOCKET_CHANNEL,
+        Api.of(io.fourtuple.bootstrap.SocketHooks.API_ASYNC_SOCKET_CHANNEL));
     assertEquals("java.net.Socket", Api.SOCKET.toString());
     assertEquals("java.nio.channels.SocketChannel", Api.SOCKET_CHANNEL.toString());
   }

@@ -110,6 +110,48 @@ class SocketEventHandlerTest {
   }
 
   @Test
+  void asynchronousChannelBindsAreTheirOwnApi() throws Exception {
+    SocketEventHandler handler = handler(null);
+    FileDescriptor fd = new FileDescriptor();
+    int async = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
+    handler.beforeChannelBind(async, new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), null);
+    handler.beforeChannelBind(
+        async,
+        new Object(),
+        new FileDescriptor(),
+        new InetSocketAddress(ip("192.0.2.7"), 0),
+        new InetSocketAddress(ip("192.0.2.7"), 41000));
+    assertEquals(List.of(fd), options.applied, "an already-bound channel is left alone");
+    assertEquals(1, stats.binds(Api.ASYNC_SOCKET_CHANNEL, BindOutcome.APPLIED));
+    assertEquals(1, stats.binds(Api.ASYNC_SOCKET_CHANNEL, BindOutcome.ALREADY_BOUND));
+    assertEquals(0, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.APPLIED));
+    List<Finding> out = drain();
+    assertEquals(1, out.size());
+    assertEquals(Api.ASYNC_SOCKET_CHANNEL, out.get(0).api);
+    assertEquals("java.nio.channels.AsynchronousSocketChannel", out.get(0).api.toString());
+  }
+
+  @Test
+  void asynchronousConnectsPendingThenCompletedOrFailed() throws Exception {
+    SocketEventHandler handler = handler(null);
+    int async = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
+    Object channel = new Object();
+    handler.afterConnect(async, channel, REMOTE, null, false, null);
+    handler.afterConnect(async, channel, REMOTE, new InetSocketAddress(60000), true, null);
+    handler.afterConnect(
+        async,
+        new Object(),
+        REMOTE,
+        null,
+        true,
+        new BindException("Cannot assign requested address"));
+    assertEquals(1, stats.connected(Api.ASYNC_SOCKET_CHANNEL));
+    assertEquals(
+        1, stats.connectFailures(Api.ASYNC_SOCKET_CHANNEL, ConnectFailure.ADDRESS_NOT_AVAILABLE));
+    assertEquals(0, stats.connected(Api.SOCKET_CHANNEL));
+  }
+
+  @Test
   void channelBindToAnInetAddress() throws Exception {
     SocketEventHandler handler = handler(null);
     FileDescriptor fd = new FileDescriptor();

@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.Socket;
 import java.net.SocketImpl;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -39,6 +40,7 @@ final class AppSetNoPort {
 
   private static final MethodHandle IMPL_FD;
   private static final MethodHandle CHANNEL_FD;
+  private static final MethodHandle ASYNC_CHANNEL_FD;
 
   static {
     try {
@@ -70,6 +72,11 @@ final class AppSetNoPort {
       CHANNEL_FD =
           lookup.unreflectGetter(
               accessible(Class.forName("sun.nio.ch.SocketChannelImpl").getDeclaredField("fd")));
+      ASYNC_CHANNEL_FD =
+          lookup.unreflectGetter(
+              accessible(
+                  Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl")
+                      .getDeclaredField("fd")));
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -97,6 +104,10 @@ final class AppSetNoPort {
 
   static void apply(SocketChannel channel) throws Throwable {
     set((FileDescriptor) CHANNEL_FD.invoke(channel));
+  }
+
+  static void apply(AsynchronousSocketChannel channel) throws Throwable {
+    set((FileDescriptor) ASYNC_CHANNEL_FD.invoke(channel));
   }
 
   private static void set(FileDescriptor fd) throws Throwable {

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
@@ -27,7 +28,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * java [--add-opens ...] -cp fourtuple-benchmarks.jar \
- *     io.fourtuple.benchmarks.workload.ConnectLoop --api socket|channel --noport none|app \
+ *     io.fourtuple.benchmarks.workload.ConnectLoop --api socket|channel|async --noport none|app \
  *     --acceptor inline|thread [--warmup-ms 2000 --measure-ms 5000 | --serve]
  * </pre>
  *
@@ -68,8 +69,8 @@ public final class ConnectLoop {
         throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    if (!api.equals("socket") && !api.equals("channel")) {
-      throw new IllegalArgumentException("--api must be socket or channel, not " + api);
+    if (!api.equals("socket") && !api.equals("channel") && !api.equals("async")) {
+      throw new IllegalArgumentException("--api must be socket, channel or async, not " + api);
     }
 
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
@@ -81,10 +82,14 @@ public final class ConnectLoop {
       acceptor.start();
     }
 
-    Client client =
-        api.equals("channel")
-            ? new ChannelClient(loopback, listener, appSetsNoPort, acceptInline)
-            : new SocketClient(loopback, listener, appSetsNoPort, acceptInline);
+    Client client;
+    if (api.equals("async")) {
+      client = new AsyncClient(loopback, listener, appSetsNoPort, acceptInline);
+    } else if (api.equals("channel")) {
+      client = new ChannelClient(loopback, listener, appSetsNoPort, acceptInline);
+    } else {
+      client = new SocketClient(loopback, listener, appSetsNoPort, acceptInline);
+    }
 
     if (serve) {
       serve(client);
@@ -250,6 +255,43 @@ public final class ConnectLoop {
         ch.close();
       }
     }
+  }
+
+  /**
+   * {@code AsynchronousSocketChannel} through the {@code Future} form of connect. The channel rejects
+   * SO_LINGER, so it is the accepting side that closes with RST ({@link #acceptAndReset}) and no
+   * TIME_WAIT builds up on either side.
+   */
+  private static final class AsyncClient extends Client {
+    AsyncClient(
+        InetAddress loopback, ServerSocket listener, boolean appSetsNoPort, boolean inline) {
+      super(loopback, listener, appSetsNoPort, inline);
+    }
+
+    @Override
+    int connectOnce() throws Throwable {
+      AsynchronousSocketChannel ch = AsynchronousSocketChannel.open();
+      try {
+        if (appSetsNoPort) {
+          AppSetNoPort.apply(ch);
+        }
+        ch.bind(local);
+        int portAfterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        ch.connect(remote).get();
+        if (inlineListener != null) {
+          acceptAndReset(inlineListener);
+        }
+        return portAfterBind;
+      } finally {
+        ch.close();
+      }
+    }
+  }
+
+  static void acceptAndReset(ServerSocket listener) throws IOException {
+    Socket accepted = listener.accept();
+    accepted.setSoLinger(true, 0);
+    accepted.close();
   }
 
   private static final class Acceptor implements Runnable {

@@ -39,6 +39,13 @@ public final class Destination {
   private volatile int peak;
   private volatile long total;
   private volatile int lastKind = -1;
+
+  /**
+   * The application's stack at a connect left pending whose completion will be sampled: an {@code
+   * AsynchronousSocketChannel} connect completes on the channel group's poller thread, whose stack names
+   * no application frame. Last writer wins; it is a sample.
+   */
+  private volatile Throwable pendingSite;
   /**
    * One array for all per-kind and per-cause counters (one object instead of three): live by setup kind,
    * then total by setup kind, then failures by cause.
@@ -132,6 +139,26 @@ public final class Destination {
       }
     }
     return n <= 8 || (n & 63) == 0;
+  }
+
+  /**
+   * A connect to this destination is left pending on the current (application) thread; keeps its stack
+   * when the completion will be sampled (see {@link #connected}).
+   */
+  void pending() {
+    long next = total + 1;
+    if (next <= 8 || (next & 63) == 0) {
+      pendingSite = new Throwable();
+    }
+  }
+
+  /** The stack kept by {@link #pending}, once; null when there is none. */
+  Throwable takePendingSite() {
+    Throwable site = pendingSite;
+    if (site != null) {
+      pendingSite = null;
+    }
+    return site;
   }
 
   private void addSource(InetAddress source) {

@@ -119,7 +119,26 @@ public final class PortLedger {
       e.connectedTo(d, localPort, epoch);
     }
     if (d.connected(kind, localPort, source, e != null)) {
-      offer(new Sample(d, new Throwable(), null, false, null));
+      Throwable site = d.takePendingSite();
+      offer(new Sample(d, site != null ? site : new Throwable(), null, false, null));
+    }
+  }
+
+  /**
+   * A connect was left pending and will complete on another thread (an {@code
+   * AsynchronousSocketChannel}'s poller): keeps this thread's stack for the completion's sample.
+   */
+  public void connectPending(Object remote) {
+    if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
+      return;
+    }
+    InetSocketAddress to = (InetSocketAddress) remote;
+    Destination d = destinations.get(to);
+    if (d == null && destinationCount.get() < maxDestinations) {
+      d = destination(to); // not past the cap: the overflow row counts connects, not attempts
+    }
+    if (d != null) {
+      d.pending();
     }
   }
 

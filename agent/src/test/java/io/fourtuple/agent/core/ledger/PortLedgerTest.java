@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PortLedgerTest {
@@ -132,6 +133,40 @@ class PortLedgerTest {
     assertEquals(3L, a.topCallSites(3).get(0).getValue());
     // The test class is under io.fourtuple.agent, which CallSite skips as the agent's own.
     assertTrue(a.topCallSites(3).get(0).getKey().startsWith("org.junit"));
+  }
+
+  @Test
+  void aConnectCompletedOnAnotherThreadIsAttributedToTheThreadThatLeftItPending() throws Exception {
+    PortLedger l = new PortLedger(10, 100, 100);
+    l.connectPending(A);
+    assertEquals(0, find(l, A).total(), "pending is not a connect");
+    // The completion on a thread with no application frame (as an AsynchronousChannelGroup's poller)...
+    Thread poller = new Thread(() -> l.connected(new Object(), A, 60000));
+    poller.start();
+    poller.join();
+    // ...and one that was never left pending.
+    Thread other = new Thread(() -> l.connected(new Object(), A, 60001));
+    other.start();
+    other.join();
+    l.drainSamples(null);
+    List<String> sites = new ArrayList<>();
+    for (Map.Entry<String, Long> e : find(l, A).topCallSites(3)) {
+      sites.add(e.getKey());
+    }
+    assertEquals(2, sites.size(), sites::toString);
+    assertTrue(sites.stream().anyMatch(s -> s.startsWith("org.junit")), sites::toString);
+    assertTrue(sites.stream().anyMatch(s -> s.startsWith("unknown")), sites::toString);
+  }
+
+  @Test
+  void pendingConnectsPastTheDestinationCapAreNotCounted() {
+    PortLedger l = new PortLedger(1, 100, 100);
+    l.connected(new Object(), A, 60000);
+    l.connectPending(B);
+    l.connectPending(InetSocketAddress.createUnresolved("example.com", 443));
+    assertEquals(1, l.destinations().size());
+    l.connected(new Object(), B, 60001);
+    assertEquals(1, l.overflowConnects(), "the overflow row counts the connect once");
   }
 
   @Test
