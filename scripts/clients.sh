@@ -145,7 +145,8 @@ EOF
 
   # The server is ready when the kernel lists every listening address.
   for ((i = 0; ; i++)); do
-    listening=$(ss -ltnH | awk '{print $4}')
+    # Netty listens on IPv6 sockets: ss shows [::ffff:127.0.0.1]:port for an IPv4 address.
+    listening=$(ss -ltnH | awk '{print $4}' | sed 's/^\[::ffff:\(.*\)\]:/\1:/')
     missing=0
     for a in "${listen[@]}"; do grep -qxF "$a" <<<"$listening" || missing=1; done
     ((missing == 0)) && break
