@@ -6,7 +6,7 @@
 #
 #   scripts/clients.sh                       # all clients, then the table of docs/third-party-clients.md
 #   scripts/clients.sh --client pgjdbc       # one client: its RESULT lines (without, with)
-#   options: --java /path/bin/java  --destinations D (3)  --per-destination N (10)
+#   options: --java /path/bin/java  --destinations D (3)  --per-destination N (10)  --agent JAR
 #
 # Set SKIP_BUILD=1 to reuse the jars already built. Lines printed:
 #   SERVER client=... server=...            the server the client talked to
@@ -33,6 +33,7 @@ while (($#)); do
   case "$1" in
     --client) selected+=("$2"); shift 2 ;;
     --java) java="$2"; shift 2 ;;
+    --agent) agent="$2"; shift 2 ;;
     --destinations) destinations="$2"; shift 2 ;;
     --per-destination) per_destination="$2"; shift 2 ;;
     # internal: already in the namespace, run this client once, with its server's files in --work
@@ -197,7 +198,7 @@ status=0
 for client in "${selected[@]}"; do
   rm -rf "${work:?}"/*
   for label in without with; do
-    unshare -n bash "$0" --inside "$client" --label "$label" --work "$work" --java "$java" \
+    unshare -n bash "$0" --inside "$client" --label "$label" --work "$work" --java "$java" --agent "$agent" \
       --destinations "$destinations" --per-destination "$per_destination" | tee -a "$out" || status=1
   done
 done
