@@ -222,7 +222,7 @@ if ((${#selected[@]} > 1)); then
       extra = kv($0, "netty") == "" ? "" : " (Netty " kv($0, "netty") ", epoll " kv($0, "epollAvailable") ")"
       ver[c] = ver[c] extra
       held[c, l] = kv($0, "held") " (" kv($0, "heldPerDestination") ")"
-      ok[c, l] = kv($0, "requestsOk") "/" kv($0, "opened")
+      ok[c, l] = kv($0, "requestsOk") " of " kv($0, "attempted")
     }
     END {
       for (i = 1; i <= count; i++) {

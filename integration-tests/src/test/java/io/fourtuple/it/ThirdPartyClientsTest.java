@@ -127,6 +127,8 @@ class ThirdPartyClientsTest {
                 client,
                 "--java",
                 jdk.java().toString(),
+                "--agent",
+                ChildJvm.AGENT.toAbsolutePath().toString(),
                 "--destinations",
                 "" + DESTINATIONS,
                 "--per-destination",
