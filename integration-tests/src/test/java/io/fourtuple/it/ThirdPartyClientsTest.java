@@ -11,6 +11,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ThirdPartyClientsTest {
   static final int DESTINATIONS = 3;
   static final int PER_DESTINATION = 10;
-  static final Path SCRIPT = Paths.get(System.getProperty("it.clientsScript", "../scripts/clients.sh"));
+  static final Path SCRIPT =
+      Paths.get(System.getProperty("it.clientsScript", "../scripts/clients.sh"));
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"apache-httpclient", "pgjdbc", "reactor-netty", "grpc-netty-shaded"})
@@ -65,7 +67,7 @@ class ThirdPartyClientsTest {
     // With the agent: R per destination, each request answered correctly.
     assertEquals(RANGE * DESTINATIONS, number(with, "held"), output);
     assertEquals(
-        String.join(",", java.util.Collections.nCopies(DESTINATIONS, "" + RANGE)),
+        String.join(",", Collections.nCopies(DESTINATIONS, "" + RANGE)),
         with.get("heldPerDestination"),
         output);
     assertEquals(0, number(with, "failures"), output);
@@ -99,7 +101,8 @@ class ThirdPartyClientsTest {
           }
         }
       }
-      missing = found ? null : "PostgreSQL (/usr/lib/postgresql/*/bin/postgres; Debian: postgresql)";
+      missing =
+          found ? null : "PostgreSQL (/usr/lib/postgresql/*/bin/postgres; Debian: postgresql)";
     } else if (client.equals("apache-httpclient") || client.equals("reactor-netty")) {
       boolean found = false;
       for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
@@ -135,7 +138,10 @@ class ThirdPartyClientsTest {
                 "" + PER_DESTINATION)
             .redirectErrorStream(true);
     builder.environment().put("SKIP_BUILD", "1"); // the build before this test made the jars
-    builder.environment().keySet().removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
     Path log = Files.createTempFile("fourtuple-clients", ".out");
     try {
       Process process = builder.redirectOutput(log.toFile()).start();

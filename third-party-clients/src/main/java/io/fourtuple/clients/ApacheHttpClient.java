@@ -11,9 +11,9 @@ import org.apache.http.impl.client.HttpClients;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 
 /**
- * Apache HttpClient 4.5 with {@code RequestConfig.setLocalAddress}: its socket factory binds a plain
- * {@code java.net.Socket} to (address, 0) before connecting. A connection stays leased while its
- * response body (the server's large file) is unread.
+ * Apache HttpClient 4.5 with {@code RequestConfig.setLocalAddress}: its socket factory binds a
+ * plain {@code java.net.Socket} to (address, 0) before connecting. A connection stays leased while
+ * its response body (the server's large file) is unread.
  */
 final class ApacheHttpClient implements HeldClient {
   private final BodyCheck expected;
@@ -45,7 +45,8 @@ final class ApacheHttpClient implements HeldClient {
   @Override
   public Held open(InetSocketAddress destination, InetAddress source) throws Exception {
     HttpGet get =
-        new HttpGet("http://" + destination.getHostString() + ":" + destination.getPort() + "/big.bin");
+        new HttpGet(
+            "http://" + destination.getHostString() + ":" + destination.getPort() + "/big.bin");
     get.setConfig(
         RequestConfig.custom()
             .setLocalAddress(source)

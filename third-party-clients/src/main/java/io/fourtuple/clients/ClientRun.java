@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one third-party client unchanged: opens {@code --per-destination} connections to each of {@code
- * --destinations} through the library's own local-address setting, holds them all, counts the
- * ESTABLISHED ones per destination in the kernel's table, then completes every request and checks its
- * result. Prints one line:
+ * Runs one third-party client unchanged: opens {@code --per-destination} connections to each of
+ * {@code --destinations} through the library's own local-address setting, holds them all, counts
+ * the ESTABLISHED ones per destination in the kernel's table, then completes every request and
+ * checks its result. Prints one line:
  *
  * <pre>
  * RESULT client=... library=... version=... label=... destinations=D attempted=A held=H
@@ -24,7 +24,8 @@ import java.util.List;
  *     [--expect-file big.bin] [--label without]
  * </pre>
  *
- * Clients: {@code apache-httpclient}, {@code pgjdbc}, {@code reactor-netty}, {@code grpc-netty-shaded}.
+ * Clients: {@code apache-httpclient}, {@code pgjdbc}, {@code reactor-netty}, {@code
+ * grpc-netty-shaded}.
  */
 public final class ClientRun {
   private ClientRun() {}
@@ -58,7 +59,8 @@ public final class ClientRun {
     List<InetSocketAddress> targets = new ArrayList<>();
     for (String d : destinations.split(",")) {
       int colon = d.lastIndexOf(':');
-      targets.add(new InetSocketAddress(d.substring(0, colon), Integer.parseInt(d.substring(colon + 1))));
+      targets.add(
+          new InetSocketAddress(d.substring(0, colon), Integer.parseInt(d.substring(colon + 1))));
     }
     InetAddress from = InetAddress.getByName(source);
     BodyCheck expected = expectFile == null ? null : BodyCheck.of(Paths.get(expectFile));

@@ -22,7 +22,8 @@ public final class GrpcHealthServer {
     for (String address : listen) {
       int colon = address.lastIndexOf(':');
       InetSocketAddress at =
-          new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+          new InetSocketAddress(
+              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
       builder = builder == null ? NettyServerBuilder.forAddress(at) : builder.addListenAddress(at);
     }
     HealthStatusManager health = new HealthStatusManager();

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * gRPC-java on grpc-netty-shaded, whose Netty is relocated to {@code io.grpc.netty.shaded.io.netty}
  * with its epoll library renamed to match, with {@code NettyChannelBuilder.localSocketPicker}. One
- * {@link ManagedChannel} per connection; a health check opens it and a second one, at the end, checks
- * it still works.
+ * {@link ManagedChannel} per connection; a health check opens it and a second one, at the end,
+ * checks it still works.
  */
 final class GrpcNettyShaded implements HeldClient {
   @Override
@@ -35,9 +35,9 @@ final class GrpcNettyShaded implements HeldClient {
   }
 
   /**
-   * Whether gRPC's relocated Netty can use epoll (then it does: grpc-netty-shaded prefers it). No Netty
-   * version: the shaded jar carries no version file of its own, and Netty's {@code Version} would
-   * report the unrelocated copy's.
+   * Whether gRPC's relocated Netty can use epoll (then it does: grpc-netty-shaded prefers it). No
+   * Netty version: the shaded jar carries no version file of its own, and Netty's {@code Version}
+   * would report the unrelocated copy's.
    */
   @Override
   public String facts() {

@@ -10,9 +10,9 @@ import java.util.Properties;
 import org.postgresql.Driver;
 
 /**
- * The PostgreSQL JDBC driver with its {@code localSocketAddress} connection property: the driver binds
- * its {@code java.net.Socket} to (address, 0) before connecting. A held connection is an open {@link
- * Connection}; finishing asks the server which client address and server address it sees.
+ * The PostgreSQL JDBC driver with its {@code localSocketAddress} connection property: the driver
+ * binds its {@code java.net.Socket} to (address, 0) before connecting. A held connection is an open
+ * {@link Connection}; finishing asks the server which client address and server address it sees.
  */
 final class PgJdbc implements HeldClient {
   @Override
@@ -39,14 +39,19 @@ final class PgJdbc implements HeldClient {
     props.setProperty("gssEncMode", "disable");
     props.setProperty("connectTimeout", "10");
     String url =
-        "jdbc:postgresql://" + destination.getHostString() + ":" + destination.getPort() + "/postgres";
+        "jdbc:postgresql://"
+            + destination.getHostString()
+            + ":"
+            + destination.getPort()
+            + "/postgres";
     Connection connection = DriverManager.getConnection(url, props);
     return () -> {
       try (connection;
           Statement st = connection.createStatement();
           ResultSet rs =
               st.executeQuery(
-                  "select host(inet_client_addr()), host(inet_server_addr()), inet_server_port()")) {
+                  "select host(inet_client_addr()), host(inet_server_addr()),"
+                      + " inet_server_port()")) {
         rs.next();
         String seen = rs.getString(1) + " -> " + rs.getString(2) + ":" + rs.getInt(3);
         String want =

@@ -15,9 +15,10 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Reactor Netty's HttpClient with {@code bindAddress}: Netty's {@code Bootstrap.connect(remote, local)}
- * on the native epoll transport, which binds and connects in native code, never through {@code
- * java.net}. A connection stays leased while the response body is not requested beyond its first chunk.
+ * Reactor Netty's HttpClient with {@code bindAddress}: Netty's {@code Bootstrap.connect(remote,
+ * local)} on the native epoll transport, which binds and connects in native code, never through
+ * {@code java.net}. A connection stays leased while the response body is not requested beyond its
+ * first chunk.
  */
 final class ReactorNettyHttp implements HeldClient {
   private final BodyCheck expected;
