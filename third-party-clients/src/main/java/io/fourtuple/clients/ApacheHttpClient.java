@@ -1,5 +1,6 @@
 package io.fourtuple.clients;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -67,7 +68,7 @@ final class ApacheHttpClient implements HeldClient {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     client.close();
   }
 }

@@ -1,5 +1,6 @@
 package io.fourtuple.clients;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -35,7 +36,7 @@ interface HeldClient extends AutoCloseable {
   Held open(InetSocketAddress destination, InetAddress source) throws Exception;
 
   @Override
-  default void close() throws Exception {}
+  default void close() throws IOException {}
 
   /** A connection the library holds. */
   interface Held {
