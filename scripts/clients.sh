@@ -12,7 +12,7 @@
 #   SERVER client=... server=...            the server the client talked to
 #   RESULT client=... label=without|with ... one per client run (see ClientRun's Javadoc)
 #   FIRST_ERROR ... / FIRST_WRONG ...        the first failed connection / wrong result, if any
-#   # ...                                    the last lines of the client's stderr (the agent's summary)
+#   # ...                                    the agent's own log lines from the client JVM
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,7 +53,7 @@ postgres_bin() {
 # ---------------------------------------------------------------------------------------------------
 # Inside a namespace: start the client's server, run the client once (without or with the agent), stop.
 # Each run gets a fresh namespace: the first run's connections would otherwise sit in TIME_WAIT and,
-# having been bound explicitly, keep their ports from every connect() of the second (kernel fact 7).
+# having been bound explicitly, keep their ports from every connect() of the second.
 # ---------------------------------------------------------------------------------------------------
 if [[ -n $inside ]]; then
   ip link set lo up
