@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, then child JVMs with the agent in network namespaces on JDK 8, 11, 17,
-# 21 and 25. Installs what is missing (Maven, iproute2, jattach, the extra JDKs) on a Debian machine.
+# 21 and 25. Installs what is missing (Maven, iproute2, jattach, nginx, PostgreSQL, the extra JDKs) on a
+# Debian machine.
 #
 #   scripts/test.sh            # from the repository root
 #
@@ -14,8 +15,11 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v ss >/dev/null || need_apt+=(iproute2)     # the ledger tests compare with ss -tan
 command -v jattach >/dev/null || need_apt+=(jattach) # attach through jattach, as in containers
+# ThirdPartyClientsTest's servers: nginx for the HTTP clients, PostgreSQL for the JDBC driver.
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx-light)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
 if ((${#need_apt[@]})) && [[ $(id -u) == 0 ]]; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 # JDK 8, 11 and 21 from Debian packages (17 and 25 are on the machine image). The shared copy of the
@@ -37,4 +41,4 @@ echo "test.sh: JDK matrix: $IT_JDKS"
 
 require_all=false
 [[ ${CI:-} == true ]] && require_all=true
-mvn -B -ntp verify -Dit.requireAllJdks="$require_all"
+mvn -B -ntp verify -Dit.requireAllJdks="$require_all" -Dit.requireServers="$require_all"

@@ -51,15 +51,15 @@ final class AgentRuntime {
     // The weaver goes in first: the probe initializes sun.nio.ch.Net, which on JDK 25 loads
     // SocketChannelImpl (through InetAddress and Security); woven as it loads, it needs no
     // retransformation. Until the delegate is installed below, the woven hooks do nothing.
+    boolean nettyOn = "true".equals(config.value(Setting.NETTY_ENABLED));
     long installNanos = System.nanoTime();
-    Installer.Installation installation =
-        Installer.install(instrumentation, "true".equals(config.value(Setting.NETTY_ENABLED)));
+    Installer.Installation installation = Installer.install(instrumentation, nettyOn);
     long probeNanos = System.nanoTime();
     KernelInfo kernel = KernelInfo.current();
     SocketOptions options = SocketOptions.ForJdkNet.probe(kernel);
     // Netty's descriptors are wrapped for that same mechanism; resolved here, never inside a hook.
-    String nettyProblem =
-        "true".equals(config.value(Setting.NETTY_ENABLED)) ? NettySockets.prepare() : null;
+    String nettyProblem = nettyOn ? NettySockets.prepare() : null;
+    boolean nettyRewritten = nettyOn && nettyProblem == null;
     AgentStats stats = new AgentStats();
     RunningAgent.RoutingWriter writer = new RunningAgent.RoutingWriter(new FindingWriter(log));
     Reporter reporter = new Reporter(log, writer);
@@ -97,7 +97,7 @@ final class AgentRuntime {
             reporter,
             sites,
             kernel,
-            describeRewrite(config, options),
+            describeRewrite(config, options, nettyRewritten),
             attached,
             exitSummary,
             openAtStart,
@@ -119,7 +119,7 @@ final class AgentRuntime {
         kernel.osName(),
         kernel.release(),
         kernel.describePortRange(),
-        describeRewrite(config, options),
+        describeRewrite(config, options, nettyRewritten),
         (System.nanoTime() - startNanos) / 1_000_000);
   }
 
@@ -199,7 +199,8 @@ final class AgentRuntime {
     }
   }
 
-  private static String describeRewrite(AgentConfig config, SocketOptions options) {
+  private static String describeRewrite(
+      AgentConfig config, SocketOptions options, boolean nettyRewritten) {
     if (config.mode() == AgentConfig.Mode.AUDIT) {
       return "audit: client binds to port 0 are reported, nothing is changed";
     }
@@ -218,7 +219,9 @@ final class AgentRuntime {
     return "IP_BIND_ADDRESS_NO_PORT available, set via "
         + options.mechanism()
         + " before client binds to port 0"
-        + " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)";
+        + (nettyRewritten
+            ? " (java.net.Socket, SocketChannel, AsynchronousSocketChannel, Netty epoll)"
+            : " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)");
   }
 
   /** Writes the counters when the JVM exits. */
