@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -20,19 +19,17 @@ class JdkHttpClientTest {
   private static final String APP = "io.fourtuple.samples.JdkHttpClientPinned";
   static final int DESTINATIONS = 10;
 
+  /**
+   * The JDKs of the matrix that have the API (19+). JDK 8, 11 and 17 are left out rather than skipped; a
+   * matrix without any 19+ JDK leaves this source empty, which JUnit reports as a failure.
+   */
   static List<Jdk> jdks() {
-    return Jdk.matrix();
+    return Jdk.matrix().stream().filter(jdk -> Integer.parseInt(jdk.label()) >= 19).toList();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("jdks")
   void pinnedHttpClientHoldsRangeTimesDestinationsWithTheAgent(Jdk jdk) throws Exception {
-    if (Integer.parseInt(jdk.label()) < 19) {
-      String reason =
-          "JDK " + jdk.label() + " has no HttpClient.Builder.localAddress (JDK 19+): nothing to pin";
-      System.err.println("SKIPPED: " + reason);
-      Assumptions.abort(reason);
-    }
     String[] args = {"--destinations", "" + DESTINATIONS, "--per-destination", "" + RANGE};
     int total = DESTINATIONS * RANGE;
 
@@ -54,7 +51,9 @@ class JdkHttpClientTest {
         with.stderr().contains("java.nio.channels.SocketChannel binds to 127.0.0.1:0 before connect"),
         with::describe);
     assertTrue(
-        with.stderr().contains("java.nio.channels.SocketChannel: binds [IP_BIND_ADDRESS_NO_PORT set: " + total + "]"),
+        with.stderr()
+            .contains(
+                "java.nio.channels.SocketChannel: binds [IP_BIND_ADDRESS_NO_PORT set: " + total + "]"),
         with::describe);
   }
 }

@@ -92,7 +92,10 @@ public final class AgentStats {
 
   /**
    * One part per API that saw any activity, e.g. {@code java.net.Socket: binds [IP_BIND_ADDRESS_NO_PORT
-   * set: 100], bind failures [none], connects 100 ok + 0 in progress, connect failures [none]}.
+   * set: 100], bind failures [none], connects 100 ok, connect failures [none]}. Non-blocking connects
+   * (a {@code SocketChannel} in non-blocking mode, Netty, the asynchronous channel) are counted once
+   * when started ("N started non-blocking") and once more when they complete as ok or failed: the
+   * first count is not a gauge of connects still in flight.
    */
   public String describe() {
     StringBuilder out = new StringBuilder();
@@ -135,9 +138,11 @@ public final class AgentStats {
           .append(orNone(bindFailurePart))
           .append("], connects ")
           .append(ok)
-          .append(" ok + ")
-          .append(pending)
-          .append(" in progress, connect failures [")
+          .append(" ok");
+      if (pending > 0) {
+        out.append(", ").append(pending).append(" started non-blocking");
+      }
+      out.append(", connect failures [")
           .append(orNone(connectFailurePart))
           .append(']');
     }

@@ -125,7 +125,7 @@ class AgentStatsTest {
     assertContains(text, "connects 100 ok");
     assertContains(text, ConnectFailure.ADDRESS_NOT_AVAILABLE.label() + ": 2");
     assertContains(text, "java.nio.channels.SocketChannel: binds [none]");
-    assertContains(text, "3 in progress");
+    assertContains(text, "3 started non-blocking");
     assertFalse(text.contains("no client socket activity seen"), text);
     assertFalse(text.contains("internal errors"), text);
   }
