@@ -6,6 +6,7 @@ import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.report.CallSite;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.report.StackSampler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -55,8 +54,7 @@ public final class CallSiteLedger {
   private final LongAdder[] seen = {new LongAdder(), new LongAdder()};
   private final LongAdder[] sampled = {new LongAdder(), new LongAdder()};
   private final LongAdder pendingOverflow = new LongAdder();
-  private final AtomicLong window = new AtomicLong();
-  private final AtomicInteger inWindow = new AtomicInteger();
+  private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final Reporter reporter;
 
   /** Guarded by this; touched by the reporter thread and by whoever renders a report. */
@@ -82,7 +80,7 @@ public final class CallSiteLedger {
       return;
     }
     seen[kind.ordinal()].increment();
-    if (socket == null || !takeSample()) {
+    if (socket == null || !sampler.take()) {
       return;
     }
     if (pending.size() >= MAX_PENDING) {
@@ -126,15 +124,6 @@ public final class CallSiteLedger {
 
   private void submit(Sample s) {
     reporter.submit(new Finding(Finding.Kind.CALL_SITE, s.api, s, s.destination, s.stack));
-  }
-
-  private boolean takeSample() {
-    long now = System.nanoTime() >>> 27; // ~134 ms windows
-    long current = window.get();
-    if (now != current && window.compareAndSet(current, now)) {
-      inWindow.set(0);
-    }
-    return inWindow.incrementAndGet() <= SAMPLES_PER_WINDOW;
   }
 
   static String endpoint(Object address) {

@@ -156,6 +156,20 @@ public final class LedgerReport {
                     + " (%,d in use by any socket)",
                 pool,
                 used));
+      } else if (timeWait > 0
+          && timeWait >= established
+          && Math.round(rate * Headroom.TIME_WAIT_SECONDS) * 2 < timeWait) {
+        // The current rate does not explain the TIME_WAIT count: connections closed in a burst (an
+        // application closing its pool, or exiting), not a steady stream of short ones.
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "TIME_WAIT after a burst of closes: %,d ports wait out the kernel's %d s after their"
+                    + " connections closed (%,d established, %s connects/s now)",
+                timeWait,
+                Headroom.TIME_WAIT_SECONDS,
+                established,
+                rateText(rate)));
       } else if (timeWait > 0 && timeWait >= established) {
         out.append(
             String.format(

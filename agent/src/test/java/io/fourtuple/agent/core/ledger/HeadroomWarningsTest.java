@@ -86,4 +86,38 @@ class HeadroomWarningsTest {
     assertTrue(text.contains("audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT"), text);
     assertFalse(lines.get(0).recovered);
   }
+
+  @Test
+  void timeWaitLeftByABurstOfClosesIsNotBlamedOnShortConnections() {
+    // The application held 9 connections and closed them all at once (a pool shutting down): the
+    // kernel keeps 9 ports in TIME_WAIT with no connects going on, so "r/s x 60 s" explains nothing.
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    List<Object> sockets = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      Object s = new Object();
+      ledger.connected(s, DEST, 60000 + i);
+      sockets.add(s);
+    }
+    for (Object s : sockets) {
+      ledger.closed(s);
+    }
+    StringBuilder rows = new StringBuilder("header\n");
+    for (int i = 0; i < 9; i++) {
+      rows.append(HeadroomTest.row(60000 + i, 1, 6, 0));
+    }
+    int epoch = ledger.advanceEpoch();
+    KernelView v =
+        KernelView.builder(RANGE, OwnSockets.of(new long[0]), ledger.endpoints())
+            .table(rows.toString(), false)
+            .build();
+    ledger.drainSamples(null);
+    ledger.reconcile(v, epoch, RANGE);
+    LedgerReport.Context c = new LedgerReport.Context(false, true, null);
+    // Far enough in the future that the 9 connects do not count as a current rate.
+    long later = System.nanoTime() + 3_600_000_000_000L;
+    LedgerReport report = LedgerReport.build(ledger, v, RANGE, c, 0, later, List.of(), 3);
+    String cause = report.rows.get(0).cause();
+    assertTrue(cause.startsWith("TIME_WAIT after a burst of closes: 9 ports wait out"), cause);
+    assertFalse(cause.contains("short connections"), cause);
+  }
 }
