@@ -164,4 +164,28 @@ class LingerGuardTest {
     assertTrue(text.startsWith("a x2; b x1"), text);
     assertTrue(text.contains("1 more at sites beyond the cap of 2"), text);
   }
+
+  @Test
+  void aSetStormIsCountedInFullButOnlySampledForStacks() throws Exception {
+    // fix leaves a millisecond-looking value off on every set, sampled or not.
+    LingerGuard guard = guard("linger.policy=fix");
+    int sets = 20 * LingerGuard.SAMPLES_PER_WINDOW;
+    long start = System.nanoTime();
+    for (int i = 0; i < sets; i++) {
+      assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
+    }
+    long windows = ((System.nanoTime() - start) >>> 27) + 2; // windows touched, at most
+    List<Finding> out = drain();
+    assertEquals(sets, guard.sets(LingerClass.MILLIS_LIKE));
+    assertTrue(out.size() >= 1, "the first set is always reported");
+    assertTrue(
+        out.size() <= windows * LingerGuard.SAMPLES_PER_WINDOW,
+        out.size() + " findings for " + sets + " sets in " + windows + " windows");
+    if (out.size() < sets) {
+      assertTrue(guard.describe().contains("more are counted by class only"), guard.describe());
+    }
+    String summary = guard.describe();
+    assertTrue(
+        summary.startsWith(sets + " sets [looks like milliseconds: " + sets + "]"), summary);
+  }
 }
