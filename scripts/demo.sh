@@ -2,7 +2,7 @@
 # The main job, shown by the kernel: the same bind-before-connect client without and with fourtuple, in a
 # private network namespace whose ephemeral port range is 10 ports, against 10 local destinations.
 #
-#   scripts/demo.sh [--api socket|channel] [--java /path/to/bin/java]
+#   scripts/demo.sh [--api socket|channel|async|async-handler] [--java /path/to/bin/java]
 #
 # Needs root (a network namespace and its ip_local_port_range); builds the jars first if they are missing.
 set -euo pipefail
@@ -11,9 +11,13 @@ api=socket
 java=java
 while (($#)); do
   case $1 in
-    --api) api=$2; shift 2 ;;
+    --api)
+      case ${2:-} in
+        socket|channel|async|async-handler) api=$2; shift 2 ;;
+        *) echo "demo.sh: --api takes socket, channel, async or async-handler, not '${2:-}'" >&2; exit 2 ;;
+      esac ;;
     --java) java=$2; shift 2 ;;
-    *) echo "usage: scripts/demo.sh [--api socket|channel] [--java /path/to/bin/java]" >&2; exit 2 ;;
+    *) echo "usage: scripts/demo.sh [--api socket|channel|async|async-handler] [--java /path/to/bin/java]" >&2; exit 2 ;;
   esac
 done
 

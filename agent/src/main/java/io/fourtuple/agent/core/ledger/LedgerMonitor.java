@@ -154,8 +154,23 @@ public final class LedgerMonitor {
             new ArrayList<String>(findings),
             threshold);
     if (range != null) {
+      // At exit a crossing is news to no one who can act on it (the process is leaving, and its closes
+      // have just filled TIME_WAIT): one line names such destinations, the table below has the detail.
+      StringBuilder atExitBelow = new StringBuilder();
+      int atExitCount = 0;
       for (HeadroomWarnings.Line line : warnings.check(report, threshold)) {
-        if (line.recovered) {
+        if (atExit && !line.recovered) {
+          if (atExitCount++ < 5) {
+            atExitBelow
+                .append(atExitCount > 1 ? ", " : "")
+                .append(line.row.destination)
+                .append(" (")
+                .append(line.row.headroom)
+                .append(" of ")
+                .append(line.row.pool)
+                .append(" free)");
+          }
+        } else if (line.recovered) {
           log.info(line.text);
         } else {
           log.warn(line.text);
@@ -171,6 +186,15 @@ public final class LedgerMonitor {
               line.row.cause(),
               line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());
         }
+      }
+      if (atExitCount > 0) {
+        log.info(
+            "at exit, {} destination{} below the warning threshold ({} free): {}{}",
+            atExitCount,
+            atExitCount == 1 ? " was" : "s were",
+            threshold,
+            atExitBelow,
+            atExitCount > 5 ? ", ..." : "");
       }
       report =
           LedgerReport.rebuildFindings(report, new ArrayList<String>(findings));
