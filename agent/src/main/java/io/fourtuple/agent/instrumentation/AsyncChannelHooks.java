@@ -101,11 +101,6 @@ final class AsyncChannelHooks implements TargetType {
           }
 
           @Override
-          boolean hooksThrow() {
-            return true;
-          }
-
-          @Override
           void onThrow(MethodVisitor mv) {
             reportThrowable(
                 mv,
@@ -136,11 +131,6 @@ final class AsyncChannelHooks implements TargetType {
                 mv.visitVarInsn(Opcodes.ALOAD, 1);
                 dispatch(mv, "asyncConnectPending", "(Ljava/lang/Object;Ljava/lang/Object;)V");
               }
-            }
-
-            @Override
-            boolean hooksThrow() {
-              return true;
             }
 
             @Override

@@ -133,19 +133,9 @@ final class LingerHooks implements TargetType {
       }
 
       @Override
-      boolean hooksReturn() {
-        return true;
-      }
-
-      @Override
       void beforeReturn(MethodVisitor mv) {
         loadThis(mv);
         dispatch(mv, "afterClose", "(Ljava/lang/Object;)V");
-      }
-
-      @Override
-      boolean hooksThrow() {
-        return true;
       }
 
       @Override

@@ -15,9 +15,20 @@ abstract class MethodHook {
   final String name;
   final String descriptor;
 
+  /**
+   * Whether the hook weaves code before returns / a catch-all handler: exactly when it overrides
+   * {@link #beforeReturn} / {@link #onThrow}. Read once here from the hook's own class, so a hook cannot
+   * define code that is never woven, nor a handler with nothing in it.
+   */
+  private final boolean hooksReturn;
+
+  private final boolean hooksThrow;
+
   MethodHook(String name, String descriptor) {
     this.name = name;
     this.descriptor = descriptor;
+    this.hooksReturn = overrides(getClass(), "beforeReturn");
+    this.hooksThrow = overrides(getClass(), "onThrow");
   }
 
   /** Code at method entry. The operand stack is empty and must be left empty. */
@@ -35,11 +46,23 @@ abstract class MethodHook {
    */
   void beforeCall(MethodVisitor mv, String owner, String name, String descriptor) {}
 
-  boolean hooksReturn() {
-    return false;
+  final boolean hooksReturn() {
+    return hooksReturn;
   }
 
-  boolean hooksThrow() {
+  final boolean hooksThrow() {
+    return hooksThrow;
+  }
+
+  private static boolean overrides(Class<?> hook, String method) {
+    for (Class<?> c = hook; c != MethodHook.class; c = c.getSuperclass()) {
+      try {
+        c.getDeclaredMethod(method, MethodVisitor.class);
+        return true;
+      } catch (NoSuchMethodException notHere) {
+        // look in the superclass
+      }
+    }
     return false;
   }
 

@@ -113,11 +113,6 @@ final class NettyEpollHooks implements TargetType {
             }
 
             @Override
-            boolean hooksThrow() {
-              return true;
-            }
-
-            @Override
             void onThrow(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
@@ -143,22 +138,12 @@ final class NettyEpollHooks implements TargetType {
             }
 
             @Override
-            boolean hooksReturn() {
-              return true;
-            }
-
-            @Override
             void beforeReturn(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
               loadField(mv, owner, "local", local);
               dispatch(mv, "nettyConnected", "(Z" + OBJECT + OBJECT + OBJECT + ")V");
-            }
-
-            @Override
-            boolean hooksThrow() {
-              return true;
             }
 
             @Override
@@ -188,19 +173,9 @@ final class NettyEpollHooks implements TargetType {
             }
 
             @Override
-            boolean hooksReturn() {
-              return true;
-            }
-
-            @Override
             void beforeReturn(MethodVisitor mv) {
               loadField(mv, owner, "socket", socket);
               dispatch(mv, "afterClose", "(" + OBJECT + ")V");
-            }
-
-            @Override
-            boolean hooksThrow() {
-              return true;
             }
 
             @Override
@@ -218,21 +193,11 @@ final class NettyEpollHooks implements TargetType {
   private static MethodHook finishConnect(final String owner, final String outer) {
     return new MethodHook("doFinishConnect", "()Z") {
       @Override
-      boolean hooksReturn() {
-        return true;
-      }
-
-      @Override
       void beforeReturn(MethodVisitor mv) {
         mv.visitInsn(Opcodes.DUP);
         loadField(mv, owner, "this$0", outer);
         mv.visitInsn(Opcodes.ACONST_NULL);
         dispatch(mv, "nettyFinishConnect", "(Z" + OBJECT + OBJECT + ")V");
-      }
-
-      @Override
-      boolean hooksThrow() {
-        return true;
       }
 
       @Override

@@ -65,11 +65,6 @@ final class SocketChannelImplHooks implements TargetType {
             }
 
             @Override
-            boolean hooksThrow() {
-              return true;
-            }
-
-            @Override
             void onThrow(MethodVisitor mv) {
               reportThrowable(
                   mv,
@@ -84,22 +79,12 @@ final class SocketChannelImplHooks implements TargetType {
       hooks.add(
           new MethodHook("connect", CONNECT) {
             @Override
-            boolean hooksReturn() {
-              return true;
-            }
-
-            @Override
             void beforeReturn(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
               loadField(mv, owner, "localAddress", local);
               dispatch(mv, "channelConnected", CONNECTED);
-            }
-
-            @Override
-            boolean hooksThrow() {
-              return true;
             }
 
             @Override
@@ -112,22 +97,12 @@ final class SocketChannelImplHooks implements TargetType {
       hooks.add(
           new MethodHook("finishConnect", FINISH_CONNECT) {
             @Override
-            boolean hooksReturn() {
-              return true;
-            }
-
-            @Override
             void beforeReturn(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
               loadField(mv, owner, "remoteAddress", remote);
               loadField(mv, owner, "localAddress", local);
               dispatch(mv, "channelFinishConnect", CONNECTED);
-            }
-
-            @Override
-            boolean hooksThrow() {
-              return true;
             }
 
             @Override

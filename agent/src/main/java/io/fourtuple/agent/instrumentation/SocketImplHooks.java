@@ -92,11 +92,6 @@ final class SocketImplHooks implements TargetType {
             }
 
             @Override
-            boolean hooksThrow() {
-              return true;
-            }
-
-            @Override
             void onThrow(MethodVisitor mv) {
               reportThrowable(
                   mv,
@@ -108,21 +103,11 @@ final class SocketImplHooks implements TargetType {
     hooks.add(
         new MethodHook("connect", CONNECT) {
           @Override
-          boolean hooksReturn() {
-            return true;
-          }
-
-          @Override
           void beforeReturn(MethodVisitor mv) {
             loadThis(mv);
             mv.visitVarInsn(Opcodes.ALOAD, 1);
             loadField(mv, owner, "localport", "I");
             dispatch(mv, "socketConnected", "(Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
-          }
-
-          @Override
-          boolean hooksThrow() {
-            return true;
           }
 
           @Override
