@@ -27,10 +27,10 @@ import org.slf4j.Logger;
 /**
  * The running agent: probes, the hook delegate, the transformer, the exit summary.
  *
- * <p>Hazard: this class links against {@code io.fourtuple.bootstrap}. It must not be loaded before {@link
- * Installer#prepare} has defined those classes in the bootstrap loader, or the agent's own loader would
- * load a second copy and linking would fail with a loader constraint violation. {@link AgentStarter} calls
- * it only after that.
+ * <p>Hazard: this class links against {@code io.fourtuple.bootstrap}. It must not be loaded before
+ * {@link Installer#prepare} has defined those classes in the bootstrap loader, or the agent's own
+ * loader would load a second copy and linking would fail with a loader constraint violation. {@link
+ * AgentStarter} calls it only after that.
  */
 final class AgentRuntime {
   private AgentRuntime() {}

@@ -19,12 +19,14 @@ import java.util.Properties;
 import org.slf4j.Logger;
 
 /**
- * Starts the agent: configuration, logging, the bootstrap zone, the hooks, the startup line. Called once per
- * {@code premain} or {@code agentmain}; an agent already running in this JVM is left as it is.
+ * Starts the agent: configuration, logging, the bootstrap zone, the hooks, the startup line. Called
+ * once per {@code premain} or {@code agentmain}; an agent already running in this JVM is left as it
+ * is.
  *
- * <p>Order matters: configuration is read before anything is changed (bad configuration leaves the JVM
- * untouched); the bootstrap zone is injected before any class that links against the dispatcher is loaded;
- * the dispatcher gets its delegate before the transformer is installed, so no hooked socket is missed.
+ * <p>Order matters: configuration is read before anything is changed (bad configuration leaves the
+ * JVM untouched); the bootstrap zone is injected before any class that links against the dispatcher
+ * is loaded; the dispatcher gets its delegate before the transformer is installed, so no hooked
+ * socket is missed.
  */
 final class AgentStarter {
   private AgentStarter() {}
@@ -103,7 +105,8 @@ final class AgentStarter {
               + "); nothing was changed");
       return;
     }
-    // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM loads
+    // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM
+    // loads
     // only when this line runs: after prepare() has defined those classes in the bootstrap loader.
     long configuredNanos = System.nanoTime();
     Installer.prepare(instrumentation, FourtupleAgent.class);
@@ -152,7 +155,9 @@ final class AgentStarter {
     }
   }
 
-  /** Sends the answer to the reply file the command line named, or to the agent's log without one. */
+  /**
+   * Sends the answer to the reply file the command line named, or to the agent's log without one.
+   */
   private static void answer(ControlRequest control, int exitCode, String body) throws IOException {
     if (control.reply() != null) {
       AgentControl.reply(control, exitCode, body);

@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code java -jar fourtuple-agent.jar doctor}: what this host's kernel means for outbound connections, read
- * from the network namespace the command runs in (run it inside a container's namespace, e.g. with {@code
- * nsenter -t <pid> -n}, to see that container). Reads {@code /proc} only; needs no agent and no target JVM.
+ * {@code java -jar fourtuple-agent.jar doctor}: what this host's kernel means for outbound
+ * connections, read from the network namespace the command runs in (run it inside a container's
+ * namespace, e.g. with {@code nsenter -t <pid> -n}, to see that container). Reads {@code /proc}
+ * only; needs no agent and no target JVM.
  *
- * <p>Option support is judged by kernel version (IP_BIND_ADDRESS_NO_PORT: Linux 4.2, IP_LOCAL_PORT_RANGE:
- * 6.3): the command runs in a JVM without the agent's access to the JDK's socket internals.
+ * <p>Option support is judged by kernel version (IP_BIND_ADDRESS_NO_PORT: Linux 4.2,
+ * IP_LOCAL_PORT_RANGE: 6.3): the command runs in a JVM without the agent's access to the JDK's
+ * socket internals.
  */
 final class Doctor {
   static final int TOP = 10;
@@ -29,7 +31,8 @@ final class Doctor {
   static int run(PrintStream out) {
     KernelInfo kernel = KernelInfo.current();
     out.println("fourtuple doctor: outbound source ports on this host, as the kernel sees them");
-    out.println("(the network namespace of this process; run it in a container's namespace for that");
+    out.println(
+        "(the network namespace of this process; run it in a container's namespace for that");
     out.println(" container)");
     out.println();
     row(out, "kernel", kernel.osName() + " " + kernel.release());
@@ -43,7 +46,8 @@ final class Doctor {
         "IP_BIND_ADDRESS_NO_PORT",
         kernel.isAtLeast(4, 2)
             ? "supported (Linux 4.2+): the agent can defer bind-before-connect ports to connect()"
-            : "NOT supported (needs Linux 4.2): bind-before-connect clients share one pool of ports");
+            : "NOT supported (needs Linux 4.2): bind-before-connect clients share one pool of"
+                + " ports");
     row(
         out,
         "IP_LOCAL_PORT_RANGE",
@@ -101,7 +105,8 @@ final class Doctor {
         "socket table",
         String.format(
             Locale.ROOT,
-            "%,d TCP sockets: %,d ESTABLISHED, %,d TIME_WAIT, %,d LISTEN, %,d other (read in %.1f ms)",
+            "%,d TCP sockets: %,d ESTABLISHED, %,d TIME_WAIT, %,d LISTEN, %,d other (read in %.1f"
+                + " ms)",
             view.rows(),
             established,
             timeWait,
@@ -117,7 +122,9 @@ final class Doctor {
                 Locale.ROOT,
                 "%,d %s held by listening sockets: out of every destination's pool",
                 view.listenerPortsInRange(),
-                view.listenerPortsInRange() == 1 ? "port of the range is" : "ports of the range are"));
+                view.listenerPortsInRange() == 1
+                    ? "port of the range is"
+                    : "ports of the range are"));
     row(
         out,
         "inbound",
@@ -212,18 +219,19 @@ final class Doctor {
     lines.add(
         String.format(
             Locale.ROOT,
-            "Each destination (IP and port) can take up to %,d connections per source IP through plain"
-                + " connect(): the range, less reserved ports and listeners' ports. The limit is per"
-                + " destination, not per host.",
+            "Each destination (IP and port) can take up to %,d connections per source IP through"
+                + " plain connect(): the range, less reserved ports and listeners' ports. The limit"
+                + " is per destination, not per host.",
             pool));
     lines.add(
         String.format(
             Locale.ROOT,
-            "A client that binds to (ip, 0) before connecting reserves its port for every destination:"
-                + " all such sockets share %,d ports%s.",
+            "A client that binds to (ip, 0) before connecting reserves its port for every"
+                + " destination: all such sockets share %,d ports%s.",
             range.usable(),
             kernel.isAtLeast(4, 2)
-                ? "; the agent sets IP_BIND_ADDRESS_NO_PORT on them so each destination gets the range"
+                ? "; the agent sets IP_BIND_ADDRESS_NO_PORT on them so each destination gets the"
+                    + " range"
                 : ", and this kernel cannot defer the choice"));
     KernelView.DestinationTable worst = null;
     int worstUsed = -1;
@@ -275,8 +283,8 @@ final class Doctor {
           String.format(
               Locale.ROOT,
               "When one destination has used most of the %s ports, connect() searches the %s half"
-                  + " too, holding a lock: system CPU rises before connects fail, so watch headroom,"
-                  + " not only errors.",
+                  + " too, holding a lock: system CPU rises before connects fail, so watch"
+                  + " headroom, not only errors.",
               range.connectParityName(),
               range.bindParityName()));
     }

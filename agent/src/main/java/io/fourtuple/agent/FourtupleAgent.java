@@ -3,13 +3,13 @@ package io.fourtuple.agent;
 import java.lang.instrument.Instrumentation;
 
 /**
- * The agent's entry class, named in the jar's manifest for {@code -javaagent} (premain) and for hot attach
- * (agentmain). It only hands over to {@link AgentStarter}.
+ * The agent's entry class, named in the jar's manifest for {@code -javaagent} (premain) and for hot
+ * attach (agentmain). It only hands over to {@link AgentStarter}.
  *
- * <p>Hazards: this class is loaded by the system class loader before anything is set up, on any JDK from 8
- * on. It holds no state and references nothing but {@link AgentStarter}; logging does not exist yet, so
- * the last-resort catch prints to standard error. Only a strict-mode configuration error escapes, on
- * purpose, to fail the JVM start.
+ * <p>Hazards: this class is loaded by the system class loader before anything is set up, on any JDK
+ * from 8 on. It holds no state and references nothing but {@link AgentStarter}; logging does not
+ * exist yet, so the last-resort catch prints to standard error. Only a strict-mode configuration
+ * error escapes, on purpose, to fail the JVM start.
  */
 public final class FourtupleAgent {
   private FourtupleAgent() {}

@@ -6,9 +6,10 @@ import java.io.PrintStream;
 /**
  * {@code java -jar fourtuple-agent.jar <command>}: the command line shipped in the agent jar.
  *
- * <p>Exit codes: 0 success, 1 the command reached the JVM but failed there, 2 bad usage or arguments, 3
- * fourtuple is not attached to that JVM, 4 cannot attach (no such process, not a JVM, another user's JVM,
- * attach disabled, no attach API in this Java). The attach commands live in {@link Cli}.
+ * <p>Exit codes: 0 success, 1 the command reached the JVM but failed there, 2 bad usage or
+ * arguments, 3 fourtuple is not attached to that JVM, 4 cannot attach (no such process, not a JVM,
+ * another user's JVM, attach disabled, no attach API in this Java). The attach commands live in
+ * {@link Cli}.
  */
 public final class Main {
   private Main() {}
@@ -54,8 +55,10 @@ public final class Main {
     out.println("  audit <pid|main> [--duration 60s] [--json] [key=value,...]");
     out.println("                                     attach in audit mode, wait, report, detach");
     out.println("  detach <pid>                       remove the hooks, restore the original code");
-    out.println("  doctor                             this host's source-port limits: kernel, options,");
-    out.println("                                     range, parity, reserved ports, top destinations");
+    out.println(
+        "  doctor                             this host's source-port limits: kernel, options,");
+    out.println(
+        "                                     range, parity, reserved ports, top destinations");
     out.println("  version     print the version");
     out.println("  help        this text");
     out.println("  (--timing on attach/detach/status/audit prints how long each step took)");

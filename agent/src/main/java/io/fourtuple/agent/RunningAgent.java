@@ -4,17 +4,17 @@ import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.audit.CallSitesSection;
 import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.ledger.LedgerMonitor;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.status.CountersSection;
 import io.fourtuple.agent.core.status.FactsSection;
+import io.fourtuple.agent.core.status.LedgerSection;
 import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
-import io.fourtuple.agent.core.status.LedgerSection;
-import io.fourtuple.agent.core.ledger.LedgerMonitor;
-import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.bootstrap.Dispatcher;
@@ -163,7 +163,10 @@ final class RunningAgent implements AgentControl.Active {
     this.linger = guard;
   }
 
-  /** Something more to undo at detach (a feature's thread, MBean or hook); run after the hooks are out. */
+  /**
+   * Something more to undo at detach (a feature's thread, MBean or hook); run after the hooks are
+   * out.
+   */
   synchronized void onDetach(Runnable action) {
     detachActions.add(action);
   }

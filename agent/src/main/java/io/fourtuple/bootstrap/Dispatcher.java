@@ -8,27 +8,28 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
 
 /**
- * The one entry point that code woven into JDK socket classes calls, and code woven into the application's
- * Netty epoll classes (which reach it through parent delegation; the weaver checks each loader first).
- * Loaded by the bootstrap class loader (injected by the agent, not appended to the boot class path, so
- * class-data sharing stays on).
+ * The one entry point that code woven into JDK socket classes calls, and code woven into the
+ * application's Netty epoll classes (which reach it through parent delegation; the weaver checks
+ * each loader first). Loaded by the bootstrap class loader (injected by the agent, not appended to
+ * the boot class path, so class-data sharing stays on).
  *
- * <p>The delegate is a no-op until the agent installs its {@link SocketHooks} and again after detach: detach
- * is one volatile write. Hazards this class guards against:
+ * <p>The delegate is a no-op until the agent installs its {@link SocketHooks} and again after
+ * detach: detach is one volatile write. Hazards this class guards against:
  *
  * <ul>
  *   <li>Re-entrancy. If the agent's own code opens or binds a socket inside a hook (or a JDK static
- *       initializer reached from a hook does), the hook would run again on the same thread; inside a static
- *       initializer that recursion has killed JVMs with {@code NoClassDefFoundError}. A per-thread flag makes
- *       nested calls return at once. Agent threads set the flag for their whole life.
- *   <li>Failure. Every entry point catches everything: the woven code has no handler of its own for the
- *       call, so nothing may escape into the application's socket call. A delegate failure is reported to
- *       it once more through {@link SocketHooks#onInternalError}.
+ *       initializer reached from a hook does), the hook would run again on the same thread; inside
+ *       a static initializer that recursion has killed JVMs with {@code NoClassDefFoundError}. A
+ *       per-thread flag makes nested calls return at once. Agent threads set the flag for their
+ *       whole life.
+ *   <li>Failure. Every entry point catches everything: the woven code has no handler of its own for
+ *       the call, so nothing may escape into the application's socket call. A delegate failure is
+ *       reported to it once more through {@link SocketHooks#onInternalError}.
  * </ul>
  *
  * <p>The entry points take their arguments in the order the woven code can push them without local
- * variables or branches (a pending exception or return value first). JDK types only; everything is public
- * because woven code in other packages calls it.
+ * variables or branches (a pending exception or return value first). JDK types only; everything is
+ * public because woven code in other packages calls it.
  */
 public final class Dispatcher {
 
@@ -38,17 +39,21 @@ public final class Dispatcher {
 
   /**
    * JDK 9 to 12 pass a {@code Socket.setOption(SO_LINGER, n)} value straight to the old socket
-   * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there sets
-   * linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
+   * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there
+   * sets linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
    */
   private static final boolean SOCKET_LINGER_OFF_IS_BOOLEAN = socketLingerOffIsBoolean();
 
-  /** Per-thread "inside the agent" flag; an array so that reading and writing it allocates nothing. */
+  /**
+   * Per-thread "inside the agent" flag; an array so that reading and writing it allocates nothing.
+   */
   private static final ThreadLocal<boolean[]> INSIDE = new InsideFlag();
 
   private Dispatcher() {}
 
-  /** Installs the agent's hooks; returns false if hooks were installed already (attach-once guard). */
+  /**
+   * Installs the agent's hooks; returns false if hooks were installed already (attach-once guard).
+   */
   public static synchronized boolean install(SocketHooks delegate) {
     if (delegate == null) {
       throw new NullPointerException("delegate");
@@ -72,8 +77,8 @@ public final class Dispatcher {
   }
 
   /**
-   * Marks the current thread as one of the agent's own: hooks are skipped on it for good. Called first
-   * thing by every thread the agent starts.
+   * Marks the current thread as one of the agent's own: hooks are skipped on it for good. Called
+   * first thing by every thread the agent starts.
    */
   public static void markAgentThread() {
     INSIDE.get()[0] = true;
@@ -168,7 +173,9 @@ public final class Dispatcher {
     }
   }
 
-  /** {@code connect} returned: true when connected, false when a non-blocking connect is pending. */
+  /**
+   * {@code connect} returned: true when connected, false when a non-blocking connect is pending.
+   */
   public static void channelConnected(
       boolean connected, Object channel, Object remote, Object local) {
     afterConnect(SocketHooks.API_SOCKET_CHANNEL, channel, remote, local, connected, null);
@@ -224,9 +231,9 @@ public final class Dispatcher {
   }
 
   /**
-   * The outcome of a connect, just before the JDK hands it to the application's future or handler (or
-   * the exception {@code implConnect} throws): null is success. The local address is read here, through
-   * the channel's public API, once the connect has set it.
+   * The outcome of a connect, just before the JDK hands it to the application's future or handler
+   * (or the exception {@code implConnect} throws): null is success. The local address is read here,
+   * through the channel's public API, once the connect has set it.
    */
   public static void asyncConnectOutcome(Throwable failure, Object channel, Object remote) {
     SocketHooks h = enter();
@@ -254,9 +261,9 @@ public final class Dispatcher {
   // ---- SO_LINGER ----
 
   /**
-   * Entry of {@code Socket.setSoLinger(boolean, int)}. Returns both arguments to store back, packed so the
-   * woven code needs no local: the high half is the {@code on} flag (0 or 1), the low half the seconds.
-   * Unchanged unless the hooks ask to change them.
+   * Entry of {@code Socket.setSoLinger(boolean, int)}. Returns both arguments to store back, packed
+   * so the woven code needs no local: the high half is the {@code on} flag (0 or 1), the low half
+   * the seconds. Unchanged unless the hooks ask to change them.
    */
   public static long socketSetSoLinger(Object socket, boolean on, int seconds) {
     int applied = setLinger(SocketHooks.API_SOCKET, socket, on, seconds);
@@ -267,9 +274,9 @@ public final class Dispatcher {
   }
 
   /**
-   * Entry of {@code setOption(SocketOption, Object)} of a socket or socket channel: the value to store
-   * back. Any option but SO_LINGER returns at once. A negative SO_LINGER value
-   * means off (the JDK's own convention for these methods).
+   * Entry of {@code setOption(SocketOption, Object)} of a socket or socket channel: the value to
+   * store back. Any option but SO_LINGER returns at once. A negative SO_LINGER value means off (the
+   * JDK's own convention for these methods).
    */
   public static Object setOptionValue(Object socket, Object name, Object value, int api) {
     if (name != StandardSocketOptions.SO_LINGER || !(value instanceof Integer)) {
@@ -353,9 +360,12 @@ public final class Dispatcher {
     beforeClose(SocketHooks.API_SOCKET_CHANNEL, channel);
   }
 
-  // ---- Netty epoll channels (AbstractEpollChannel, unix.Socket, LinuxSocket; relocated copies too) ----
-  // Binds, connects and closes reach the port ledger under the channel's identity (a pending connect
-  // completes in the channel's unsafe, which knows the channel); SO_LINGER sets and timed closes under
+  // ---- Netty epoll channels (AbstractEpollChannel, unix.Socket, LinuxSocket; relocated copies
+  // too) ----
+  // Binds, connects and closes reach the port ledger under the channel's identity (a pending
+  // connect
+  // completes in the channel's unsafe, which knows the channel); SO_LINGER sets and timed closes
+  // under
   // its Netty socket's (unix.Socket.setSoLinger knows only the socket).
 
   /** {@code AbstractEpollChannel.doBind(SocketAddress)} entered. */
@@ -389,8 +399,8 @@ public final class Dispatcher {
   }
 
   /**
-   * {@code AbstractEpollChannel.doConnect(remote, local)} entered: with a local address it binds the
-   * socket itself before connecting.
+   * {@code AbstractEpollChannel.doConnect(remote, local)} entered: with a local address it binds
+   * the socket itself before connecting.
    */
   public static void nettyBeforeConnect(
       Object channel, Object socket, Object remote, Object local) {
@@ -546,7 +556,8 @@ public final class Dispatcher {
   }
 
   private static final class InsideFlag extends ThreadLocal<boolean[]> {
-    // A non-private constructor, so javac emits no synthetic access class (Dispatcher$1) that would have to
+    // A non-private constructor, so javac emits no synthetic access class (Dispatcher$1) that would
+    // have to
     // be injected into the bootstrap loader too.
     InsideFlag() {}
 

@@ -5,13 +5,15 @@ import java.net.InetAddress;
 import java.net.SocketAddress;
 
 /**
- * What the agent does at each hook. Implemented by the agent's core and installed into {@link Dispatcher};
- * lives in the bootstrap zone so that advice inlined into {@code java.base} can call it.
+ * What the agent does at each hook. Implemented by the agent's core and installed into {@link
+ * Dispatcher}; lives in the bootstrap zone so that advice inlined into {@code java.base} can call
+ * it.
  *
- * <p>Hazards: every method runs on an application thread, inside a JDK socket method, sometimes before and
- * sometimes while the JDK holds that socket's state lock. Implementations must not block, do I/O, log, or
- * open sockets; they must not throw (the dispatcher catches anything that escapes, but only as a last line).
- * Parameters are JDK types only: this interface is loaded by the bootstrap class loader.
+ * <p>Hazards: every method runs on an application thread, inside a JDK socket method, sometimes
+ * before and sometimes while the JDK holds that socket's state lock. Implementations must not
+ * block, do I/O, log, or open sockets; they must not throw (the dispatcher catches anything that
+ * escapes, but only as a last line). Parameters are JDK types only: this interface is loaded by the
+ * bootstrap class loader.
  */
 public interface SocketHooks {
 
@@ -25,9 +27,9 @@ public interface SocketHooks {
   int API_ASYNC_SOCKET_CHANNEL = 3;
 
   /**
-   * A Netty epoll channel ({@code io.netty.channel.epoll.AbstractEpollChannel}, relocated copies too).
-   * Binds, connects and closes report the channel; SO_LINGER sets and timed closes its Netty {@code
-   * LinuxSocket}.
+   * A Netty epoll channel ({@code io.netty.channel.epoll.AbstractEpollChannel}, relocated copies
+   * too). Binds, connects and closes report the channel; SO_LINGER sets and timed closes its Netty
+   * {@code LinuxSocket}.
    */
   int API_NETTY_EPOLL = 4;
 
@@ -37,7 +39,8 @@ public interface SocketHooks {
   /**
    * A socket implementation is about to bind to {@code address:port}.
    *
-   * @param server true when the implementation belongs to a listening socket; such a socket is never changed
+   * @param server true when the implementation belongs to a listening socket; such a socket is
+   *     never changed
    */
   void beforeSocketBind(
       Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server);
@@ -45,32 +48,34 @@ public interface SocketHooks {
   /**
    * A socket channel is about to bind to {@code local} (null means the wildcard address, port 0).
    *
-   * @param boundAlready the channel's current local address; non-null means the JDK will refuse the bind
+   * @param boundAlready the channel's current local address; non-null means the JDK will refuse the
+   *     bind
    */
   void beforeChannelBind(
       Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
 
   /**
-   * A channel of another API than {@code SocketChannel} (see {@code API_*}) is about to bind to {@code
-   * local}, with the same meaning of the other parameters as {@link #beforeChannelBind(Object,
-   * FileDescriptor, SocketAddress, Object)}.
+   * A channel of another API than {@code SocketChannel} (see {@code API_*}) is about to bind to
+   * {@code local}, with the same meaning of the other parameters as {@link
+   * #beforeChannelBind(Object, FileDescriptor, SocketAddress, Object)}.
    */
   void beforeChannelBind(
       int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
 
   /**
-   * A bind the hooks saw has thrown (for example EADDRINUSE when bind-before-connect has used up the
-   * shared port pool).
+   * A bind the hooks saw has thrown (for example EADDRINUSE when bind-before-connect has used up
+   * the shared port pool).
    *
-   * @param local the requested local address ({@code InetSocketAddress}, or the address and port as text)
+   * @param local the requested local address ({@code InetSocketAddress}, or the address and port as
+   *     text)
    */
   void afterBindFailure(int api, Object socket, Object local, Throwable thrown);
 
   /**
    * A connect attempt has returned or thrown.
    *
-   * @param local the local address after the attempt ({@code InetSocketAddress}), or an {@code Integer}
-   *     local port where the JDK keeps only the port; may be null
+   * @param local the local address after the attempt ({@code InetSocketAddress}), or an {@code
+   *     Integer} local port where the JDK keeps only the port; may be null
    * @param completed false for a non-blocking connect that is still in progress
    * @param thrown the exception the JDK is about to throw, or null
    */
@@ -79,7 +84,8 @@ public interface SocketHooks {
 
   /**
    * A client socket is being closed (called at entry to the JDK's close, before its descriptor is
-   * released; may be called more than once for one socket, and for sockets the hooks never saw connect).
+   * released; may be called more than once for one socket, and for sockets the hooks never saw
+   * connect).
    */
   void beforeClose(int api, Object socket);
 
@@ -87,10 +93,11 @@ public interface SocketHooks {
   void onInternalError(String where, Throwable error);
 
   /**
-   * The application is about to set SO_LINGER on {@code socket} (a {@code java.net.Socket} or a socket channel), before the JDK validates or clamps the value.
+   * The application is about to set SO_LINGER on {@code socket} (a {@code java.net.Socket} or a
+   * socket channel), before the JDK validates or clamps the value.
    *
-   * @param on false when the call turns linger off ({@code setSoLinger(false, n)} or a negative option
-   *     value)
+   * @param on false when the call turns linger off ({@code setSoLinger(false, n)} or a negative
+   *     option value)
    * @param seconds the value as the application passed it
    * @return the seconds to apply instead (the same value to change nothing), or {@link #LINGER_OFF}
    */
@@ -103,26 +110,28 @@ public interface SocketHooks {
   void afterClose(Object socket);
 
   /**
-   * A Netty epoll channel is about to bind its socket to {@code local}: in {@code doBind} (an explicit
-   * bind) or in {@code doConnect} (connect with a local address, which binds first). The default does
-   * nothing, so other implementations need not know Netty.
+   * A Netty epoll channel is about to bind its socket to {@code local}: in {@code doBind} (an
+   * explicit bind) or in {@code doConnect} (connect with a local address, which binds first). The
+   * default does nothing, so other implementations need not know Netty.
    *
-   * @param channel the {@code AbstractEpollChannel} (server, datagram and domain channels pass here too)
-   * @param socket its Netty {@code LinuxSocket}, a {@code unix.FileDescriptor}: the descriptor to set the
-   *     option on
-   * @param local the requested local address (an {@code InetSocketAddress} or Netty's domain address)
+   * @param channel the {@code AbstractEpollChannel} (server, datagram and domain channels pass here
+   *     too)
+   * @param socket its Netty {@code LinuxSocket}, a {@code unix.FileDescriptor}: the descriptor to
+   *     set the option on
+   * @param local the requested local address (an {@code InetSocketAddress} or Netty's domain
+   *     address)
    */
   default void beforeNettyBind(Object channel, Object socket, Object local) {}
 
   /**
-   * The application set Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} on {@code socket}
-   * (true or false): the agent leaves that socket's binds alone.
+   * The application set Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} on {@code
+   * socket} (true or false): the agent leaves that socket's binds alone.
    */
   default void nettyOwnBindAddressNoPort(Object socket, boolean value) {}
 
   /**
-   * A Netty epoll channel's pending connect finished ({@code doFinishConnect} returned or threw). The
-   * addresses are read from the channel by the implementation.
+   * A Netty epoll channel's pending connect finished ({@code doFinishConnect} returned or threw).
+   * The addresses are read from the channel by the implementation.
    *
    * @param socket null (the unsafe cannot read the channel's socket field)
    * @param connected the method's result (false: still pending); ignored when {@code thrown} is set

@@ -14,10 +14,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@code AsynchronousSocketChannel} on every JDK of the matrix, measured by the kernel in a network
  * namespace with 10 ephemeral ports: bind-before-connect through the {@code Future} and the {@code
- * CompletionHandler} forms of connect holds R connections without the agent and R per destination with
- * it; the exhaustion causes (EADDRINUSE at bind without the option, EADDRNOTAVAIL at connect with it)
- * reach the agent's counters; audit mode changes nothing and names the call site; listeners bound to
- * port 0 are left alone; the port ledger's per-destination counts equal {@code ss}.
+ * CompletionHandler} forms of connect holds R connections without the agent and R per destination
+ * with it; the exhaustion causes (EADDRINUSE at bind without the option, EADDRNOTAVAIL at connect
+ * with it) reach the agent's counters; audit mode changes nothing and names the call site;
+ * listeners bound to port 0 are left alone; the port ledger's per-destination counts equal {@code
+ * ss}.
  */
 class AsyncChannelTest {
   private static final String CLIENT = "io.fourtuple.samples.BindBeforeConnect";
@@ -73,19 +74,24 @@ class AsyncChannelTest {
     assertEquals(0, with.number("localPortMismatch"), with::describe);
     int failed = DESTINATIONS * PER_DESTINATION - RANGE * DESTINATIONS;
     assertTrue(
-        with.stdout().contains("failed " + failed + " x java.net.BindException: Cannot assign requested"),
+        with.stdout()
+            .contains("failed " + failed + " x java.net.BindException: Cannot assign requested"),
         with::describe);
     String summary = asyncSummary(with);
     assertTrue(
-        summary.contains("binds [IP_BIND_ADDRESS_NO_PORT set: " + DESTINATIONS * PER_DESTINATION + "]"),
+        summary.contains(
+            "binds [IP_BIND_ADDRESS_NO_PORT set: " + DESTINATIONS * PER_DESTINATION + "]"),
         summary);
-    // Every connect's outcome reached the hooks, failures with their cause, whichever thread completed it.
+    // Every connect's outcome reached the hooks, failures with their cause, whichever thread
+    // completed it.
     assertTrue(summary.contains("connects " + RANGE * DESTINATIONS + " ok"), summary);
     assertTrue(
-        summary.contains("connect failures [EADDRNOTAVAIL (Cannot assign requested address): " + failed + "]"),
+        summary.contains(
+            "connect failures [EADDRNOTAVAIL (Cannot assign requested address): " + failed + "]"),
         summary);
     assertTrue(
-        with.stderr().contains("java.nio.channels.AsynchronousSocketChannel connect to /127.0.0.1:"),
+        with.stderr()
+            .contains("java.nio.channels.AsynchronousSocketChannel connect to /127.0.0.1:"),
         with::describe);
   }
 
@@ -102,13 +108,16 @@ class AsyncChannelTest {
     assertTrue(
         run.stderr()
             .contains(
-                "audit: java.nio.channels.AsynchronousSocketChannel binds to 127.0.0.1:0 before connect"
-                    + " at io.fourtuple.samples.BindBeforeConnect.connectAsync(BindBeforeConnect.java:"),
+                "audit: java.nio.channels.AsynchronousSocketChannel binds to 127.0.0.1:0 before"
+                    + " connect at"
+                    + " io.fourtuple.samples.BindBeforeConnect.connectAsync(BindBeforeConnect.java:"),
         run::describe);
-    assertTrue(run.stderr().contains("enforce mode would set IP_BIND_ADDRESS_NO_PORT"), run::describe);
+    assertTrue(
+        run.stderr().contains("enforce mode would set IP_BIND_ADDRESS_NO_PORT"), run::describe);
     String summary = asyncSummary(run);
     int failed = DESTINATIONS * PER_DESTINATION - RANGE;
-    assertTrue(summary.contains("would be set (audit): " + DESTINATIONS * PER_DESTINATION), summary);
+    assertTrue(
+        summary.contains("would be set (audit): " + DESTINATIONS * PER_DESTINATION), summary);
     assertTrue(
         summary.contains("bind failures [EADDRINUSE (Address already in use): " + failed + "]"),
         summary);
@@ -125,7 +134,8 @@ class AsyncChannelTest {
       assertTrue(run.number("asyncServerPort") > 0, run::describe);
       assertEquals(1, run.number("asyncAccepted"), run::describe);
       assertEquals(2, run.number("accepted"), run::describe);
-      // The asynchronous client bound to port 0 got the option; the asynchronous listener was not seen.
+      // The asynchronous client bound to port 0 got the option; the asynchronous listener was not
+      // seen.
       String summary = asyncSummary(run);
       assertTrue(summary.contains("binds [IP_BIND_ADDRESS_NO_PORT set: 1]"), summary);
       assertTrue(summary.contains("connects 1 ok"), summary);
@@ -135,20 +145,36 @@ class AsyncChannelTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jdks")
   void ledgerCountsEqualTheKernelTable(Jdk jdk) throws Exception {
-    // 2 destinations; per destination: 2 held open, 1 dropped without close, 5 short ones (TIME_WAIT).
+    // 2 destinations; per destination: 2 held open, 1 dropped without close, 5 short ones
+    // (TIME_WAIT).
     // A dropped AsynchronousSocketChannel stays open: its channel group keeps it registered, so the
     // kernel and the ledger both count it as established.
     ChildJvm.Run run =
         LedgerTest.child(jdk)
             .agent("ledger.interval=200ms,ledger.summary.interval=off,ledger.warn.headroom=1")
             .run(
-                "io.fourtuple.samples.ShortConnections", "--api", "async", "--destinations", "2",
-                "--hold", "2", "--leak", "2", "--rate", "10", "--seconds", "1", "--squat",
-                "60008,60009", "--ss", "--mbean");
+                "io.fourtuple.samples.ShortConnections",
+                "--api",
+                "async",
+                "--destinations",
+                "2",
+                "--hold",
+                "2",
+                "--leak",
+                "2",
+                "--rate",
+                "10",
+                "--seconds",
+                "1",
+                "--squat",
+                "60008,60009",
+                "--ss",
+                "--mbean");
     run.assertSucceeded();
     assertEquals("4", run.result().get("held"), run::describe);
     Map<String, Map<String, String>> ss = LedgerTest.lines(run.stdout(), "SS", "dst");
-    Map<String, Map<String, String>> mbean = LedgerTest.lines(run.stdout(), "MBEAN-ROW", "destination");
+    Map<String, Map<String, String>> mbean =
+        LedgerTest.lines(run.stdout(), "MBEAN-ROW", "destination");
     assertEquals(2, ss.size(), run::describe);
     assertEquals(ss.keySet(), mbean.keySet(), run::describe);
     for (String dst : ss.keySet()) {
@@ -162,7 +188,8 @@ class AsyncChannelTest {
       assertTrue(Integer.parseInt(kernel.get("timewait")) >= 4, where);
       assertEquals(String.valueOf(RANGE), ledger.get("pool"), where);
     }
-    // The connects completed on the channel group's thread, but the call sites are the application's.
+    // The connects completed on the channel group's thread, but the call sites are the
+    // application's.
     Map<?, ?> report = (Map<?, ?>) MiniJson.parse(LedgerTest.mbeanJson(run));
     for (Object row : (List<?>) report.get("destinations")) {
       List<?> sites = (List<?>) ((Map<?, ?>) row).get("callSites");

@@ -140,7 +140,8 @@ class AttachCommandsTest {
             report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);
 
-        // Nothing changed while it watched: no cycle held more than R. (A cycle may hold one fewer: the
+        // Nothing changed while it watched: no cycle held more than R. (A cycle may hold one fewer:
+        // the
         // service's own health-check connections take ports from the same 10-port range.)
         List<String> lines = service.capacityLines();
         assertTrue(lines.size() > 3, service::describe);
@@ -168,8 +169,7 @@ class AttachCommandsTest {
   @Test
   void aJvmInAnotherMountNamespaceIsReachedThroughItsOwnRoot() throws Exception {
     // Like a container: its own /tmp (attach socket, hsperfdata) and no view of the agent's jar.
-    try (ServiceJvm service =
-        ServiceJvm.startInMountNamespace(jdk17(), "--interval-ms", "500")) {
+    try (ServiceJvm service = ServiceJvm.startInMountNamespace(jdk17(), "--interval-ms", "500")) {
       String pid = String.valueOf(service.pid());
       AttachTest.assertHeldTheRange(service);
       ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid);

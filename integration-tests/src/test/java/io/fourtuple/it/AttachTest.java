@@ -45,7 +45,8 @@ class AttachTest {
       assertEquals(RANGE * DESTINATIONS, service.nextFullCycleHeld(), service::describe);
 
       // Status, read while the pool holds this cycle's connections, against the kernel's own table.
-      // The pools churn (each cycle closes and reopens), so a snapshot may catch a refill in flight:
+      // The pools churn (each cycle closes and reopens), so a snapshot may catch a refill in
+      // flight:
       // take it again, at most five times, until the two reads agree on a steady pool.
       ServiceJvm.Cli status = null;
       Map<String, Integer> kernel = null;
@@ -70,7 +71,8 @@ class AttachTest {
       assertTrue(status.stdout().contains("LegacyService$PoolWorker.refill"), status::describe);
       assertTrue(status.jsonNumber("APPLIED") > 0, status::describe);
       // The port ledger (its last report, or null before its first tick) and the SO_LINGER guard's
-      // findings are sections of the same status: the service's health endpoint sets SO_LINGER 1000.
+      // findings are sections of the same status: the service's health endpoint sets SO_LINGER
+      // 1000.
       assertTrue(status.stdout().contains("\"ledger\":"), status::describe);
       assertTrue(status.stdout().contains("\"linger\":{\"findings\":"), status::describe);
       assertTrue(status.stdout().contains("looks like milliseconds"), status::describe);
@@ -148,11 +150,12 @@ class AttachTest {
   }
 
   /**
-   * Without the rewrite the pool holds the range: R, or R - 1 when the service's own NIO health check
-   * (a plain connect from the same 10-port range) holds a port at that moment. Never more.
+   * Without the rewrite the pool holds the range: R, or R - 1 when the service's own NIO health
+   * check (a plain connect from the same 10-port range) holds a port at that moment. Never more.
    */
   static void assertHeldTheRange(ServiceJvm service) {
     int held = service.nextFullCycleHeld();
-    assertTrue(held == RANGE || held == RANGE - 1, () -> "held " + held + "\n" + service.describe());
+    assertTrue(
+        held == RANGE || held == RANGE - 1, () -> "held " + held + "\n" + service.describe());
   }
 }

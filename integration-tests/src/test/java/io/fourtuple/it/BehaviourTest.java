@@ -10,7 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Everything the agent must leave alone, and the modes that change nothing, on every JDK of the matrix.
+ * Everything the agent must leave alone, and the modes that change nothing, on every JDK of the
+ * matrix.
  */
 class BehaviourTest {
   private static final String CLIENT = "io.fourtuple.samples.BindBeforeConnect";
@@ -23,7 +24,8 @@ class BehaviourTest {
   @MethodSource("jdks")
   void serverSocketsBoundToPortZeroStillGetAPortAndAccept(Jdk jdk) throws Exception {
     for (String address : List.of("127.0.0.1", "::1")) {
-      ChildJvm.Run run = ChildJvm.on(jdk).agent().run("io.fourtuple.samples.ServerPortZero", address);
+      ChildJvm.Run run =
+          ChildJvm.on(jdk).agent().run("io.fourtuple.samples.ServerPortZero", address);
       run.assertSucceeded();
       assertTrue(run.number("serverSocketPort") > 0, run::describe);
       assertTrue(run.number("serverChannelPort") > 0, run::describe);
@@ -39,8 +41,18 @@ class BehaviourTest {
       ChildJvm.Run run =
           ChildJvm.on(jdk)
               .agent()
-              .run(CLIENT, "--api", api, "--setup", "explicit-port", "--destinations", "3",
-                  "--per-destination", "3", "--explicit-port-base", "40000");
+              .run(
+                  CLIENT,
+                  "--api",
+                  api,
+                  "--setup",
+                  "explicit-port",
+                  "--destinations",
+                  "3",
+                  "--per-destination",
+                  "3",
+                  "--explicit-port-base",
+                  "40000");
       run.assertSucceeded();
       assertEquals(9, run.number("connected"), run::describe);
       assertEquals(9, run.number("explicitPortKept"), run::describe);
@@ -60,7 +72,9 @@ class BehaviourTest {
 
     for (String api : List.of("socket", "channel")) {
       ChildJvm.Run v6 =
-          ChildJvm.on(jdk).agent().run(CLIENT, "--api", api, "--source", "::1", "--per-destination", "12");
+          ChildJvm.on(jdk)
+              .agent()
+              .run(CLIENT, "--api", api, "--source", "::1", "--per-destination", "12");
       v6.assertSucceeded();
       assertEquals(RANGE * 10, v6.number("connected"), v6::describe);
       assertEquals(0, v6.number("localPortMismatch"), v6::describe);
@@ -94,8 +108,12 @@ class BehaviourTest {
     assertEquals(RANGE, run.number("connected"), run::describe);
     assertEquals(0, run.number("portZeroAfterBind"), run::describe);
     assertTrue(run.stderr().contains("mode=audit"), run::describe);
-    assertTrue(run.stderr().contains("enforce mode would set IP_BIND_ADDRESS_NO_PORT"), run::describe);
-    assertTrue(run.stderr().contains("at io.fourtuple.samples.BindBeforeConnect.connectSocket(BindBeforeConnect.java:"),
+    assertTrue(
+        run.stderr().contains("enforce mode would set IP_BIND_ADDRESS_NO_PORT"), run::describe);
+    assertTrue(
+        run.stderr()
+            .contains(
+                "at io.fourtuple.samples.BindBeforeConnect.connectSocket(BindBeforeConnect.java:"),
         run::describe);
     assertTrue(run.stderr().contains("would be set (audit): 120,"), run::describe);
     assertTrue(run.stderr().contains("EADDRINUSE (Address already in use): 110"), run::describe);
@@ -107,18 +125,28 @@ class BehaviourTest {
     ChildJvm.Run byArgument =
         ChildJvm.on(jdk).agent("noport.enabled=false").run(CLIENT, "--per-destination", "12");
     assertEquals(RANGE, byArgument.number("connected"), byArgument::describe);
-    assertTrue(byArgument.stderr().contains("switched off by fourtuple.noport.enabled=false (agent argument)"),
+    assertTrue(
+        byArgument
+            .stderr()
+            .contains("switched off by fourtuple.noport.enabled=false (agent argument)"),
         byArgument::describe);
 
     ChildJvm.Run byEnvironment =
-        ChildJvm.on(jdk).agent().env("FOURTUPLE_NOPORT_ENABLED", "false").run(CLIENT, "--per-destination", "12");
+        ChildJvm.on(jdk)
+            .agent()
+            .env("FOURTUPLE_NOPORT_ENABLED", "false")
+            .run(CLIENT, "--per-destination", "12");
     assertEquals(RANGE, byEnvironment.number("connected"), byEnvironment::describe);
     assertTrue(byEnvironment.stderr().contains("(environment variable)"), byEnvironment::describe);
 
     ChildJvm.Run disabled =
-        ChildJvm.on(jdk).agent().jvmArg("-Dfourtuple.enabled=false").run(CLIENT, "--per-destination", "12");
+        ChildJvm.on(jdk)
+            .agent()
+            .jvmArg("-Dfourtuple.enabled=false")
+            .run(CLIENT, "--per-destination", "12");
     assertEquals(RANGE, disabled.number("connected"), disabled::describe);
-    assertTrue(disabled.stderr().contains("is disabled by fourtuple.enabled=false (system property)"),
+    assertTrue(
+        disabled.stderr().contains("is disabled by fourtuple.enabled=false (system property)"),
         disabled::describe);
   }
 }

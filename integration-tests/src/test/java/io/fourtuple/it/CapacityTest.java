@@ -46,7 +46,8 @@ class CapacityTest {
     assertEquals(0, without.number("portZeroAfterBind"), without::describe);
     assertTrue(without.stdout().contains("Address already in use"), without::describe);
 
-    ChildJvm.Run with = ChildJvm.on(jdk).agent().run("io.fourtuple.samples.BindBeforeConnect", args);
+    ChildJvm.Run with =
+        ChildJvm.on(jdk).agent().run("io.fourtuple.samples.BindBeforeConnect", args);
     with.assertSucceeded();
     assertEquals(RANGE * DESTINATIONS, with.number("connected"), with::describe);
     assertEquals(DESTINATIONS, with.number("destinationsReached"), with::describe);

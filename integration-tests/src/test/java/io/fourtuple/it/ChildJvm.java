@@ -18,19 +18,23 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Starts a sample app in a child JVM, optionally with the agent, inside a fresh network namespace whose
- * ephemeral port range is tiny, so the kernel itself shows how many connections the app could hold.
+ * Starts a sample app in a child JVM, optionally with the agent, inside a fresh network namespace
+ * whose ephemeral port range is tiny, so the kernel itself shows how many connections the app could
+ * hold.
  *
  * <p>Needs root (for {@code unshare -n} and the namespace's sysctl). Without it every such test is
  * skipped with the reason printed, never passed.
  */
 final class ChildJvm {
-  static final Path AGENT = Paths.get(System.getProperty("it.agentJar", "../agent/target/fourtuple-agent.jar"));
+  static final Path AGENT =
+      Paths.get(System.getProperty("it.agentJar", "../agent/target/fourtuple-agent.jar"));
   static final Path SAMPLES =
-      Paths.get(System.getProperty("it.samplesJar", "../sample-apps/target/fourtuple-sample-apps.jar"));
+      Paths.get(
+          System.getProperty("it.samplesJar", "../sample-apps/target/fourtuple-sample-apps.jar"));
 
   /** The namespace's ephemeral range: 10 ports. */
   static final int RANGE_LOW = 60000;
+
   static final int RANGE_HIGH = 60009;
   static final int RANGE = RANGE_HIGH - RANGE_LOW + 1;
 
@@ -50,7 +54,8 @@ final class ChildJvm {
 
   static ChildJvm on(Jdk jdk) {
     if (jdk.home() == null) {
-      String message = "JDK " + jdk.label() + " not found (install with ../shared/tools/jdks.sh or set IT_JDKS)";
+      String message =
+          "JDK " + jdk.label() + " not found (install with ../shared/tools/jdks.sh or set IT_JDKS)";
       if (Boolean.getBoolean("it.requireAllJdks")) {
         fail(message);
       }
@@ -81,8 +86,9 @@ final class ChildJvm {
       String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       id.waitFor();
       if (!uid.equals("0")) {
-        return "needs root to create network namespaces (unshare -n) and set their ip_local_port_range;"
-            + " running as uid " + uid;
+        return "needs root to create network namespaces (unshare -n) and set their"
+            + " ip_local_port_range; running as uid "
+            + uid;
       }
       Process probe =
           new ProcessBuilder("unshare", "-n", "sh", "-c", "ip link set lo up")
@@ -142,14 +148,18 @@ final class ChildJvm {
     command.add(jdk.java().toString());
     command.addAll(jvmArgs);
     if (withAgent) {
-      command.add("-javaagent:" + AGENT.toAbsolutePath() + (agentArgs == null ? "" : "=" + agentArgs));
+      command.add(
+          "-javaagent:" + AGENT.toAbsolutePath() + (agentArgs == null ? "" : "=" + agentArgs));
     }
     command.add("-cp");
     command.add(classpath != null ? classpath : SAMPLES.toAbsolutePath().toString());
     command.add(mainClass);
     command.addAll(Arrays.asList(args));
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().keySet().removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
     builder.environment().putAll(env);
     Path stdout = Files.createTempFile("fourtuple-it", ".out");
     Path stderr = Files.createTempFile("fourtuple-it", ".err");

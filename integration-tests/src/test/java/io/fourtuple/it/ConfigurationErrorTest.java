@@ -28,9 +28,11 @@ class ConfigurationErrorTest {
     assertEquals(RANGE, badValue.number("connected"), badValue::describe);
     assertEquals(1, badValue.agentLines().size(), badValue::describe);
     assertTrue(
-        badValue.stderr().contains(
-            "fourtuple: invalid configuration: mode='enfroce' (from agent argument) is not valid:"
-                + " expected one of enforce, audit; the agent is not active"),
+        badValue
+            .stderr()
+            .contains(
+                "fourtuple: invalid configuration: mode='enfroce' (from agent argument) is not"
+                    + " valid: expected one of enforce, audit; the agent is not active"),
         badValue::describe);
 
     ChildJvm.Run badKey = ChildJvm.on(jdk).agent().jvmArg("-Dfourtuple.moed=audit").run(CLIENT);
@@ -38,11 +40,15 @@ class ConfigurationErrorTest {
     assertEquals(RANGE, badKey.number("connected"), badKey::describe);
     assertEquals(1, badKey.agentLines().size(), badKey::describe);
     assertTrue(
-        badKey.stderr().contains(
-            "unknown key 'fourtuple.moed' (from system property), did you mean 'fourtuple.mode'?"),
+        badKey
+            .stderr()
+            .contains(
+                "unknown key 'fourtuple.moed' (from system property), did you mean"
+                    + " 'fourtuple.mode'?"),
         badKey::describe);
 
-    ChildJvm.Run badEnvironment = ChildJvm.on(jdk).agent().env("FOURTUPLE_LOG_LEVEL", "loud").run(CLIENT);
+    ChildJvm.Run badEnvironment =
+        ChildJvm.on(jdk).agent().env("FOURTUPLE_LOG_LEVEL", "loud").run(CLIENT);
     badEnvironment.assertSucceeded();
     assertTrue(
         badEnvironment.stderr().contains("FOURTUPLE_LOG_LEVEL='loud' (from environment variable)"),
@@ -50,7 +56,9 @@ class ConfigurationErrorTest {
 
     ChildJvm.Run badArgument = ChildJvm.on(jdk).agent("audit").run(CLIENT);
     badArgument.assertSucceeded();
-    assertTrue(badArgument.stderr().contains("agent argument 'audit' is not key=value"), badArgument::describe);
+    assertTrue(
+        badArgument.stderr().contains("agent argument 'audit' is not key=value"),
+        badArgument::describe);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -59,7 +67,8 @@ class ConfigurationErrorTest {
     ChildJvm.Run run = ChildJvm.on(jdk).agent("strict=true,mode=enfroce").run(CLIENT);
     assertNotEquals(0, run.exitCode(), run::describe);
     assertTrue(run.stderr().contains("mode='enfroce' (from agent argument)"), run::describe);
-    assertTrue(run.stderr().contains("fourtuple.strict=true: failing the JVM start"), run::describe);
+    assertTrue(
+        run.stderr().contains("fourtuple.strict=true: failing the JVM start"), run::describe);
     assertTrue(!run.stdout().contains("RESULT"), run::describe);
   }
 }

@@ -9,10 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JDK of the test matrix. The matrix is 8, 11, 17, 21 and 25; {@code -Dit.jdks=8=/path,11=/path,...}
- * (or the environment variable {@code IT_JDKS}) names them, otherwise the places {@code
- * ../shared/tools/jdks.sh} and the machine image put them are searched. With {@code
- * -Dit.requireAllJdks=true} (CI) a missing JDK fails the run; otherwise it is skipped with a message.
+ * A JDK of the test matrix. The matrix is 8, 11, 17, 21 and 25; {@code
+ * -Dit.jdks=8=/path,11=/path,...} (or the environment variable {@code IT_JDKS}) names them,
+ * otherwise the places {@code ../shared/tools/jdks.sh} and the machine image put them are searched.
+ * With {@code -Dit.requireAllJdks=true} (CI) a missing JDK fails the run; otherwise it is skipped
+ * with a message.
  */
 record Jdk(String label, Path home, List<String> extraJvmArgs) {
   static final List<String> MATRIX = List.of("8", "11", "17", "21", "25");
@@ -74,7 +75,8 @@ record Jdk(String label, Path home, List<String> extraJvmArgs) {
     for (Jdk jdk : matrix()) {
       if (jdk.label.equals("17")) {
         out.add(
-            new Jdk("17 (usePlainSocketImpl)", jdk.home, List.of("-Djdk.net.usePlainSocketImpl=true")));
+            new Jdk(
+                "17 (usePlainSocketImpl)", jdk.home, List.of("-Djdk.net.usePlainSocketImpl=true")));
       }
     }
     return out;

@@ -19,12 +19,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The port ledger in child JVMs in a network namespace with 10 ephemeral ports (60000-60009), checked
- * against what the kernel shows ({@code ss -tan}, run by the sample app in the same namespace):
- * per-destination ESTABLISHED and TIME_WAIT counts, live connections from the hooks (with sockets dropped
- * unclosed reconciled), another process's explicit binds shrinking the pool, the destination cap, a
- * warning before exhaustion that names the call site, the JSON report against its documented schema, the
- * MBean read as a JMX client reads it, and JFR events in a recording.
+ * The port ledger in child JVMs in a network namespace with 10 ephemeral ports (60000-60009),
+ * checked against what the kernel shows ({@code ss -tan}, run by the sample app in the same
+ * namespace): per-destination ESTABLISHED and TIME_WAIT counts, live connections from the hooks
+ * (with sockets dropped unclosed reconciled), another process's explicit binds shrinking the pool,
+ * the destination cap, a warning before exhaustion that names the call site, the JSON report
+ * against its documented schema, the MBean read as a JMX client reads it, and JFR events in a
+ * recording.
  */
 class LedgerTest {
   static final String APP = "io.fourtuple.samples.ShortConnections";
@@ -49,9 +50,9 @@ class LedgerTest {
   }
 
   /**
-   * A child JVM for these tests. The sample app starts processes ({@code ss}, the port squatter); the JDK
-   * 21 build installed here fails posix_spawn through jspawnhelper ("Spawn helper ran into unexpected
-   * internal error", with or without the agent), so that JDK uses vfork.
+   * A child JVM for these tests. The sample app starts processes ({@code ss}, the port squatter);
+   * the JDK 21 build installed here fails posix_spawn through jspawnhelper ("Spawn helper ran into
+   * unexpected internal error", with or without the agent), so that JDK uses vfork.
    */
   static ChildJvm child(Jdk jdk) {
     ChildJvm child = ChildJvm.on(jdk);
@@ -89,14 +90,30 @@ class LedgerTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("jdksAndApis")
   void perDestinationCountsEqualTheKernelTable(Jdk jdk, String api) throws Exception {
-    // 2 destinations; per destination: 2 held open, 1 dropped without close, 5 short ones (TIME_WAIT).
+    // 2 destinations; per destination: 2 held open, 1 dropped without close, 5 short ones
+    // (TIME_WAIT).
     // Another process listens on 60008 and 60009: those leave every destination's pool.
     ChildJvm.Run run =
         child(jdk)
             .agent("ledger.interval=200ms,ledger.summary.interval=off,ledger.warn.headroom=1")
             .run(
-                APP, "--api", api, "--destinations", "2", "--hold", "2", "--leak", "2", "--rate",
-                "10", "--seconds", "1", "--squat", "60008,60009", "--ss", "--mbean");
+                APP,
+                "--api",
+                api,
+                "--destinations",
+                "2",
+                "--hold",
+                "2",
+                "--leak",
+                "2",
+                "--rate",
+                "10",
+                "--seconds",
+                "1",
+                "--squat",
+                "60008,60009",
+                "--ss",
+                "--mbean");
     run.assertSucceeded();
     assertEquals("4", run.result().get("held"), run::describe);
     Map<String, Map<String, String>> ss = lines(run.stdout(), "SS", "dst");
@@ -128,14 +145,24 @@ class LedgerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jdks")
   void warningFiresBeforeExhaustionAndNamesTheCallSite(Jdk jdk) throws Exception {
-    // One destination, a connection held every 300 ms; another process holds 2 ports: 8 connect, the
+    // One destination, a connection held every 300 ms; another process holds 2 ports: 8 connect,
+    // the
     // rest fail with EADDRNOTAVAIL. Warning below 3 free: after the 6th.
     ChildJvm.Run run =
         child(jdk)
             .agent("ledger.interval=100ms,ledger.summary.interval=off,ledger.warn.headroom=3")
             .run(
-                APP, "--destinations", "1", "--hold", "11", "--hold-interval-ms", "300", "--rate",
-                "0", "--squat", "60008,60009");
+                APP,
+                "--destinations",
+                "1",
+                "--hold",
+                "11",
+                "--hold-interval-ms",
+                "300",
+                "--rate",
+                "0",
+                "--squat",
+                "60008,60009");
     run.assertSucceeded();
     assertEquals("8", run.result().get("held"), run::describe);
     assertEquals("3", run.result().get("failed"), run::describe);
@@ -143,13 +170,16 @@ class LedgerTest {
     int warning = err.indexOf("source ports for 127.0.0.1:21000 are running out");
     int failure = err.indexOf("Cannot assign requested address");
     assertTrue(warning >= 0, run::describe);
-    assertTrue(failure > warning, () -> "the warning comes before the first failure\n" + run.describe());
+    assertTrue(
+        failure > warning, () -> "the warning comes before the first failure\n" + run.describe());
     String line = err.substring(warning, err.indexOf('\n', warning));
     assertTrue(line.contains("2 of 10 free") || line.contains("1 of 10 free"), line);
     assertTrue(line.contains("2 held for every destination"), line);
-    assertTrue(line.contains("Call sites: io.fourtuple.samples.ShortConnections$Client.open("), line);
+    assertTrue(
+        line.contains("Call sites: io.fourtuple.samples.ShortConnections$Client.open("), line);
     assertTrue(line.contains("fourtuple: nothing it can change"), line);
-    assertEquals(1, count(err, "source ports for 127.0.0.1:21000 are running out"), "one per crossing");
+    assertEquals(
+        1, count(err, "source ports for 127.0.0.1:21000 are running out"), "one per crossing");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -177,12 +207,17 @@ class LedgerTest {
       assertEquals(2L, totals.get("overflowConnects"), text);
       List<?> rows = (List<?>) report.get("destinations");
       assertTrue(
-          rows.stream().anyMatch(r -> Boolean.TRUE.equals(((Map<?, ?>) r).get("overflow"))
-              && Long.valueOf(2).equals(((Map<?, ?>) r).get("total"))),
+          rows.stream()
+              .anyMatch(
+                  r ->
+                      Boolean.TRUE.equals(((Map<?, ?>) r).get("overflow"))
+                          && Long.valueOf(2).equals(((Map<?, ?>) r).get("total"))),
           text);
       // The summary table went through the agent's logger, with the overflow row and the cap.
       assertTrue(run.stderr().contains("(other destinations)"), run::describe);
-      assertTrue(run.stderr().contains("cap 2 reached: 2 connects to others summed in one row"), run::describe);
+      assertTrue(
+          run.stderr().contains("cap 2 reached: 2 connects to others summed in one row"),
+          run::describe);
     } finally {
       Files.deleteIfExists(json);
     }
@@ -198,8 +233,17 @@ class LedgerTest {
               .jvmArg("-XX:StartFlightRecording=filename=" + jfr + ",dumponexit=true")
               .agent("ledger.interval=100ms,ledger.summary.interval=off,ledger.warn.headroom=3")
               .run(
-                  APP, "--destinations", "1", "--hold", "10", "--hold-interval-ms", "200",
-                  "--rate", "0", "--squat", "60008,60009");
+                  APP,
+                  "--destinations",
+                  "1",
+                  "--hold",
+                  "10",
+                  "--hold-interval-ms",
+                  "200",
+                  "--rate",
+                  "0",
+                  "--squat",
+                  "60008,60009");
       run.assertSucceeded();
       Map<String, Integer> counts = new HashMap<>();
       String site = null;
@@ -215,10 +259,15 @@ class LedgerTest {
           }
         }
       }
-      assertTrue(counts.getOrDefault("io.fourtuple.PortHeadroom", 0) >= 1, counts + "\n" + run.describe());
-      assertTrue(counts.getOrDefault("io.fourtuple.PortExhaustion", 0) >= 1, counts + "\n" + run.describe());
+      assertTrue(
+          counts.getOrDefault("io.fourtuple.PortHeadroom", 0) >= 1, counts + "\n" + run.describe());
+      assertTrue(
+          counts.getOrDefault("io.fourtuple.PortExhaustion", 0) >= 1,
+          counts + "\n" + run.describe());
       assertTrue(counts.getOrDefault("io.fourtuple.DestinationUsage", 0) >= 1, counts::toString);
-      assertTrue(site != null && site.startsWith("io.fourtuple.samples.ShortConnections$Client.open("), site);
+      assertTrue(
+          site != null && site.startsWith("io.fourtuple.samples.ShortConnections$Client.open("),
+          site);
     } finally {
       Files.deleteIfExists(jfr);
     }
@@ -232,5 +281,4 @@ class LedgerTest {
     }
     return n;
   }
-
 }

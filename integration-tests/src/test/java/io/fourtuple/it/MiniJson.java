@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A small JSON reader (objects as LinkedHashMap, arrays as List, numbers as Long or Double) and a
- * validator for the subset of JSON Schema that docs/ledger-report.schema.json uses: type, properties,
- * required, items, additionalProperties (false or a schema), enum.
+ * validator for the subset of JSON Schema that docs/ledger-report.schema.json uses: type,
+ * properties, required, items, additionalProperties (false or a schema), enum.
  */
 final class MiniJson {
   private final String s;
@@ -131,7 +131,9 @@ final class MiniJson {
     if (n.isEmpty()) {
       throw new IllegalArgumentException("unexpected '" + s.charAt(p) + "' at " + p);
     }
-    return n.contains(".") || n.contains("e") || n.contains("E") ? (Object) Double.valueOf(n) : Long.valueOf(n);
+    return n.contains(".") || n.contains("e") || n.contains("E")
+        ? (Object) Double.valueOf(n)
+        : Long.valueOf(n);
   }
 
   private void expect(String word) {
@@ -192,7 +194,8 @@ final class MiniJson {
       List<Object> items = (List<Object>) value;
       for (int i = 0; i < items.size(); i++) {
         problems.addAll(
-            validate(items.get(i), (Map<String, Object>) schema.get("items"), path + "[" + i + "]"));
+            validate(
+                items.get(i), (Map<String, Object>) schema.get("items"), path + "[" + i + "]"));
       }
     }
     return problems;

@@ -17,15 +17,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Netty's epoll transport, which binds and connects in its own native code: the sample {@code
- * NettyEpollClient} ({@code Bootstrap.localAddress(127.0.0.1, 0)}) in child JVMs in a network namespace
- * with R = 10 ephemeral ports and D = 10 local servers, on the application's own Netty: 4.1 before
- * Netty's public {@code Socket.setIntOpt} (4.1.60), 4.1 latest and 4.2 latest. Connections are counted by
- * the kernel ({@code /proc/net/tcp[6]}, ESTABLISHED, read by the sample while it holds them) and each
- * one proves itself with a 4-byte echo; Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT}
- * reads the option back with getsockopt.
+ * NettyEpollClient} ({@code Bootstrap.localAddress(127.0.0.1, 0)}) in child JVMs in a network
+ * namespace with R = 10 ephemeral ports and D = 10 local servers, on the application's own Netty:
+ * 4.1 before Netty's public {@code Socket.setIntOpt} (4.1.60), 4.1 latest and 4.2 latest.
+ * Connections are counted by the kernel ({@code /proc/net/tcp[6]}, ESTABLISHED, read by the sample
+ * while it holds them) and each one proves itself with a 4-byte echo; Netty's own {@code
+ * EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} reads the option back with getsockopt.
  *
- * <p>4.1 latest runs on the whole JDK matrix; the other versions and the other paths on JDK 17 (and 4.2
- * on 25), to keep the run short.
+ * <p>4.1 latest runs on the whole JDK matrix; the other versions and the other paths on JDK 17 (and
+ * 4.2 on 25), to keep the run short.
  */
 class NettyEpollTest {
   static final String APP = "io.fourtuple.samples.netty.NettyEpollClient";
@@ -41,9 +41,9 @@ class NettyEpollTest {
     assertTrue(Files.isDirectory(dir), "Netty jars copied by the build: " + dir.toAbsolutePath());
     Path sample =
         Paths.get(
-            System.getProperty("it.sampleNettyJar", "../sample-netty/target/fourtuple-sample-netty.jar"));
-    return ChildJvm.on(jdk)
-        .classpath(sample.toAbsolutePath() + ":" + dir.toAbsolutePath() + "/*");
+            System.getProperty(
+                "it.sampleNettyJar", "../sample-netty/target/fourtuple-sample-netty.jar"));
+    return ChildJvm.on(jdk).classpath(sample.toAbsolutePath() + ":" + dir.toAbsolutePath() + "/*");
   }
 
   static Jdk jdk(String label) {
@@ -72,8 +72,7 @@ class NettyEpollTest {
 
   static String[] capacityArgs(String... extra) {
     List<String> args =
-        new ArrayList<>(
-            List.of("--destinations", "" + DESTINATIONS, "--attempts", "" + ATTEMPTS));
+        new ArrayList<>(List.of("--destinations", "" + DESTINATIONS, "--attempts", "" + ATTEMPTS));
     args.addAll(List.of(extra));
     return args.toArray(new String[0]);
   }
@@ -127,7 +126,8 @@ class NettyEpollTest {
     assertHeldAndWorking(on, RANGE * DESTINATIONS);
     assertEquals("true", on.result().get("noPortReadBack"), on::describe);
     assertTrue(
-        on.stderr().contains("left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=true)"),
+        on.stderr()
+            .contains("left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=true)"),
         on::describe);
     assertFalse(on.stderr().contains("IP_BIND_ADDRESS_NO_PORT set:"), on::describe);
 
@@ -136,7 +136,8 @@ class NettyEpollTest {
     assertHeldAndWorking(off, RANGE);
     assertEquals("false", off.result().get("noPortReadBack"), off::describe);
     assertTrue(
-        off.stderr().contains("left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=false)"),
+        off.stderr()
+            .contains("left alone (the application set Netty's IP_BIND_ADDRESS_NO_PORT=false)"),
         off::describe);
   }
 
@@ -147,10 +148,14 @@ class NettyEpollTest {
     assertHeldAndWorking(audit, RANGE);
     assertEquals("false", audit.result().get("noPortReadBack"), audit::describe);
     assertTrue(
-        audit.stderr().contains("IP_BIND_ADDRESS_NO_PORT would be set (audit): " + DESTINATIONS * ATTEMPTS),
+        audit
+            .stderr()
+            .contains("IP_BIND_ADDRESS_NO_PORT would be set (audit): " + DESTINATIONS * ATTEMPTS),
         audit::describe);
     assertTrue(
-        audit.stderr().contains("audit: Netty epoll channel binds to 127.0.0.1:0 before connect at"),
+        audit
+            .stderr()
+            .contains("audit: Netty epoll channel binds to 127.0.0.1:0 before connect at"),
         audit::describe);
 
     ChildJvm.Run off = child(jdk, LATEST_41).agent("netty.enabled=false").run(APP, capacityArgs());
@@ -196,14 +201,21 @@ class NettyEpollTest {
   @MethodSource("jdks")
   void ledgerCountsMatchTheKernelAndServerChannelsAreUntouched(Jdk jdk) throws Exception {
     ChildJvm child = child(jdk, jdk.label().equals("17") ? LATEST_42 : LATEST_41);
-    // Netty epoll servers, one of them bound to port 0: it must still get a port from the kernel and
+    // Netty epoll servers, one of them bound to port 0: it must still get a port from the kernel
+    // and
     // accept (the agent never sets the option on a server channel).
     ChildJvm.Run run =
         child
             .agent("ledger.interval=200ms,ledger.summary.interval=off")
             .run(
-                APP, "--destinations", "2", "--attempts", "3", "--netty-servers",
-                "--server-port-zero", "--mbean");
+                APP,
+                "--destinations",
+                "2",
+                "--attempts",
+                "3",
+                "--netty-servers",
+                "--server-port-zero",
+                "--mbean");
     run.assertSucceeded();
     assertEquals(6, run.number("echoed"), run::describe);
     int zero = run.number("serverPortZero");
@@ -217,7 +229,8 @@ class NettyEpollTest {
       String where = dst + "\n" + run.describe();
       assertTrue(ledger.containsKey(dst), where);
       assertEquals("3", kernel.get(dst).get("established"), where);
-      // Live from the hooks (connects completed in doConnect or doFinishConnect) = the kernel's count.
+      // Live from the hooks (connects completed in doConnect or doFinishConnect) = the kernel's
+      // count.
       assertEquals(kernel.get(dst).get("established"), ledger.get(dst).get("live"), where);
     }
   }
@@ -231,9 +244,10 @@ class NettyEpollTest {
   }
 
   /**
-   * Hot attach into a JVM whose Netty classes are loaded already (they are retransformed), then detach
-   * (their original bytecode is restored): one connection before attach holds its port for every
-   * destination, so after attach each destination gets R - 1; after detach a bind finds no free port.
+   * Hot attach into a JVM whose Netty classes are loaded already (they are retransformed), then
+   * detach (their original bytecode is restored): one connection before attach holds its port for
+   * every destination, so after attach each destination gets R - 1; after detach a bind finds no
+   * free port.
    */
   @ParameterizedTest(name = "{0} Netty {1}")
   @MethodSource("attachCases")
@@ -247,16 +261,15 @@ class NettyEpollTest {
       child.jvmArg("-XX:+EnableDynamicAgentLoading");
     }
     ChildJvm.Run run =
-        child.run(
-            APP,
-            capacityArgs("--attach-agent", ChildJvm.AGENT.toAbsolutePath().toString()));
+        child.run(APP, capacityArgs("--attach-agent", ChildJvm.AGENT.toAbsolutePath().toString()));
     run.assertSucceeded();
     assertEquals(1, run.number("before"), run::describe);
     assertEquals((RANGE - 1) * DESTINATIONS, run.number("attached"), run::describe);
     assertEquals(0, run.number("detached"), run::describe);
     assertEquals(1 + (RANGE - 1) * DESTINATIONS, run.number("kernelEstablished"), run::describe);
     assertEquals("true", run.result().get("restored"), run::describe);
-    assertTrue(run.stdout().contains("io.netty.channel.epoll.AbstractEpollChannel,"), run::describe);
+    assertTrue(
+        run.stdout().contains("io.netty.channel.epoll.AbstractEpollChannel,"), run::describe);
     assertTrue(run.stdout().contains("Address already in use"), run::describe);
   }
 }

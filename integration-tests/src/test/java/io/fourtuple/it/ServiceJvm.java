@@ -45,9 +45,10 @@ final class ServiceJvm implements AutoCloseable {
   }
 
   /**
-   * Like {@link #start(Jdk, List, String...)}, in a container-like mount namespace as well: a private
-   * {@code /tmp} (where the JVM keeps its attach socket and hsperfdata) and the agent's build directory
-   * hidden, so the command line must reach the JVM's files through {@code /proc/<pid>/root}.
+   * Like {@link #start(Jdk, List, String...)}, in a container-like mount namespace as well: a
+   * private {@code /tmp} (where the JVM keeps its attach socket and hsperfdata) and the agent's
+   * build directory hidden, so the command line must reach the JVM's files through {@code
+   * /proc/<pid>/root}.
    */
   static ServiceJvm startInMountNamespace(Jdk jdk, String... args) throws IOException {
     return start(jdk, true, List.of(), args);
@@ -64,7 +65,8 @@ final class ServiceJvm implements AutoCloseable {
             + ChildJvm.RANGE_HIGH
             + "' > /proc/sys/net/ipv4/ip_local_port_range";
     if (ownMounts) {
-      // The jar is staged outside /tmp first and the agent's directory hidden before /tmp is replaced:
+      // The jar is staged outside /tmp first and the agent's directory hidden before /tmp is
+      // replaced:
       // the checkout itself may live under /tmp (CI clones there).
       setup +=
           " && stage=$(mktemp /dev/shm/fourtuple-app.XXXXXX) && cp '"
@@ -76,7 +78,8 @@ final class ServiceJvm implements AutoCloseable {
     }
     List<String> cmd = new ArrayList<>();
     if (ownMounts) {
-      // Its own pid namespace too, as in a container: the JDK's attach client looks for the JVM's files
+      // Its own pid namespace too, as in a container: the JDK's attach client looks for the JVM's
+      // files
       // under /proc/<pid>/root only when the pid namespaces differ.
       cmd.addAll(List.of("unshare", "-mnp", "--fork", "sh", "-c", setup + " && exec \"$@\"", "sh"));
     } else {
@@ -113,8 +116,8 @@ final class ServiceJvm implements AutoCloseable {
   private long pid;
 
   /**
-   * The JVM's pid as this process sees it: unshare and sh exec into it, so it is the started process
-   * itself, except in its own pid namespace, where it is unshare's child.
+   * The JVM's pid as this process sees it: unshare and sh exec into it, so it is the started
+   * process itself, except in its own pid namespace, where it is unshare's child.
    */
   long pid() {
     return pid;
@@ -233,7 +236,8 @@ final class ServiceJvm implements AutoCloseable {
 
   @Override
   public void close() {
-    // In its own pid namespace the JVM is unshare's child and outlives it: end the JVM itself first.
+    // In its own pid namespace the JVM is unshare's child and outlives it: end the JVM itself
+    // first.
     if (pid != process.pid()) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }

@@ -22,12 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A client that does what connection pools do when a source address is configured: {@code bind(ip, 0)}
- * and then {@code connect(destination)}, holding every connection open. It starts its own listeners on
- * {@code destinations} local ports and tries {@code per-destination} connections to each.
+ * A client that does what connection pools do when a source address is configured: {@code bind(ip,
+ * 0)} and then {@code connect(destination)}, holding every connection open. It starts its own
+ * listeners on {@code destinations} local ports and tries {@code per-destination} connections to
+ * each.
  *
- * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the whole run gets
- * at most the ephemeral range in total; with it, each destination gets the whole range.
+ * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the whole
+ * run gets at most the ephemeral range in total; with it, each destination gets the whole range.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.BindBeforeConnect \
@@ -36,8 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *     [--base-port 20000]
  * </pre>
  *
- * {@code async} connects an {@code AsynchronousSocketChannel} through the {@code Future} form of {@code
- * connect}, {@code async-handler} through the {@code CompletionHandler} form.
+ * {@code async} connects an {@code AsynchronousSocketChannel} through the {@code Future} form of
+ * {@code connect}, {@code async-handler} through the {@code CompletionHandler} form.
  *
  * <p>The last line is machine-readable: {@code RESULT api=socket attempted=200 connected=100 ...}.
  */

@@ -29,22 +29,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The JDK's own {@code java.net.http.HttpClient} with a pinned source address ({@code
- * HttpClient.Builder.localAddress}, JDK 19+): it binds each new connection's {@code SocketChannel} to
- * (address, 0) before connecting. Starts {@code destinations} local HTTP servers (the JDK's {@code
- * com.sun.net.httpserver}), sends {@code per-destination} concurrent requests to each, and has the
- * servers hold every request until all have arrived or failed, so each request needs a connection of its
- * own. While they are held, counts the client connections in the kernel's table ({@code /proc/net/tcp},
- * {@code tcp6}), then lets the servers answer and checks every body.
+ * HttpClient.Builder.localAddress}, JDK 19+): it binds each new connection's {@code SocketChannel}
+ * to (address, 0) before connecting. Starts {@code destinations} local HTTP servers (the JDK's
+ * {@code com.sun.net.httpserver}), sends {@code per-destination} concurrent requests to each, and
+ * has the servers hold every request until all have arrived or failed, so each request needs a
+ * connection of its own. While they are held, counts the client connections in the kernel's table
+ * ({@code /proc/net/tcp}, {@code tcp6}), then lets the servers answer and checks every body.
  *
- * <p>Compiled for Java 8 like the other samples, so the HttpClient (JDK 11+) is reached by reflection;
- * on a JDK without {@code localAddress} it prints {@code RESULT unsupported=1} and exits with 2.
+ * <p>Compiled for Java 8 like the other samples, so the HttpClient (JDK 11+) is reached by
+ * reflection; on a JDK without {@code localAddress} it prints {@code RESULT unsupported=1} and
+ * exits with 2.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.JdkHttpClientPinned \
  *     [--source 127.0.0.1] [--destinations 10] [--per-destination 12] [--base-port 22000]
  * </pre>
  *
- * Last line: {@code RESULT attempted=N ok=N failed=N connections=N bodiesOk=N destinationsReached=N}.
+ * Last line: {@code RESULT attempted=N ok=N failed=N connections=N bodiesOk=N
+ * destinationsReached=N}.
  */
 public final class JdkHttpClientPinned {
   private static final long HOLD_LIMIT_MILLIS = 20_000;
@@ -133,7 +135,8 @@ public final class JdkHttpClientPinned {
 
     // Wait until every request is either held by a server or has failed, then count connections.
     long deadline = System.currentTimeMillis() + HOLD_LIMIT_MILLIS / 2;
-    while (arrived.get() + failedSoFar(responses) < total && System.currentTimeMillis() < deadline) {
+    while (arrived.get() + failedSoFar(responses) < total
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
     int connections = establishedTo(serverPorts);

@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 /**
- * Sets SO_LINGER through one API path, reads it back through the same API, then writes a response the
- * peer does not read yet and times {@code close()}. The peer starts reading after a stall and checks it
- * got every byte. Shows, per path, what a linger value does to close and what the agent's policy changes.
+ * Sets SO_LINGER through one API path, reads it back through the same API, then writes a response
+ * the peer does not read yet and times {@code close()}. The peer starts reading after a stall and
+ * checks it got every byte. Shows, per path, what a linger value does to close and what the agent's
+ * policy changes.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.LingerApis \
@@ -27,8 +28,8 @@ import java.util.zip.CRC32;
  * </pre>
  *
  * Last line: {@code RESULT path=... requested=1000 readBack=1000 closeMillis=2998 peerBytes=131072
- * expectedBytes=131072 peerIntact=true}. {@code readBack=-1} means linger is off. Paths missing on this JDK
- * (Socket.setOption before 9) print {@code RESULT path=... unsupported=true}.
+ * expectedBytes=131072 peerIntact=true}. {@code readBack=-1} means linger is off. Paths missing on
+ * this JDK (Socket.setOption before 9) print {@code RESULT path=... unsupported=true}.
  */
 public final class LingerApis {
   private static final SocketOption<Integer> SO_LINGER = StandardSocketOptions.SO_LINGER;

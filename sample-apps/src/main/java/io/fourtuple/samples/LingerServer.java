@@ -21,18 +21,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 /**
- * An NIO server with one selector thread that sets {@code SO_LINGER} to 1000 on every accepted channel,
- * thinking milliseconds, and closes each connection after writing its response. One client sends a
- * request and then stops reading for a while; the server's close of that connection blocks (the unit is
- * seconds: up to 16 min 40 s, until the client reads), and with it the selector thread, so every other
- * client waits: a keep-alive client counts the requests served per second before and during the stall. The same run with the agent's {@code linger.policy=fix} keeps serving, and the slow
- * client, once it reads, still gets every byte.
+ * An NIO server with one selector thread that sets {@code SO_LINGER} to 1000 on every accepted
+ * channel, thinking milliseconds, and closes each connection after writing its response. One client
+ * sends a request and then stops reading for a while; the server's close of that connection blocks
+ * (the unit is seconds: up to 16 min 40 s, until the client reads), and with it the selector
+ * thread, so every other client waits: a keep-alive client counts the requests served per second
+ * before and during the stall. The same run with the agent's {@code linger.policy=fix} keeps
+ * serving, and the slow client, once it reads, still gets every byte.
  *
- * <p>How the server closes matters, and is an option. {@code deregistered} (the default) cancels the
- * key and lets the selector flush it before closing, as servers do that finish a connection outside the
- * selector's key set; {@code registered} closes the channel while its key is still registered. JDK 11
- * and later defer the close of a registered non-blocking channel and switch its linger off themselves,
- * so only JDK 8 blocks in that mode; every JDK blocks in the default one.
+ * <p>How the server closes matters, and is an option. {@code deregistered} (the default) cancels
+ * the key and lets the selector flush it before closing, as servers do that finish a connection
+ * outside the selector's key set; {@code registered} closes the channel while its key is still
+ * registered. JDK 11 and later defer the close of a registered non-blocking channel and switch its
+ * linger off themselves, so only JDK 8 blocks in that mode; every JDK blocks in the default one.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.LingerServer \
@@ -40,8 +41,8 @@ import java.util.zip.CRC32;
  *     [--warmup-seconds 1] [--stall-seconds 4]
  * </pre>
  *
- * Last line: {@code RESULT linger=1000 lingerReadBack=1000 ... slowCloseMillis=4003 slowBytes=131072
- * slowIntact=true fastPerSecondBefore=850 fastDuringStall=0 ...}.
+ * Last line: {@code RESULT linger=1000 lingerReadBack=1000 ... slowCloseMillis=4003
+ * slowBytes=131072 slowIntact=true fastPerSecondBefore=850 fastDuringStall=0 ...}.
  */
 public final class LingerServer {
   private final int linger;
@@ -49,8 +50,10 @@ public final class LingerServer {
   private final byte[] response;
   private final Selector selector;
   private final ServerSocketChannel listener;
+
   /** Close time of the connection that asked for {@code /large} (the slow client's), or -1. */
   private final AtomicLong largeCloseMillis = new AtomicLong(-1);
+
   private final AtomicInteger lingerReadBack = new AtomicInteger(Integer.MIN_VALUE);
   private volatile boolean running = true;
 
@@ -97,7 +100,8 @@ public final class LingerServer {
       throw new IllegalArgumentException("--close must be deregistered or registered: " + close);
     }
     LingerServer server =
-        new LingerServer(linger, close.equals("deregistered"), LingerApis.Pattern.bytes(responseBytes));
+        new LingerServer(
+            linger, close.equals("deregistered"), LingerApis.Pattern.bytes(responseBytes));
     Thread selectorThread = new Thread(server.new Loop(), "selector");
     selectorThread.setDaemon(true);
     selectorThread.start();
@@ -108,7 +112,8 @@ public final class LingerServer {
     Socket slow = new Socket("127.0.0.1", port);
     slow.getOutputStream().write("GET /large close\n".getBytes("US-ASCII"));
     slow.getOutputStream().flush();
-    // The slow client does not read now: its window fills, the rest waits in the server's send queue.
+    // The slow client does not read now: its window fills, the rest waits in the server's send
+    // queue.
     int fastDuringStall = fastClients(port, responseBytes, stallMillis);
 
     CRC32 crc = new CRC32();
@@ -137,7 +142,8 @@ public final class LingerServer {
             + " slowBytes="
             + slowBytes
             + " slowIntact="
-            + (slowBytes == responseBytes && crc.getValue() == LingerApis.Pattern.crc(responseBytes))
+            + (slowBytes == responseBytes
+                && crc.getValue() == LingerApis.Pattern.crc(responseBytes))
             + " fastBefore="
             + fastBefore
             + " fastPerSecondBefore="
@@ -153,8 +159,8 @@ public final class LingerServer {
   }
 
   /**
-   * One keep-alive client sending requests one after another for {@code millis} (one connection, so the
-   * run needs three ports whatever its rate); returns how many got their full response in time.
+   * One keep-alive client sending requests one after another for {@code millis} (one connection, so
+   * the run needs three ports whatever its rate); returns how many got their full response in time.
    */
   private static int fastClients(int port, int responseBytes, long millis) throws IOException {
     long end = System.nanoTime() + millis * 1_000_000L;
@@ -239,7 +245,8 @@ public final class LingerServer {
       }
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.SO_LINGER, linger); // "1000 ms" to let the response drain
-      lingerReadBack.compareAndSet(Integer.MIN_VALUE, ch.getOption(StandardSocketOptions.SO_LINGER));
+      lingerReadBack.compareAndSet(
+          Integer.MIN_VALUE, ch.getOption(StandardSocketOptions.SO_LINGER));
       ch.register(selector, SelectionKey.OP_READ, new Exchange());
     }
 

@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Another process that holds ports of the ephemeral range with explicit binds (listeners), the way a
- * service listening on a port such as 32801 does: those ports leave the pool {@code connect()} picks from,
- * for every destination and every process in the namespace. Prints {@code READY} once bound, then holds
- * the ports until its standard input closes.
+ * Another process that holds ports of the ephemeral range with explicit binds (listeners), the way
+ * a service listening on a port such as 32801 does: those ports leave the pool {@code connect()}
+ * picks from, for every destination and every process in the namespace. Prints {@code READY} once
+ * bound, then holds the ports until its standard input closes.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.PortSquatter 60000 60001

@@ -11,8 +11,8 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Listeners bound to port 0 must still get a port and accept: the agent must never defer the port of a
- * server socket. Binds a {@code ServerSocket}, a {@code ServerSocketChannel} and an {@code
+ * Listeners bound to port 0 must still get a port and accept: the agent must never defer the port
+ * of a server socket. Binds a {@code ServerSocket}, a {@code ServerSocketChannel} and an {@code
  * AsynchronousServerSocketChannel} to (loopback, 0), connects a client of the same API to each (the
  * asynchronous client bound to (loopback, 0) first, as a pinned client would be), and accepts it.
  *
@@ -37,7 +37,8 @@ public final class ServerPortZero {
     ServerSocketChannel serverChannel = ServerSocketChannel.open();
     serverChannel.bind(new InetSocketAddress(loopback, 0));
     int serverChannelPort = ((InetSocketAddress) serverChannel.getLocalAddress()).getPort();
-    SocketChannel clientChannel = SocketChannel.open(new InetSocketAddress(loopback, serverChannelPort));
+    SocketChannel clientChannel =
+        SocketChannel.open(new InetSocketAddress(loopback, serverChannelPort));
     SocketChannel peerChannel = serverChannel.accept();
     if (((InetSocketAddress) peerChannel.getRemoteAddress()).getPort()
         == ((InetSocketAddress) clientChannel.getLocalAddress()).getPort()) {

@@ -19,11 +19,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Short connections at a steady rate to a few destinations, the way a service without connection reuse
- * calls its backends: connect, close, repeat. The client closes first, so every connection leaves its
- * 4-tuple in TIME_WAIT for 60 s, and a destination uses source ports at (rate × 60 s). Optionally also
- * holds some connections open, drops some without closing them (the collector closes them), and starts
- * another process that holds ports of the range with explicit binds.
+ * Short connections at a steady rate to a few destinations, the way a service without connection
+ * reuse calls its backends: connect, close, repeat. The client closes first, so every connection
+ * leaves its 4-tuple in TIME_WAIT for 60 s, and a destination uses source ports at (rate × 60 s).
+ * Optionally also holds some connections open, drops some without closing them (the collector
+ * closes them), and starts another process that holds ports of the range with explicit binds.
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.ShortConnections \
@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * Listeners are in this JVM on 127.0.0.1:base-port+i. With {@code --ss} it ends by printing, per
- * destination, what {@code ss -tan} shows for it ({@code SS dst=... established=N timewait=M inrange=K}),
- * then lingers {@code --linger-ms} so a ledger tick can see the same table. Last line: {@code RESULT
- * connects=N failed=F held=H leaked=L}.
+ * destination, what {@code ss -tan} shows for it ({@code SS dst=... established=N timewait=M
+ * inrange=K}), then lingers {@code --linger-ms} so a ledger tick can see the same table. Last line:
+ * {@code RESULT connects=N failed=F held=H leaked=L}.
  */
 public final class ShortConnections {
   private ShortConnections() {}
@@ -182,7 +182,8 @@ public final class ShortConnections {
       System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
     }
     if (ss) {
-      // Let the last closes finish their handshake (FIN_WAIT2 -> TIME_WAIT) before the table is read.
+      // Let the last closes finish their handshake (FIN_WAIT2 -> TIME_WAIT) before the table is
+      // read.
       Thread.sleep(300);
       printSs(targets);
     }
@@ -208,14 +209,15 @@ public final class ShortConnections {
   }
 
   /**
-   * Reads the agent's ledger MBean as any JMX client would (attribute by name, no agent classes), once a
-   * ledger tick after {@code after} has run, and prints {@code MBEAN destinations=N} and {@code
-   * MBEAN-JSON <report>}.
+   * Reads the agent's ledger MBean as any JMX client would (attribute by name, no agent classes),
+   * once a ledger tick after {@code after} has run, and prints {@code MBEAN destinations=N} and
+   * {@code MBEAN-JSON <report>}.
    */
   private static void printLedgerMBean(long after) throws Exception {
     javax.management.MBeanServer server =
         java.lang.management.ManagementFactory.getPlatformMBeanServer();
-    javax.management.ObjectName name = new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    javax.management.ObjectName name =
+        new javax.management.ObjectName("io.fourtuple:type=PortLedger");
     long deadline = System.currentTimeMillis() + 20000;
     while (System.currentTimeMillis() < deadline) {
       if (server.isRegistered(name)
@@ -247,7 +249,9 @@ public final class ShortConnections {
     failures.put(key, n == null ? 1 : n + 1);
   }
 
-  /** Starts {@link PortSquatter} in another JVM (same namespace) and waits until it holds its ports. */
+  /**
+   * Starts {@link PortSquatter} in another JVM (same namespace) and waits until it holds its ports.
+   */
   private static Process startSquatter(String[] ports) throws IOException {
     List<String> command = new ArrayList<String>();
     command.add(System.getProperty("java.home") + "/bin/java");
@@ -397,7 +401,8 @@ public final class ShortConnections {
         while (true) {
           Socket s = listener.accept();
           // Server side: read until the client closes, then close, so the client closes first and
-          // TIME_WAIT stays on the client side (as with a backend behind a client that does not reuse).
+          // TIME_WAIT stays on the client side (as with a backend behind a client that does not
+          // reuse).
           Thread t = new Thread(new Drain(s), "drain");
           t.setDaemon(true);
           t.start();
@@ -427,5 +432,4 @@ public final class ShortConnections {
       }
     }
   }
-
 }

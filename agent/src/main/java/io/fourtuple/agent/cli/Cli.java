@@ -289,7 +289,11 @@ public final class Cli {
     Path reply = dir.resolve("reply");
     StringBuilder agentArgs = new StringBuilder();
     agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
-    agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(files.asTargetSees(reply));
+    agentArgs
+        .append(',')
+        .append(ControlRequest.REPLY)
+        .append('=')
+        .append(files.asTargetSees(reply));
     if (json) {
       agentArgs.append(',').append(ControlRequest.FORMAT).append("=json");
     }

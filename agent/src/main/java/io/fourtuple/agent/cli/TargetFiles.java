@@ -7,13 +7,13 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Files the target JVM must open, seen from its own mount namespace. In a container the JVM resolves the
- * agent jar path and the reply path inside its own file system, which this process reaches through {@code
- * /proc/<pid>/root}. When the target sees the same {@code /tmp} and the same jar as this process (no
- * container), nothing is translated.
+ * Files the target JVM must open, seen from its own mount namespace. In a container the JVM
+ * resolves the agent jar path and the reply path inside its own file system, which this process
+ * reaches through {@code /proc/<pid>/root}. When the target sees the same {@code /tmp} and the same
+ * jar as this process (no container), nothing is translated.
  *
- * <p>Hazard: a jar copied into the target's {@code /tmp} stays there on purpose: the JVM keeps it open on
- * its class path, and later commands load the same path again.
+ * <p>Hazard: a jar copied into the target's {@code /tmp} stays there on purpose: the JVM keeps it
+ * open on its class path, and later commands load the same path again.
  */
 final class TargetFiles {
   private final Path root;
@@ -44,8 +44,8 @@ final class TargetFiles {
   }
 
   /**
-   * The agent jar path to hand to the target: {@code jar} itself when the target sees that very file,
-   * otherwise a copy in the target's {@code /tmp} (made once per version and size).
+   * The agent jar path to hand to the target: {@code jar} itself when the target sees that very
+   * file, otherwise a copy in the target's {@code /tmp} (made once per version and size).
    */
   String agentJar(String jar) throws CliException {
     Path local = Paths.get(jar);
@@ -59,7 +59,8 @@ final class TargetFiles {
       if (!Files.exists(copy) || Files.size(copy) != Files.size(local)) {
         Path partial = root.resolve("tmp").resolve(name + ".partial");
         Files.copy(local, partial, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            partial, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
       return "/tmp/" + name;
     } catch (IOException e) {

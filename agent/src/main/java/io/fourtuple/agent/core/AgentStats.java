@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Process-wide counters the hooks update: binds by outcome, connects by result, internal errors. Fixed size
- * whatever the application does; updates are contention-free ({@link LongAdder}).
+ * Process-wide counters the hooks update: binds by outcome, connects by result, internal errors.
+ * Fixed size whatever the application does; updates are contention-free ({@link LongAdder}).
  */
 public final class AgentStats {
   private static final int APIS = Api.values().length;
@@ -91,11 +91,11 @@ public final class AgentStats {
   }
 
   /**
-   * One part per API that saw any activity, e.g. {@code java.net.Socket: binds [IP_BIND_ADDRESS_NO_PORT
-   * set: 100], bind failures [none], connects 100 ok, connect failures [none]}. Non-blocking connects
-   * (a {@code SocketChannel} in non-blocking mode, Netty, the asynchronous channel) are counted once
-   * when started ("N started non-blocking") and once more when they complete as ok or failed: the
-   * first count is not a gauge of connects still in flight.
+   * One part per API that saw any activity, e.g. {@code java.net.Socket: binds
+   * [IP_BIND_ADDRESS_NO_PORT set: 100], bind failures [none], connects 100 ok, connect failures
+   * [none]}. Non-blocking connects (a {@code SocketChannel} in non-blocking mode, Netty, the
+   * asynchronous channel) are counted once when started ("N started non-blocking") and once more
+   * when they complete as ok or failed: the first count is not a gauge of connects still in flight.
    */
   public String describe() {
     StringBuilder out = new StringBuilder();
@@ -142,9 +142,7 @@ public final class AgentStats {
       if (pending > 0) {
         out.append(", ").append(pending).append(" started non-blocking");
       }
-      out.append(", connect failures [")
-          .append(orNone(connectFailurePart))
-          .append(']');
+      out.append(", connect failures [").append(orNone(connectFailurePart)).append(']');
     }
     if (out.length() == 0) {
       out.append("no client socket activity seen");

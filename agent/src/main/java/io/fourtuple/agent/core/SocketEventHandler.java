@@ -23,15 +23,16 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The agent's answer to every hook: apply the bind policy, count, and hand anything worth saying to the
- * {@link Reporter} as a {@link Finding}. Runs on application threads inside JDK socket methods (see {@link
- * SocketHooks}), so everything here is non-blocking and allocation-light; a stack is filled in only the
- * first time an outcome is seen, and walked later on the reporter thread.
+ * The agent's answer to every hook: apply the bind policy, count, and hand anything worth saying to
+ * the {@link Reporter} as a {@link Finding}. Runs on application threads inside JDK socket methods
+ * (see {@link SocketHooks}), so everything here is non-blocking and allocation-light; a stack is
+ * filled in only the first time an outcome is seen, and walked later on the reporter thread.
  */
 public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
   private final BindPolicy policy;
   private final AgentStats stats;
   private final Reporter reporter;
+
   /** Null when the ledger is switched off. */
   private final PortLedger ledger;
 
@@ -40,9 +41,10 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final LingerGuard linger;
 
   /**
-   * Netty sockets whose application set Netty's own IP_BIND_ADDRESS_NO_PORT, with the value it set. Weak
-   * keys, bounded at {@link #MAX_OWN_OPTION}; the value keeps a weak reference to its key because
-   * Netty's {@code FileDescriptor.equals} compares descriptor numbers, which the kernel reuses.
+   * Netty sockets whose application set Netty's own IP_BIND_ADDRESS_NO_PORT, with the value it set.
+   * Weak keys, bounded at {@link #MAX_OWN_OPTION}; the value keeps a weak reference to its key
+   * because Netty's {@code FileDescriptor.equals} compares descriptor numbers, which the kernel
+   * reuses.
    */
   private final Map<Object, OwnOption> nettyOwnOption =
       Collections.synchronizedMap(new WeakHashMap<Object, OwnOption>());
@@ -132,8 +134,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   }
 
   /**
-   * A Netty epoll channel binds {@code local}. Only TCP client channels to an IP address are considered:
-   * a server, datagram or unix-domain channel is never touched nor counted.
+   * A Netty epoll channel binds {@code local}. Only TCP client channels to an IP address are
+   * considered: a server, datagram or unix-domain channel is never touched nor counted.
    */
   @Override
   public void beforeNettyBind(Object channel, Object socket, Object local) {

@@ -8,34 +8,36 @@ import net.bytebuddy.jar.asm.Opcodes;
 /**
  * {@code java.nio.channels.AsynchronousSocketChannel} on Linux: the bind lives in {@code
  * sun.nio.ch.AsynchronousSocketChannelImpl}, the connect and close in {@code
- * sun.nio.ch.UnixAsynchronousSocketChannelImpl}. Both are shaped the same on JDK 8, 11, 17, 21 and 25
- * (checked with {@code javap -c -p} on each); the hooks are still chosen from the class's own fields and
- * methods.
+ * sun.nio.ch.UnixAsynchronousSocketChannelImpl}. Both are shaped the same on JDK 8, 11, 17, 21 and
+ * 25 (checked with {@code javap -c -p} on each); the hooks are still chosen from the class's own
+ * fields and methods.
  *
- * <p>Bind: {@code bind(SocketAddress)} returning {@code AsynchronousSocketChannel} is entered before the
- * state lock, so the hook passes the current local address (non-null: the JDK will throw
- * AlreadyBoundException, nothing is set). The synthetic bridge returning {@code NetworkChannel} has another
- * descriptor and is not woven. Listeners are {@code AsynchronousServerSocketChannelImpl}, never hooked.
+ * <p>Bind: {@code bind(SocketAddress)} returning {@code AsynchronousSocketChannel} is entered
+ * before the state lock, so the hook passes the current local address (non-null: the JDK will throw
+ * AlreadyBoundException, nothing is set). The synthetic bridge returning {@code NetworkChannel} has
+ * another descriptor and is not woven. Listeners are {@code AsynchronousServerSocketChannelImpl},
+ * never hooked.
  *
  * <p>Connect: {@code implConnect} never throws a connect error; it closes the channel and hands the
- * exception to a {@code CompletedFuture} or the {@code CompletionHandler} (immediate outcome), or leaves
- * the connect pending and the poller thread completes it in {@code finishConnect(boolean)}, which hands
- * the outcome on the same way. The hooks therefore sit just before those hand-over calls, where the
- * outcome (a {@code Throwable}, null for success) is the last argument on the stack: {@code
- * CompletedFuture.withFailure/withResult} and {@code Invoker.invoke} in {@code implConnect}, {@code
- * PendingFuture.setResult} and {@code Invoker.invokeUnchecked/invokeIndirectly} in {@code finishConnect}.
- * They run before the application sees the outcome, so a handler that closes the channel at once is
- * still seen connected first. A pending connect is seen just before {@code updateEvents()} registers it
- * with the poller (so before the poller can complete it). What {@code implConnect} itself throws
+ * exception to a {@code CompletedFuture} or the {@code CompletionHandler} (immediate outcome), or
+ * leaves the connect pending and the poller thread completes it in {@code finishConnect(boolean)},
+ * which hands the outcome on the same way. The hooks therefore sit just before those hand-over
+ * calls, where the outcome (a {@code Throwable}, null for success) is the last argument on the
+ * stack: {@code CompletedFuture.withFailure/withResult} and {@code Invoker.invoke} in {@code
+ * implConnect}, {@code PendingFuture.setResult} and {@code
+ * Invoker.invokeUnchecked/invokeIndirectly} in {@code finishConnect}. They run before the
+ * application sees the outcome, so a handler that closes the channel at once is still seen
+ * connected first. A pending connect is seen just before {@code updateEvents()} registers it with
+ * the poller (so before the poller can complete it). What {@code implConnect} itself throws
  * (unresolved address, already connected) is reported too.
  *
- * <p>Hazards: the pending hook runs holding the channel's {@code updateLock}; the outcome hooks in {@code
- * finishConnect} run on the channel group's poller thread. Neither may block (see {@code SocketHooks}).
- * SO_LINGER is not a supported option of this channel (the JDK throws UnsupportedOperationException), so
- * there is no linger hook. When {@code Invoker.invoke} runs the application's handler on the calling
- * thread (a connect started on one of the group's own threads) and the handler throws out of {@code
- * implConnect}, the throw hook reports that connect a second time, as a failure: the counters can be off
- * by one there, the application is not.
+ * <p>Hazards: the pending hook runs holding the channel's {@code updateLock}; the outcome hooks in
+ * {@code finishConnect} run on the channel group's poller thread. Neither may block (see {@code
+ * SocketHooks}). SO_LINGER is not a supported option of this channel (the JDK throws
+ * UnsupportedOperationException), so there is no linger hook. When {@code Invoker.invoke} runs the
+ * application's handler on the calling thread (a connect started on one of the group's own threads)
+ * and the handler throws out of {@code implConnect}, the throw hook reports that connect a second
+ * time, as a failure: the counters can be off by one there, the application is not.
  */
 final class AsyncChannelHooks implements TargetType {
   static final String BASE = "sun.nio.ch.AsynchronousSocketChannelImpl";
@@ -121,7 +123,8 @@ final class AsyncChannelHooks implements TargetType {
             @Override
             void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
               if (handsOverOutcome(callee, name, descriptor)) {
-                // The outcome is on top of the stack: copy it, add the channel and the requested remote.
+                // The outcome is on top of the stack: copy it, add the channel and the requested
+                // remote.
                 mv.visitInsn(Opcodes.DUP);
                 loadThis(mv);
                 mv.visitVarInsn(Opcodes.ALOAD, 1);
@@ -158,7 +161,8 @@ final class AsyncChannelHooks implements TargetType {
             }
           });
     } else {
-      problems.add(UNIX + " lacks pendingRemote or finishConnect(boolean); pending connects unseen");
+      problems.add(
+          UNIX + " lacks pendingRemote or finishConnect(boolean); pending connects unseen");
     }
     if (shape.hasMethod("implClose", CLOSE)) {
       hooks.add(
@@ -176,8 +180,8 @@ final class AsyncChannelHooks implements TargetType {
   }
 
   /**
-   * The calls that pass a connect's outcome to the application; each takes the {@code Throwable} (null
-   * for success) as its last argument, so it is on top of the stack at the call.
+   * The calls that pass a connect's outcome to the application; each takes the {@code Throwable}
+   * (null for success) as its last argument, so it is on top of the stack at the call.
    */
   static boolean handsOverOutcome(String owner, String name, String descriptor) {
     if (!descriptor.endsWith("Ljava/lang/Throwable;)V")

@@ -14,21 +14,22 @@ import java.util.List;
  * Defines the bootstrap zone's classes in the bootstrap class loader, so advice inlined into {@code
  * java.base} can link against them.
  *
- * <p>Why not {@code Instrumentation.appendToBootstrapClassLoaderSearch}: appending a jar to the boot class
- * path switches class-data sharing off for every non-boot class, a startup cost paid by the whole
- * application. Why not Byte Buddy's {@code ClassInjector}: on JDK 9+ it generates an accessor class with
- * Byte Buddy first, which cost 350 ms of JVM start here. Instead the JDK's own {@code Unsafe.defineClass}
- * is called directly: {@code sun.misc.Unsafe} on JDK 8, {@code jdk.internal.misc.Unsafe} (exported to the
- * agent by {@link ModuleAccess}, so no {@code sun.misc.Unsafe} warning on 24+) on 9 and later.
+ * <p>Why not {@code Instrumentation.appendToBootstrapClassLoaderSearch}: appending a jar to the
+ * boot class path switches class-data sharing off for every non-boot class, a startup cost paid by
+ * the whole application. Why not Byte Buddy's {@code ClassInjector}: on JDK 9+ it generates an
+ * accessor class with Byte Buddy first, which cost 350 ms of JVM start here. Instead the JDK's own
+ * {@code Unsafe.defineClass} is called directly: {@code sun.misc.Unsafe} on JDK 8, {@code
+ * jdk.internal.misc.Unsafe} (exported to the agent by {@link ModuleAccess}, so no {@code
+ * sun.misc.Unsafe} warning on 24+) on 9 and later.
  *
- * <p>Hazard: nothing may load these classes through the agent's own class loader before injection, or
- * there would be two copies; the agent's entry code does not touch them until this has run, and {@link
- * #inject} verifies the result.
+ * <p>Hazard: nothing may load these classes through the agent's own class loader before injection,
+ * or there would be two copies; the agent's entry code does not touch them until this has run, and
+ * {@link #inject} verifies the result.
  */
 final class BootstrapInjector {
   /**
-   * Every class of {@code io.fourtuple.bootstrap}, nested ones included, in definition order (an interface
-   * before its implementations). A unit test keeps this in step with the package.
+   * Every class of {@code io.fourtuple.bootstrap}, nested ones included, in definition order (an
+   * interface before its implementations). A unit test keeps this in step with the package.
    */
   static final List<String> CLASSES =
       Collections.unmodifiableList(
@@ -80,7 +81,10 @@ final class BootstrapInjector {
     Class<?> dispatcher = Class.forName(DISPATCHER, false, agentLoader);
     if (dispatcher.getClassLoader() != null) {
       throw new IllegalStateException(
-          DISPATCHER + " was loaded by " + dispatcher.getClassLoader() + ", not the bootstrap loader");
+          DISPATCHER
+              + " was loaded by "
+              + dispatcher.getClassLoader()
+              + ", not the bootstrap loader");
     }
   }
 

@@ -11,8 +11,8 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * The declared fields and methods of a class file, read without its code, so a hook can be chosen from
- * what the running JDK's class really has rather than from its version string.
+ * The declared fields and methods of a class file, read without its code, so a hook can be chosen
+ * from what the running JDK's class really has rather than from its version string.
  */
 final class ClassShape {
   final String internalName;

@@ -10,12 +10,12 @@ import net.bytebuddy.jar.asm.Type;
 /**
  * Weaves one {@link MethodHook} into a method as the JVM loads (or retransforms) its class.
  *
- * <p>The throw hook is a catch-all handler appended after the method's last instruction and registered
- * last in the exception table, so the method's own handlers keep precedence; it calls the hook and
- * rethrows the same throwable. Its stack map frame is written by hand (locals: {@code this} and the
- * parameters, whose slots javac never reuses with another type; stack: the throwable), so no frame is
- * computed and no class is loaded to compute one: computing frames inside a transformer can load classes
- * and deadlock.
+ * <p>The throw hook is a catch-all handler appended after the method's last instruction and
+ * registered last in the exception table, so the method's own handlers keep precedence; it calls
+ * the hook and rethrows the same throwable. Its stack map frame is written by hand (locals: {@code
+ * this} and the parameters, whose slots javac never reuses with another type; stack: the
+ * throwable), so no frame is computed and no class is loaded to compute one: computing frames
+ * inside a transformer can load classes and deadlock.
  */
 final class HookingMethodVisitor extends MethodVisitor {
   private final MethodHook hook;
@@ -60,8 +60,7 @@ final class HookingMethodVisitor extends MethodVisitor {
       mv.visitLabel(end);
       mv.visitLabel(handler);
       Object[] locals = handlerLocals();
-      mv.visitFrame(
-          Opcodes.F_FULL, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
+      mv.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
       hook.onThrow(mv);
       mv.visitInsn(Opcodes.ATHROW);
       mv.visitTryCatchBlock(start, end, handler, null);

@@ -7,20 +7,23 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Puts the hooks into the JVM: module edges, the bootstrap zone, and the {@link SocketWeaver} for the JDK
- * socket classes (and the application's Netty epoll classes, in every class loader). With the classes beside it, the only code that knows bytecode.
+ * Puts the hooks into the JVM: module edges, the bootstrap zone, and the {@link SocketWeaver} for
+ * the JDK socket classes (and the application's Netty epoll classes, in every class loader). With
+ * the classes beside it, the only code that knows bytecode.
  *
- * <p>The weaver is registered for retransformation: classes loaded later are woven as they load, classes
- * already loaded (at hot attach, or loaded before {@code premain}) are retransformed at once, and the
- * original bytecode stays restorable by retransforming without the weaver.
+ * <p>The weaver is registered for retransformation: classes loaded later are woven as they load,
+ * classes already loaded (at hot attach, or loaded before {@code premain}) are retransformed at
+ * once, and the original bytecode stays restorable by retransforming without the weaver.
  */
 public final class Installer {
   private Installer() {}
 
   /**
-   * Opens modules and injects the bootstrap zone. Must run before anything links against the dispatcher.
+   * Opens modules and injects the bootstrap zone. Must run before anything links against the
+   * dispatcher.
    */
-  public static void prepare(Instrumentation instrumentation, Class<?> agentClass) throws Exception {
+  public static void prepare(Instrumentation instrumentation, Class<?> agentClass)
+      throws Exception {
     ModuleAccess.openToAgent(instrumentation, agentClass);
     BootstrapInjector.inject(agentClass.getClassLoader());
     ModuleAccess.javaBaseReads(
@@ -85,10 +88,10 @@ public final class Installer {
     }
 
     /**
-     * Removes the weaver and retransforms the classes it wove, so the JVM runs their original bytecode
-     * again. Must be called with the {@link Instrumentation} the weaver was registered on (the one the
-     * agent received when it started): a later attach receives a different instance, and removing the
-     * weaver through that one silently does nothing.
+     * Removes the weaver and retransforms the classes it wove, so the JVM runs their original
+     * bytecode again. Must be called with the {@link Instrumentation} the weaver was registered on
+     * (the one the agent received when it started): a later attach receives a different instance,
+     * and removing the weaver through that one silently does nothing.
      *
      * @return one line per class that could not be restored (empty when all were)
      */

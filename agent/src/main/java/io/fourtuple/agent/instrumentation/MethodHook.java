@@ -5,9 +5,10 @@ import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
 
 /**
- * What is woven into one JDK method: a call at entry, a call before each return, a call when it throws.
- * Each piece only pushes values and calls a static {@code Dispatcher} method, so the woven code has no
- * branches and needs no new local variables; see {@link HookingMethodVisitor} for the frame it adds.
+ * What is woven into one JDK method: a call at entry, a call before each return, a call when it
+ * throws. Each piece only pushes values and calls a static {@code Dispatcher} method, so the woven
+ * code has no branches and needs no new local variables; see {@link HookingMethodVisitor} for the
+ * frame it adds.
  */
 abstract class MethodHook {
   static final String DISPATCHER = "io/fourtuple/bootstrap/Dispatcher";
@@ -17,8 +18,8 @@ abstract class MethodHook {
 
   /**
    * Whether the hook weaves code before returns / a catch-all handler: exactly when it overrides
-   * {@link #beforeReturn} / {@link #onThrow}. Read once here from the hook's own class, so a hook cannot
-   * define code that is never woven, nor a handler with nothing in it.
+   * {@link #beforeReturn} / {@link #onThrow}. Read once here from the hook's own class, so a hook
+   * cannot define code that is never woven, nor a handler with nothing in it.
    */
   private final boolean hooksReturn;
 
@@ -41,8 +42,8 @@ abstract class MethodHook {
   void onThrow(MethodVisitor mv) {}
 
   /**
-   * Code before a call the method makes ({@code owner}, {@code name}, {@code descriptor} as in the class
-   * file). The call's arguments are on the stack and must stay there; most calls add nothing.
+   * Code before a call the method makes ({@code owner}, {@code name}, {@code descriptor} as in the
+   * class file). The call's arguments are on the stack and must stay there; most calls add nothing.
    */
   void beforeCall(MethodVisitor mv, String owner, String name, String descriptor) {}
 
@@ -67,8 +68,8 @@ abstract class MethodHook {
   }
 
   /**
-   * Pushes {@code this} and every argument of the hooked method, in order: the common tail of a dispatcher
-   * call. Arguments are read from their parameter slots, which javac never reuses.
+   * Pushes {@code this} and every argument of the hooked method, in order: the common tail of a
+   * dispatcher call. Arguments are read from their parameter slots, which javac never reuses.
    */
   final void loadThisAndArguments(MethodVisitor mv) {
     mv.visitVarInsn(Opcodes.ALOAD, 0);
@@ -80,8 +81,8 @@ abstract class MethodHook {
   }
 
   /**
-   * The usual throw hook: keeps the throwable on the stack for the rethrow and passes a copy, {@code this}
-   * and the arguments to {@code method}.
+   * The usual throw hook: keeps the throwable on the stack for the rethrow and passes a copy,
+   * {@code this} and the arguments to {@code method}.
    */
   final void reportThrowable(MethodVisitor mv, String method, String descriptor) {
     mv.visitInsn(Opcodes.DUP);

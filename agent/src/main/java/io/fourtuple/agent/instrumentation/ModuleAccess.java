@@ -9,15 +9,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Module edges the agent needs on JDK 9+, made through {@code Instrumentation.redefineModule} (called
- * reflectively: the agent compiles to Java 8). On JDK 8 there are no modules and this does nothing.
+ * Module edges the agent needs on JDK 9+, made through {@code Instrumentation.redefineModule}
+ * (called reflectively: the agent compiles to Java 8). On JDK 8 there are no modules and this does
+ * nothing.
  */
 final class ModuleAccess {
   private ModuleAccess() {}
 
   /**
-   * Before injection: {@code java.base} exports {@code jdk.internal.misc} (for {@code Unsafe.defineClass})
-   * and opens {@code sun.nio.ch} (for {@code Net.setIntOption0}) to the agent's module only.
+   * Before injection: {@code java.base} exports {@code jdk.internal.misc} (for {@code
+   * Unsafe.defineClass}) and opens {@code sun.nio.ch} (for {@code Net.setIntOption0}) to the
+   * agent's module only.
    */
   static void openToAgent(Instrumentation instrumentation, Class<?> agentClass) throws Exception {
     Method getModule = getModule();
@@ -29,12 +31,14 @@ final class ModuleAccess {
     exports.put("jdk.internal.misc", agent);
     Map<String, Set<Object>> opens = new HashMap<String, Set<Object>>();
     opens.put("sun.nio.ch", agent);
-    redefine(instrumentation, getModule.invoke(Object.class), Collections.emptySet(), exports, opens);
+    redefine(
+        instrumentation, getModule.invoke(Object.class), Collections.emptySet(), exports, opens);
   }
 
   /**
-   * After injection: {@code java.base} reads the bootstrap loader's unnamed module, where the dispatcher
-   * lives, so advice inlined into {@code sun.nio.ch} and {@code java.net} can link against it.
+   * After injection: {@code java.base} reads the bootstrap loader's unnamed module, where the
+   * dispatcher lives, so advice inlined into {@code sun.nio.ch} and {@code java.net} can link
+   * against it.
    */
   static void javaBaseReads(Instrumentation instrumentation, Class<?> dispatcher) throws Exception {
     Method getModule = getModule();

@@ -7,32 +7,33 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * Netty's epoll transport, which opens, binds, connects and closes its sockets in its own native code,
- * never through {@code java.net} or {@code sun.nio.ch}. The application's own Netty classes are woven,
- * in whatever class loader defines them, matched by name suffix so relocated copies (gRPC's {@code
- * io.grpc.netty.shaded.io.netty}) are covered too. Checked with {@code javap} on 4.1.60, 4.1.140 and
- * 4.2.20, which have the same shape:
+ * Netty's epoll transport, which opens, binds, connects and closes its sockets in its own native
+ * code, never through {@code java.net} or {@code sun.nio.ch}. The application's own Netty classes
+ * are woven, in whatever class loader defines them, matched by name suffix so relocated copies
+ * (gRPC's {@code io.grpc.netty.shaded.io.netty}) are covered too. Checked with {@code javap} on
+ * 4.1.60, 4.1.140 and 4.2.20, which have the same shape:
  *
  * <ul>
- *   <li>{@code channel.epoll.AbstractEpollChannel}: {@code doBind(SocketAddress)} (an explicit bind, of
- *       any epoll channel: client, server, datagram, domain), {@code doConnect(SocketAddress remote,
- *       SocketAddress local)} (binds {@code local} itself first when it is not null, then connects; sets
- *       the {@code local} field before it returns), {@code doClose()} (closes the socket; once per
- *       channel). The channel is the port ledger's identity; its field {@code socket} (a {@code
- *       LinuxSocket}) holds the descriptor and is SO_LINGER's identity.
- *   <li>{@code channel.epoll.AbstractEpollChannel$AbstractEpollUnsafe}: {@code doFinishConnect()}, where
- *       a pending connect completes; the channel comes from {@code this$0}, its socket and addresses are
- *       read by the agent's core (the outer class's fields are private to it).
- *   <li>{@code channel.unix.Socket.setSoLinger(int)}: every epoll SO_LINGER set ends there (negative:
- *       off); the entry rewrites its argument as {@link LingerHooks} does for the JDK.
+ *   <li>{@code channel.epoll.AbstractEpollChannel}: {@code doBind(SocketAddress)} (an explicit
+ *       bind, of any epoll channel: client, server, datagram, domain), {@code
+ *       doConnect(SocketAddress remote, SocketAddress local)} (binds {@code local} itself first
+ *       when it is not null, then connects; sets the {@code local} field before it returns), {@code
+ *       doClose()} (closes the socket; once per channel). The channel is the port ledger's
+ *       identity; its field {@code socket} (a {@code LinuxSocket}) holds the descriptor and is
+ *       SO_LINGER's identity.
+ *   <li>{@code channel.epoll.AbstractEpollChannel$AbstractEpollUnsafe}: {@code doFinishConnect()},
+ *       where a pending connect completes; the channel comes from {@code this$0}, its socket and
+ *       addresses are read by the agent's core (the outer class's fields are private to it).
+ *   <li>{@code channel.unix.Socket.setSoLinger(int)}: every epoll SO_LINGER set ends there
+ *       (negative: off); the entry rewrites its argument as {@link LingerHooks} does for the JDK.
  *   <li>{@code channel.epoll.LinuxSocket.setIpBindAddressNoPort(boolean)} (Netty 4.1.61+): the
  *       application set Netty's own option, and its channel is left alone.
  * </ul>
  *
- * <p>Hazards: which channel is a TCP client is decided in the core (server, datagram and unix-domain
- * channels pass through the same methods); the woven code reads only fields of the class it is woven
- * into, whose descriptors are taken from the class file, so a Netty of another shape is left unchanged
- * and reported instead of failing at run time.
+ * <p>Hazards: which channel is a TCP client is decided in the core (server, datagram and
+ * unix-domain channels pass through the same methods); the woven code reads only fields of the
+ * class it is woven into, whose descriptors are taken from the class file, so a Netty of another
+ * shape is left unchanged and reported instead of failing at run time.
  */
 final class NettyEpollHooks implements TargetType {
   static final String CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";

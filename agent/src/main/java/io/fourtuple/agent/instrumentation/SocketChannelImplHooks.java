@@ -6,17 +6,17 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * {@code sun.nio.ch.SocketChannelImpl}: every {@code SocketChannel}, its {@code socket()} adaptor, and what
- * Netty's NIO transport and the JDK {@code HttpClient} use underneath. Always a client (listeners are {@code
- * ServerSocketChannelImpl}).
+ * {@code sun.nio.ch.SocketChannelImpl}: every {@code SocketChannel}, its {@code socket()} adaptor,
+ * and what Netty's NIO transport and the JDK {@code HttpClient} use underneath. Always a client
+ * (listeners are {@code ServerSocketChannelImpl}).
  *
- * <p>Bind: on JDK 16+ the IP path is the private {@code netBind(SocketAddress)}, called with the state lock
- * held and never for unix-domain addresses; on 8–15 it is {@code bind(SocketAddress)} returning {@code
- * SocketChannel}, entered before any lock (so the hook passes the current local address to skip an
- * already-bound channel). The synthetic bridge {@code bind} returning {@code NetworkChannel} has another
- * descriptor and is not woven, so the hook runs once. Connect: {@code connect(SocketAddress)} and, for
- * non-blocking channels, {@code finishConnect()}. The type of {@code localAddress} and {@code
- * remoteAddress} changed in JDK 16 and is read from the class.
+ * <p>Bind: on JDK 16+ the IP path is the private {@code netBind(SocketAddress)}, called with the
+ * state lock held and never for unix-domain addresses; on 8–15 it is {@code bind(SocketAddress)}
+ * returning {@code SocketChannel}, entered before any lock (so the hook passes the current local
+ * address to skip an already-bound channel). The synthetic bridge {@code bind} returning {@code
+ * NetworkChannel} has another descriptor and is not woven, so the hook runs once. Connect: {@code
+ * connect(SocketAddress)} and, for non-blocking channels, {@code finishConnect()}. The type of
+ * {@code localAddress} and {@code remoteAddress} changed in JDK 16 and is read from the class.
  */
 final class SocketChannelImplHooks implements TargetType {
   static final String NAME = "sun.nio.ch.SocketChannelImpl";
@@ -125,7 +125,8 @@ final class SocketChannelImplHooks implements TargetType {
             }
           });
     } else {
-      problems.add(NAME + " has no implCloseSelectableChannel(); the port ledger relies on the kernel");
+      problems.add(
+          NAME + " has no implCloseSelectableChannel(); the port ledger relies on the kernel");
     }
     return hooks;
   }

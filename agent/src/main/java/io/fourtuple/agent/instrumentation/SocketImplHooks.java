@@ -6,17 +6,17 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * The implementations behind {@code java.net.Socket}: {@code sun.nio.ch.NioSocketImpl} (JDK 13+) and
- * {@code java.net.AbstractPlainSocketImpl} (JDK 8–12, and 13–17 with {@code
+ * The implementations behind {@code java.net.Socket}: {@code sun.nio.ch.NioSocketImpl} (JDK 13+)
+ * and {@code java.net.AbstractPlainSocketImpl} (JDK 8–12, and 13–17 with {@code
  * -Djdk.net.usePlainSocketImpl=true}). Hooks {@code bind(InetAddress,int)} and {@code
  * connect(SocketAddress,int)} (the one {@code SocksSocketImpl} and {@code Socket} call).
  *
- * <p>Hazards: the same implementation binds every {@code ServerSocket}. How it knows differs by JDK: {@code
- * NioSocketImpl.server}, {@code AbstractPlainSocketImpl.isServer} on 13–17, {@code SocketImpl.serverSocket}
- * set on 8–12. The variant is chosen from the fields the class declares. The policy never touches a
- * listener: the JDK reads the bound port right after bind and a listener without one fails with "Not
- * bound". The entry hook runs before {@code bind} takes the state lock; the descriptor is {@code
- * SocketImpl.fd}, created by {@code create()} before any bind.
+ * <p>Hazards: the same implementation binds every {@code ServerSocket}. How it knows differs by
+ * JDK: {@code NioSocketImpl.server}, {@code AbstractPlainSocketImpl.isServer} on 13–17, {@code
+ * SocketImpl.serverSocket} set on 8–12. The variant is chosen from the fields the class declares.
+ * The policy never touches a listener: the JDK reads the bound port right after bind and a listener
+ * without one fails with "Not bound". The entry hook runs before {@code bind} takes the state lock;
+ * the descriptor is {@code SocketImpl.fd}, created by {@code create()} before any bind.
  */
 final class SocketImplHooks implements TargetType {
   static final String NIO = "sun.nio.ch.NioSocketImpl";
@@ -119,7 +119,8 @@ final class SocketImplHooks implements TargetType {
                 "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
           }
         });
-    // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK 8-25;
+    // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK
+    // 8-25;
     // Socket.close() and the JDK 8-12 finalizer reach it, the JDK 13+ cleaner does not (the ledger
     // reconciles those sockets with the kernel table).
     if (shape.hasMethod("close", CLOSE)) {

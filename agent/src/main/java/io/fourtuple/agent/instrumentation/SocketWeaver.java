@@ -17,36 +17,42 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * The agent's only class file transformer. For any class but the few JDK socket classes and Netty's epoll
- * classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs one map lookup and a few
- * character compares; for those it weaves the hooks with ASM (the copy shaded inside Byte Buddy), reading the class once
- * for its shape and once to rewrite the chosen methods, copying everything else unchanged.
+ * The agent's only class file transformer. For any class but the few JDK socket classes and Netty's
+ * epoll classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs one map
+ * lookup and a few character compares; for those it weaves the hooks with ASM (the copy shaded
+ * inside Byte Buddy), reading the class once for its shape and once to rewrite the chosen methods,
+ * copying everything else unchanged.
  *
- * <p>Why ASM and not Byte Buddy's {@code AgentBuilder} and {@code Advice}: measured on JDK 17 here, the
- * first transformation through Byte Buddy loaded 1,186 of its classes and took 600–800 ms, on the path of
- * any application that opens a socket at startup. The hooks are straight-line calls; ASM loads a few dozen
- * classes to weave them.
+ * <p>Why ASM and not Byte Buddy's {@code AgentBuilder} and {@code Advice}: measured on JDK 17 here,
+ * the first transformation through Byte Buddy loaded 1,186 of its classes and took 600–800 ms, on
+ * the path of any application that opens a socket at startup. The hooks are straight-line calls;
+ * ASM loads a few dozen classes to weave them.
  *
- * <p>Hazards: runs inside class loading on whatever thread loads the class. It loads no class (no frame
- * computation), takes no lock, and never throws: a failure leaves the class unchanged and is recorded.
+ * <p>Hazards: runs inside class loading on whatever thread loads the class. It loads no class (no
+ * frame computation), takes no lock, and never throws: a failure leaves the class unchanged and is
+ * recorded.
  */
 final class SocketWeaver implements ClassFileTransformer {
-  /** Several target types may hook one class (the bind and the linger hooks of SocketChannelImpl). */
+  /**
+   * Several target types may hook one class (the bind and the linger hooks of SocketChannelImpl).
+   */
   private final Map<String, List<TargetType>> targets = new HashMap<String, List<TargetType>>();
+
   private final Set<String> woven = Collections.synchronizedSet(new LinkedHashSet<String>());
   private final List<String> problems = Collections.synchronizedList(new ArrayList<String>());
 
   /**
    * Classes of any loader matched by the end of their internal name, so relocated copies match too
-   * ({@code io/grpc/netty/shaded/io/netty/channel/epoll/AbstractEpollChannel}). Empty unless the Netty
-   * hooks are on.
+   * ({@code io/grpc/netty/shaded/io/netty/channel/epoll/AbstractEpollChannel}). Empty unless the
+   * Netty hooks are on.
    */
   private final SuffixTable suffixes;
 
   private static final String DISPATCHER = "io.fourtuple.bootstrap.Dispatcher";
 
   /** Per application class loader: does it resolve the dispatcher to the boot loader's? */
-  private final Map<ClassLoader, Boolean> loaderVisibility = new WeakHashMap<ClassLoader, Boolean>();
+  private final Map<ClassLoader, Boolean> loaderVisibility =
+      new WeakHashMap<ClassLoader, Boolean>();
 
   SocketWeaver(List<TargetType> types) {
     this(types, Collections.<TargetType>emptyList());
@@ -109,7 +115,8 @@ final class SocketWeaver implements ClassFileTransformer {
     if (hooks.isEmpty()) {
       return null;
     }
-    // Hooks of one method are chained: each visitor adds its code and its own catch-all handler, and the
+    // Hooks of one method are chained: each visitor adds its code and its own catch-all handler,
+    // and the
     // handler registered first wraps the original code only, so every hook sees a throw once.
     final Map<String, List<MethodHook>> byMethod = new HashMap<String, List<MethodHook>>();
     for (MethodHook hook : hooks) {
@@ -121,7 +128,8 @@ final class SocketWeaver implements ClassFileTransformer {
       forMethod.add(hook);
     }
     final String owner = shape.internalName;
-    // Passing the reader lets ASM copy untouched methods as they are; COMPUTE_MAXS only recounts the
+    // Passing the reader lets ASM copy untouched methods as they are; COMPUTE_MAXS only recounts
+    // the
     // stack of the woven methods and, unlike COMPUTE_FRAMES, never loads a class.
     ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
     reader.accept(
@@ -145,11 +153,12 @@ final class SocketWeaver implements ClassFileTransformer {
   }
 
   /**
-   * Whether code defined by {@code loader} resolves the dispatcher to the boot loader's copy. A loader
-   * that does not delegate {@code io.fourtuple.*} to its parents (OSGi without boot delegation, some
-   * module systems) would make the woven call throw {@code NoClassDefFoundError} into the application,
-   * so its classes are left alone and the reason is recorded. Asked once per loader, only for a class
-   * that matched the suffix table; the lookup goes to the boot loader, which takes no application lock.
+   * Whether code defined by {@code loader} resolves the dispatcher to the boot loader's copy. A
+   * loader that does not delegate {@code io.fourtuple.*} to its parents (OSGi without boot
+   * delegation, some module systems) would make the woven call throw {@code NoClassDefFoundError}
+   * into the application, so its classes are left alone and the reason is recorded. Asked once per
+   * loader, only for a class that matched the suffix table; the lookup goes to the boot loader,
+   * which takes no application lock.
    */
   private boolean seesDispatcher(ClassLoader loader, String className) {
     Boolean known;
@@ -159,8 +168,7 @@ final class SocketWeaver implements ClassFileTransformer {
     if (known == null) {
       boolean sees;
       try {
-        sees =
-            Class.forName(DISPATCHER, false, loader) == Class.forName(DISPATCHER, false, null);
+        sees = Class.forName(DISPATCHER, false, loader) == Class.forName(DISPATCHER, false, null);
       } catch (Throwable t) {
         sees = false;
       }

@@ -4,15 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Target types of application class loaders, matched by the end of a class's internal name, so that a
- * relocated copy ({@code io/grpc/netty/shaded/io/netty/channel/unix/Socket}) matches as the original
- * does. A match must start at a package boundary: {@code com/acme/myio/netty/...} does not match {@code
- * io/netty/...}.
+ * Target types of application class loaders, matched by the end of a class's internal name, so that
+ * a relocated copy ({@code io/grpc/netty/shaded/io/netty/channel/unix/Socket}) matches as the
+ * original does. A match must start at a package boundary: {@code com/acme/myio/netty/...} does not
+ * match {@code io/netty/...}.
  *
- * <p>Hazard: {@link #match} runs for every class any loader defines, on the loading thread. It allocates
- * nothing and, for a class that is not a target, compares a few characters per entry (the last
- * character and the length first, then the region from its start, which differs at once for almost
- * every name).
+ * <p>Hazard: {@link #match} runs for every class any loader defines, on the loading thread. It
+ * allocates nothing and, for a class that is not a target, compares a few characters per entry (the
+ * last character and the length first, then the region from its start, which differs at once for
+ * almost every name).
  */
 final class SuffixTable {
   private final String[] suffixes;

@@ -8,8 +8,8 @@ interface TargetType {
   String className();
 
   /**
-   * The hooks for this JDK's version of the class. Anything that cannot be hooked because the class is not
-   * shaped as expected is added to {@code problems} and left unchanged.
+   * The hooks for this JDK's version of the class. Anything that cannot be hooked because the class
+   * is not shaped as expected is added to {@code problems} and left unchanged.
    */
   List<MethodHook> hooks(ClassShape shape, List<String> problems);
 }

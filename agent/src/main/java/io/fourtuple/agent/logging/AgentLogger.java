@@ -6,7 +6,7 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/** One line per event: {@code 2026-11-21T08:31:00.123Z fourtuple WARN  [Name] message}. */
+/** One line per event: {@code 2026-11-21T08:31:00.123Z fourtuple WARN [Name] message}. */
 final class AgentLogger extends LegacyAbstractLogger {
   private static final long serialVersionUID = 1L;
 
@@ -70,8 +70,9 @@ final class AgentLogger extends LegacyAbstractLogger {
   }
 
   /**
-   * ISO-8601 UTC with milliseconds, computed by hand: {@code SimpleDateFormat} and {@code java.time} load
-   * locale and zone data, tens of milliseconds of JVM start for the agent's first line.
+   * ISO-8601 UTC with milliseconds, computed by hand: {@code SimpleDateFormat} and {@code
+   * java.time} load locale and zone data, tens of milliseconds of JVM start for the agent's first
+   * line.
    */
   static String timestamp(long epochMillis) {
     long days = Math.floorDiv(epochMillis, 86_400_000L);

@@ -11,12 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 /**
- * The agent's private slf4j binding. The agent codes against slf4j-api (relocated inside the agent jar) and
- * gets its loggers here, never through {@code LoggerFactory}: no service lookup, no classpath scan, no
- * {@code slf4j.provider} property read, so nothing of the application's logging is touched or loaded.
+ * The agent's private slf4j binding. The agent codes against slf4j-api (relocated inside the agent
+ * jar) and gets its loggers here, never through {@code LoggerFactory}: no service lookup, no
+ * classpath scan, no {@code slf4j.provider} property read, so nothing of the application's logging
+ * is touched or loaded.
  *
- * <p>Output goes to the process's real standard error (file descriptor 2, not {@code System.err}, which the
- * application may have redirected) or to a file, one line per event.
+ * <p>Output goes to the process's real standard error (file descriptor 2, not {@code System.err},
+ * which the application may have redirected) or to a file, one line per event.
  */
 public final class AgentLoggers {
   private static volatile Sink sink = new Sink(Level.INFO, streamFor(FileDescriptor.err));

@@ -5,7 +5,6 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
@@ -13,9 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the agent needs to know about the kernel it runs on: OS, release, and the ephemeral port range of the
- * JVM's own network namespace ({@code /proc/sys/net} answers for the reader's namespace). Read at start, off
- * every hook.
+ * What the agent needs to know about the kernel it runs on: OS, release, and the ephemeral port
+ * range of the JVM's own network namespace ({@code /proc/sys/net} answers for the reader's
+ * namespace). Read at start, off every hook.
  */
 public final class KernelInfo {
   private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
@@ -76,10 +75,11 @@ public final class KernelInfo {
   }
 
   /**
-   * Reads a {@code /proc} file line-wise: those files report size 0, and size-trusting readers such as
-   * {@code Files.readAllBytes} return a truncated value for them. A plain {@code FileInputStream}, because
-   * {@code Files.newBufferedReader} loads {@code sun.nio.ch.SocketChannelImpl} on JDK 25 (through {@code
-   * sun.nio.ch.Streams}) before the weaver is installed, which then costs a retransformation at start.
+   * Reads a {@code /proc} file line-wise: those files report size 0, and size-trusting readers such
+   * as {@code Files.readAllBytes} return a truncated value for them. A plain {@code
+   * FileInputStream}, because {@code Files.newBufferedReader} loads {@code
+   * sun.nio.ch.SocketChannelImpl} on JDK 25 (through {@code sun.nio.ch.Streams}) before the weaver
+   * is installed, which then costs a retransformation at start.
    */
   static String readFirstLine(Path path) {
     try (BufferedReader in =

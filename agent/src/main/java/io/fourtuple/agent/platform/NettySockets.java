@@ -7,19 +7,20 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
 /**
- * What the agent reads from the application's Netty epoll objects: the descriptor of a Netty socket as
- * a {@code java.io.FileDescriptor} (so {@link SocketOptions} sets the option the same way for every Netty
- * version), whether a channel is a TCP client, and a channel's addresses. The agent is compiled against
- * no Netty: everything goes through reflection, resolved once per class ({@link ClassValue}, so the
- * copies of several class loaders and relocated copies each get their own), never from woven code.
+ * What the agent reads from the application's Netty epoll objects: the descriptor of a Netty socket
+ * as a {@code java.io.FileDescriptor} (so {@link SocketOptions} sets the option the same way for
+ * every Netty version), whether a channel is a TCP client, and a channel's addresses. The agent is
+ * compiled against no Netty: everything goes through reflection, resolved once per class ({@link
+ * ClassValue}, so the copies of several class loaders and relocated copies each get their own),
+ * never from woven code.
  *
  * <p>Hazards:
  *
  * <ul>
- *   <li>Called on the application's event loop, inside Netty's {@code doBind} / {@code doConnect}: the
- *       calls here are a reflective getter, a {@code getsockname}-free field read, and {@code
- *       sun.nio.ch.IOUtil.newFD(int)} (JDK 8 to 25), which wraps the int without registering a cleaner,
- *       so the wrapper never closes Netty's descriptor.
+ *   <li>Called on the application's event loop, inside Netty's {@code doBind} / {@code doConnect}:
+ *       the calls here are a reflective getter, a {@code getsockname}-free field read, and {@code
+ *       sun.nio.ch.IOUtil.newFD(int)} (JDK 8 to 25), which wraps the int without registering a
+ *       cleaner, so the wrapper never closes Netty's descriptor.
  *   <li>Netty in a named module that does not open its packages: the private field reads fail and
  *       return null; only the failed-finish-connect destination is lost.
  *   <li>Everything returns null or false on any failure; nothing here throws.
@@ -82,8 +83,8 @@ public final class NettySockets {
   private NettySockets() {}
 
   /**
-   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)} at start, so no hook initializes a JDK class. On JDK
-   * 9+ {@code sun.nio.ch} must be open to the agent (the installer opens it). Never throws.
+   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)} at start, so no hook initializes a JDK class. On
+   * JDK 9+ {@code sun.nio.ch} must be open to the agent (the installer opens it). Never throws.
    *
    * @return null when ready, or why descriptors cannot be wrapped (the rewrite then skips Netty)
    */
@@ -99,7 +100,9 @@ public final class NettySockets {
     }
   }
 
-  /** Whether {@code channel} is a Netty epoll TCP stream channel (not server, datagram or domain). */
+  /**
+   * Whether {@code channel} is a Netty epoll TCP stream channel (not server, datagram or domain).
+   */
   public static boolean isTcpClient(Object channel) {
     try {
       return channel != null && TCP_CLIENT.get(channel.getClass()).booleanValue();

@@ -9,13 +9,14 @@ import java.net.SocketException;
 import java.util.Locale;
 
 /**
- * Writes the one native socket option the JDK has no API for. Probed once at start; where the mechanism or
- * the kernel lacks the option, {@link Unavailable} says why and the agent observes without rewriting.
+ * Writes the one native socket option the JDK has no API for. Probed once at start; where the
+ * mechanism or the kernel lacks the option, {@link Unavailable} says why and the agent observes
+ * without rewriting.
  *
- * <p>Kernel fact relied on: {@code IP_BIND_ADDRESS_NO_PORT} (Linux 4.2+, level {@code IPPROTO_IP} = 0,
- * option 24) defers the choice of source port from {@code bind()} to {@code connect()}, so a client that
- * binds to port 0 before connecting shares ports across destinations. It works on AF_INET6 (dual-stack)
- * sockets too, through the same level.
+ * <p>Kernel fact relied on: {@code IP_BIND_ADDRESS_NO_PORT} (Linux 4.2+, level {@code IPPROTO_IP} =
+ * 0, option 24) defers the choice of source port from {@code bind()} to {@code connect()}, so a
+ * client that binds to port 0 before connecting shares ports across destinations. It works on
+ * AF_INET6 (dual-stack) sockets too, through the same level.
  */
 public interface SocketOptions {
 
@@ -39,9 +40,15 @@ public interface SocketOptions {
 
   /** What a failure of {@link #setBindAddressNoPort} means for the rest of the process. */
   enum Failure {
-    /** The kernel or socket type lacks the option (ENOPROTOOPT, EOPNOTSUPP): stop trying, process-wide. */
+    /**
+     * The kernel or socket type lacks the option (ENOPROTOOPT, EOPNOTSUPP): stop trying,
+     * process-wide.
+     */
     UNSUPPORTED,
-    /** The descriptor was closed under us (EBADF): this socket's bind fails anyway; nothing to report. */
+    /**
+     * The descriptor was closed under us (EBADF): this socket's bind fails anyway; nothing to
+     * report.
+     */
     CLOSED,
     /** Anything else: count it and report it once. */
     OTHER;
@@ -60,9 +67,10 @@ public interface SocketOptions {
   }
 
   /**
-   * The JDK's own {@code sun.nio.ch.Net.setIntOption0}, present with the same signature on JDK 8 to 25. It
-   * needs no native library of ours and, unlike FFM or JNI, triggers no native-access warning on JDK 24+.
-   * On JDK 9+ {@code sun.nio.ch} must be opened to the agent first (the installer does that).
+   * The JDK's own {@code sun.nio.ch.Net.setIntOption0}, present with the same signature on JDK 8 to
+   * 25. It needs no native library of ours and, unlike FFM or JNI, triggers no native-access
+   * warning on JDK 24+. On JDK 9+ {@code sun.nio.ch} must be opened to the agent first (the
+   * installer does that).
    */
   final class ForJdkNet implements SocketOptions {
     private final MethodHandle setIntOption;

@@ -23,10 +23,10 @@ import shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import shaded.io.netty.channel.epoll.EpollSocketChannel;
 
 /**
- * The Netty epoll decisions of {@link SocketEventHandler}, with stand-ins for a relocated Netty's classes
- * (only their names and hierarchy matter). Whether the option really reaches a Netty socket is proven
- * by NettyEpollTest in child JVMs; here no descriptor is readable, so an enforce-mode rewrite shows as
- * FAILED, never as a call with a null descriptor.
+ * The Netty epoll decisions of {@link SocketEventHandler}, with stand-ins for a relocated Netty's
+ * classes (only their names and hierarchy matter). Whether the option really reaches a Netty socket
+ * is proven by NettyEpollTest in child JVMs; here no descriptor is readable, so an enforce-mode
+ * rewrite shows as FAILED, never as a call with a null descriptor.
  */
 class NettyEventsTest {
   private static final InetSocketAddress PORT_ZERO =
@@ -64,7 +64,8 @@ class NettyEventsTest {
         new Object(),
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000));
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.EXPLICIT_PORT));
-    // No readable descriptor (not a Netty socket): reported as a failure, the option never attempted.
+    // No readable descriptor (not a Netty socket): reported as a failure, the option never
+    // attempted.
     enforce.beforeNettyBind(new EpollSocketChannel(), new Object(), PORT_ZERO);
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.FAILED));
     assertTrue(options.attempts.isEmpty());

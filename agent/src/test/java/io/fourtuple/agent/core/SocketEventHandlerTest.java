@@ -114,7 +114,8 @@ class SocketEventHandlerTest {
     SocketEventHandler handler = handler(null);
     FileDescriptor fd = new FileDescriptor();
     int async = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
-    handler.beforeChannelBind(async, new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), null);
+    handler.beforeChannelBind(
+        async, new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), null);
     handler.beforeChannelBind(
         async,
         new Object(),
@@ -252,7 +253,8 @@ class SocketEventHandlerTest {
     handler.afterConnect(SocketHooks.API_SOCKET_CHANNEL, new Object(), REMOTE, null, false, null);
     assertEquals(1, stats.connected(Api.SOCKET));
     assertEquals(0, stats.connected(Api.SOCKET_CHANNEL));
-    assertTrue(stats.describe().contains("connects 0 ok, 2 started non-blocking"), stats.describe());
+    assertTrue(
+        stats.describe().contains("connects 0 ok, 2 started non-blocking"), stats.describe());
     assertTrue(drain().isEmpty());
   }
 

@@ -17,9 +17,9 @@ import net.bytebuddy.jar.asm.Opcodes;
 import org.junit.jupiter.api.Test;
 
 /**
- * Weaves the running JDK's asynchronous socket channel classes (read as class-file resources, which the
- * module system never hides) and checks where the dispatcher calls landed. The child-JVM tests prove the
- * woven classes verify and work on JDK 8 to 25; this pins which calls carry which hook.
+ * Weaves the running JDK's asynchronous socket channel classes (read as class-file resources, which
+ * the module system never hides) and checks where the dispatcher calls landed. The child-JVM tests
+ * prove the woven classes verify and work on JDK 8 to 25; this pins which calls carry which hook.
  */
 class AsyncChannelHooksTest {
 
@@ -74,7 +74,8 @@ class AsyncChannelHooksTest {
   void bindIsHookedAtEntryAndOnThrowOnly() throws Exception {
     SocketWeaver weaver = new SocketWeaver(List.of(AsyncChannelHooks.bind()));
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.bind(), weaver));
-    assertEquals(Map.of("bind", List.of("beforeAsyncChannelBind", "asyncChannelBindFailed")), calls);
+    assertEquals(
+        Map.of("bind", List.of("beforeAsyncChannelBind", "asyncChannelBindFailed")), calls);
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
   }
 
@@ -84,7 +85,8 @@ class AsyncChannelHooksTest {
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.unix(), weaver));
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
     assertEquals(List.of("asyncChannelClosing"), calls.get("implClose"));
-    // implConnect: closed channel (future or handler), pending, immediate outcome (future or handler),
+    // implConnect: closed channel (future or handler), pending, immediate outcome (future or
+    // handler),
     // and what it throws itself.
     assertEquals(
         List.of(

@@ -9,9 +9,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Measures, never asserts, what the Netty hooks cost on the class-loading path: {@link SuffixTable#match}
- * over a list of class names (the miss path every class pays), and weaving the classes of the given jars
- * that the table matches (Netty's, or a relocated copy such as grpc-netty-shaded's). Not a test; run by hand (see docs/netty.md):
+ * Measures, never asserts, what the Netty hooks cost on the class-loading path: {@link
+ * SuffixTable#match} over a list of class names (the miss path every class pays), and weaving the
+ * classes of the given jars that the table matches (Netty's, or a relocated copy such as
+ * grpc-netty-shaded's). Not a test; run by hand (see docs/netty.md):
  *
  * <pre>
  * java -cp agent/target/classes:agent/target/test-classes:byte-buddy.jar \
@@ -39,7 +40,8 @@ public final class NettyWeavingCost {
       best = Math.min(best, System.nanoTime() - start);
     }
     System.out.printf(
-        "suffix check: %d names, best of 20 passes %.1f us = %.1f ns per class (%d matches per pass)%n",
+        "suffix check: %d names, best of 20 passes %.1f us = %.1f ns per class (%d matches per"
+            + " pass)%n",
         names.length, best / 1e3, (double) best / names.length, hits / 40);
 
     // Every class of the jars the suffix table matches: Netty's own, or a relocated copy (gRPC's).
@@ -62,7 +64,8 @@ public final class NettyWeavingCost {
       long start = System.nanoTime();
       int woven = 0;
       for (Map.Entry<String, byte[]> c : classes.entrySet()) {
-        // As if defined by the boot loader: the dispatcher is not injected there in this harness, and
+        // As if defined by the boot loader: the dispatcher is not injected there in this harness,
+        // and
         // the per-loader visibility check would (rightly) refuse to weave.
         if (weaver.transform(null, c.getKey(), null, null, c.getValue()) != null) {
           woven++;

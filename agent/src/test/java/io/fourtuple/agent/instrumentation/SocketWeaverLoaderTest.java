@@ -10,9 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A class loader that does not resolve the dispatcher to the boot loader's copy (here: none is in the
- * boot loader, as in OSGi without boot delegation the bundle cannot see it) gets no woven Netty class,
- * because the woven call would throw {@code NoClassDefFoundError} into the application.
+ * A class loader that does not resolve the dispatcher to the boot loader's copy (here: none is in
+ * the boot loader, as in OSGi without boot delegation the bundle cannot see it) gets no woven Netty
+ * class, because the woven call would throw {@code NoClassDefFoundError} into the application.
  */
 class SocketWeaverLoaderTest {
   @Test
@@ -22,7 +22,11 @@ class SocketWeaverLoaderTest {
       for (int i = 0; i < 2; i++) {
         assertNull(
             weaver.transform(
-                isolated, "io/grpc/netty/shaded/io/netty/channel/unix/Socket", null, null, new byte[0]));
+                isolated,
+                "io/grpc/netty/shaded/io/netty/channel/unix/Socket",
+                null,
+                null,
+                new byte[0]));
       }
     }
     List<String> problems = weaver.problems();

@@ -18,7 +18,9 @@ class SuffixTableTest {
           only(table.match(prefix + "io/netty/channel/epoll/AbstractEpollChannel")));
       assertEquals(
           NettyEpollHooks.UNSAFE,
-          only(table.match(prefix + "io/netty/channel/epoll/AbstractEpollChannel$AbstractEpollUnsafe")));
+          only(
+              table.match(
+                  prefix + "io/netty/channel/epoll/AbstractEpollChannel$AbstractEpollUnsafe")));
       assertEquals(
           NettyEpollHooks.UNIX_SOCKET, only(table.match(prefix + "io/netty/channel/unix/Socket")));
       assertEquals(

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Holds {@code count} loopback connections to the given ports, so a benchmark can fill the kernel table
- * past one process's descriptor limit: prints {@code READY} once connected, exits when its standard input
- * closes.
+ * Holds {@code count} loopback connections to the given ports, so a benchmark can fill the kernel
+ * table past one process's descriptor limit: prints {@code READY} once connected, exits when its
+ * standard input closes.
  *
- * <pre>java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.ConnectionHolder 15000 40001 40002</pre>
+ * <pre>
+ * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.ConnectionHolder 15000 40001 40002
+ * </pre>
  */
 public final class ConnectionHolder {
   private ConnectionHolder() {}

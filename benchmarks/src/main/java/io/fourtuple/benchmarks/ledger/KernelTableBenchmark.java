@@ -14,14 +14,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Benchmark: the ledger's kernel-table reader against {@code ss -tan} on the same table. Meant to run in
- * its own network namespace (benchmarks/ledger.sh does that): it opens {@code --connections} loopback
- * connections to {@code --listeners} listeners in this process (each connection is two sockets in the
- * table, client and server side; the server side stays in the accept queue), then alternates, for
- * {@code --rounds} rounds: {@code ss -tan} with its output discarded, and the agent's reader (loaded from
- * the agent jar) doing what {@code doctor} does: read {@code /proc/net/tcp} and {@code tcp6}, parse every
- * row, sum per destination and state. It also times the two parts of a ledger tick on their own: the
- * table alone (filtered to a few destinations) and this process's descriptors ({@code /proc/self/fd}).
+ * Benchmark: the ledger's kernel-table reader against {@code ss -tan} on the same table. Meant to
+ * run in its own network namespace (benchmarks/ledger.sh does that): it opens {@code --connections}
+ * loopback connections to {@code --listeners} listeners in this process (each connection is two
+ * sockets in the table, client and server side; the server side stays in the accept queue), then
+ * alternates, for {@code --rounds} rounds: {@code ss -tan} with its output discarded, and the
+ * agent's reader (loaded from the agent jar) doing what {@code doctor} does: read {@code
+ * /proc/net/tcp} and {@code tcp6}, parse every row, sum per destination and state. It also times
+ * the two parts of a ledger tick on their own: the table alone (filtered to a few destinations) and
+ * this process's descriptors ({@code /proc/self/fd}).
  *
  * <pre>
  * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.KernelTableBenchmark \
@@ -64,7 +65,8 @@ public final class KernelTableBenchmark {
     }
     long start = System.nanoTime();
     // Connections are held by helper processes (a process may hold fewer descriptors than the table
-    // should have rows); the server sides stay in the listeners' accept queues (somaxconn raised by the
+    // should have rows); the server sides stay in the listeners' accept queues (somaxconn raised by
+    // the
     // script), so this process holds only the listeners.
     List<Process> holders = new ArrayList<Process>();
     int perHolder = 15000;
@@ -96,8 +98,7 @@ public final class KernelTableBenchmark {
         (System.nanoTime() - start) / 1e9,
         2 * connections + listeners);
 
-    URLClassLoader loader =
-        new URLClassLoader(new URL[] {new File(agent).toURI().toURL()}, null);
+    URLClassLoader loader = new URLClassLoader(new URL[] {new File(agent).toURI().toURL()}, null);
     Class<?> tcpTable = loader.loadClass("io.fourtuple.agent.core.kernel.TcpTable");
     Class<?> portRange = loader.loadClass("io.fourtuple.agent.core.kernel.PortRange");
     Class<?> ownSockets = loader.loadClass("io.fourtuple.agent.core.kernel.OwnSockets");
@@ -143,10 +144,23 @@ public final class KernelTableBenchmark {
     }
     double ssMedian = median(ss);
     double fullMedian = median(full);
-    System.out.printf(Locale.ROOT, "ss -tan (process, output discarded):     median %8.1f ms  %s%n", ssMedian, Arrays.toString(round(ss)));
-    System.out.printf(Locale.ROOT, "reader, every destination (as doctor):   median %8.1f ms  %s%n", fullMedian, Arrays.toString(round(full)));
-    System.out.printf(Locale.ROOT, "reader, %d tracked destinations (tick):   median %8.1f ms%n", tracked.size(), median(filtered));
-    System.out.printf(Locale.ROOT, "this process's descriptors (/proc/self/fd): median %8.1f ms%n", median(fds));
+    System.out.printf(
+        Locale.ROOT,
+        "ss -tan (process, output discarded):     median %8.1f ms  %s%n",
+        ssMedian,
+        Arrays.toString(round(ss)));
+    System.out.printf(
+        Locale.ROOT,
+        "reader, every destination (as doctor):   median %8.1f ms  %s%n",
+        fullMedian,
+        Arrays.toString(round(full)));
+    System.out.printf(
+        Locale.ROOT,
+        "reader, %d tracked destinations (tick):   median %8.1f ms%n",
+        tracked.size(),
+        median(filtered));
+    System.out.printf(
+        Locale.ROOT, "this process's descriptors (/proc/self/fd): median %8.1f ms%n", median(fds));
     System.out.printf(
         Locale.ROOT,
         "RESULT ss=%.1f reader=%.1f ratio=%.2f rows=%d tick=%.1f fds=%.1f%n",

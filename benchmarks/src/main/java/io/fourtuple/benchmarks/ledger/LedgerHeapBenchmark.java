@@ -10,10 +10,11 @@ import java.util.Locale;
 
 /**
  * Benchmark: the agent's heap with the ledger following {@code --connections} live connections over
- * {@code --destinations} destinations. Runs {@link LedgerHeapWorkload} in child JVMs (same JDK, same
- * flags, {@code -XX:+UseSerialGC} so "used after a full collection" is exact), alternately without and
- * with the agent, {@code --runs} times each; the agent's heap is the difference of the medians. Run it in
- * a network namespace with a raised descriptor limit (benchmarks/ledger.sh does).
+ * {@code --destinations} destinations. Runs {@link LedgerHeapWorkload} in child JVMs (same JDK,
+ * same flags, {@code -XX:+UseSerialGC} so "used after a full collection" is exact), alternately
+ * without and with the agent, {@code --runs} times each; the agent's heap is the difference of the
+ * medians. Run it in a network namespace with a raised descriptor limit (benchmarks/ledger.sh
+ * does).
  *
  * <pre>
  * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.LedgerHeapBenchmark \
@@ -53,7 +54,11 @@ public final class LedgerHeapBenchmark {
     }
     String classpath =
         new File(
-                LedgerHeapBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                LedgerHeapBenchmark.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI())
             .getPath();
     double[] without = new double[runs];
     double[] with = new double[runs];
@@ -73,7 +78,8 @@ public final class LedgerHeapBenchmark {
       followed = withAgent[1];
       System.out.printf(
           Locale.ROOT,
-          "  run %d: heap used without agent %.1f MB, with agent %.1f MB (ledger follows %d sockets)%n",
+          "  run %d: heap used without agent %.1f MB, with agent %.1f MB (ledger follows %d"
+              + " sockets)%n",
           r + 1,
           without[r] / 1048576.0,
           with[r] / 1048576.0,
@@ -82,7 +88,8 @@ public final class LedgerHeapBenchmark {
     double delta = KernelTableBenchmark.median(with) - KernelTableBenchmark.median(without);
     System.out.printf(
         Locale.ROOT,
-        "agent heap with %d live connections over %d destinations: %.1f MB (median of %d runs; goal 16 MB)%n",
+        "agent heap with %d live connections over %d destinations: %.1f MB (median of %d runs; goal"
+            + " 16 MB)%n",
         connections,
         destinations,
         delta / 1048576.0,

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The ledger's heap at a scale one process cannot reach here (the descriptor limit): the agent's own
- * {@code PortLedger}, loaded from the agent jar, is fed exactly as the hooks feed it — {@code connected}
- * for {@code --connections} socket objects over {@code --destinations} destinations, the application
- * keeping every socket object reachable — then the ledger thread's work runs (samples drained, reconcile,
- * the report the MBean keeps). Heap after full collections is measured before (sockets and addresses
- * allocated, no ledger) and after; the difference is the ledger's.
+ * The ledger's heap at a scale one process cannot reach here (the descriptor limit): the agent's
+ * own {@code PortLedger}, loaded from the agent jar, is fed exactly as the hooks feed it — {@code
+ * connected} for {@code --connections} socket objects over {@code --destinations} destinations, the
+ * application keeping every socket object reachable — then the ledger thread's work runs (samples
+ * drained, reconcile, the report the MBean keeps). Heap after full collections is measured before
+ * (sockets and addresses allocated, no ledger) and after; the difference is the ledger's.
  *
  * <pre>
  * java -XX:+UseSerialGC -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.LedgerHeapSynthetic \
@@ -67,7 +67,8 @@ public final class LedgerHeapSynthetic {
             long.class,
             List.class,
             int.class);
-    Object range = rangeType.getMethod("parse", String.class, String.class).invoke(null, "1024 65535", "");
+    Object range =
+        rangeType.getMethod("parse", String.class, String.class).invoke(null, "1024 65535", "");
     Constructor<?> context = contextType.getConstructor(boolean.class, boolean.class, String.class);
 
     List<InetSocketAddress> targets = new ArrayList<InetSocketAddress>(destinations);
@@ -82,12 +83,18 @@ public final class LedgerHeapSynthetic {
     }
     long before = usedAfterGc();
 
-    Object ledger = ledgerType.getConstructor(int.class, int.class, int.class).newInstance(10000, 200000, 1000);
+    Object ledger =
+        ledgerType.getConstructor(int.class, int.class, int.class).newInstance(10000, 200000, 1000);
     for (int i = 0; i < connections; i++) {
-      connected.invoke(ledger, sockets.get(i), targets.get(i % destinations), Integer.valueOf(1024 + i / destinations));
+      connected.invoke(
+          ledger,
+          sockets.get(i),
+          targets.get(i % destinations),
+          Integer.valueOf(1024 + i / destinations));
     }
     drain.invoke(ledger, new Object[] {null});
-    // A kernel view of the followed destinations (empty table: the report computes every row's headroom,
+    // A kernel view of the followed destinations (empty table: the report computes every row's
+    // headroom,
     // cause and action text, as it does with a real table).
     Class<?> ownType = loader.loadClass("io.fourtuple.agent.core.kernel.OwnSockets");
     Object builder =
@@ -108,7 +115,11 @@ public final class LedgerHeapSynthetic {
             Collections.emptyList(),
             100);
     long after = usedAfterGc();
-    System.out.printf(Locale.ROOT, "heap used after full collections: %d bytes before the ledger, %d after%n", before, after);
+    System.out.printf(
+        Locale.ROOT,
+        "heap used after full collections: %d bytes before the ledger, %d after%n",
+        before,
+        after);
     System.out.printf(
         Locale.ROOT,
         "ledger heap with %d live connections over %d destinations, last report kept: %.1f MB"
@@ -117,7 +128,8 @@ public final class LedgerHeapSynthetic {
         destinations,
         (after - before) / 1048576.0,
         (after - before) / (double) connections);
-    System.out.printf(Locale.ROOT, "RESULT ledgerHeapBytes=%d goalBytes=%d%n", after - before, 16L << 20);
+    System.out.printf(
+        Locale.ROOT, "RESULT ledgerHeapBytes=%d goalBytes=%d%n", after - before, 16L << 20);
     Thread.sleep(Long.getLong("pauseMs", 0L));
     if (sockets.size() + targets.size() < 0 || report == null || ledger == null) {
       throw new IllegalStateException("keeps the sockets and the report reachable until here");

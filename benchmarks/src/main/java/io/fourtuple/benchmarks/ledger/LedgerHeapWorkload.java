@@ -10,14 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The heap workload: {@code --destinations} listeners (spread over 127.0.0.1-127.0.0.10, 1000 ports from
- * 20000 each) and {@code --connections} client connections spread evenly over them, all held open. The
- * server side stays in the listeners' accept queues (backlog above the per-destination count), so the
- * process holds one descriptor per connection. Then it waits {@code --settle-ms} (ledger ticks run),
- * collects garbage a few times and prints the heap in use.
+ * The heap workload: {@code --destinations} listeners (spread over 127.0.0.1-127.0.0.10, 1000 ports
+ * from 20000 each) and {@code --connections} client connections spread evenly over them, all held
+ * open. The server side stays in the listeners' accept queues (backlog above the per-destination
+ * count), so the process holds one descriptor per connection. Then it waits {@code --settle-ms}
+ * (ledger ticks run), collects garbage a few times and prints the heap in use.
  *
- * <p>Last line: {@code RESULT heapUsed=B connections=N destinations=D followed=F} (followed: the ledger
- * MBean's FollowedSockets, -1 without the agent).
+ * <p>Last line: {@code RESULT heapUsed=B connections=N destinations=D followed=F} (followed: the
+ * ledger MBean's FollowedSockets, -1 without the agent).
  */
 public final class LedgerHeapWorkload {
   private LedgerHeapWorkload() {}
@@ -61,7 +61,8 @@ public final class LedgerHeapWorkload {
     Thread.sleep(settleMs);
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long used = Long.MAX_VALUE;
-    // The minimum over 2.5 s: at least one collection falls between two ledger ticks (interval 2 s), so
+    // The minimum over 2.5 s: at least one collection falls between two ledger ticks (interval 2
+    // s), so
     // what is measured is what the agent keeps, not a tick's garbage in flight.
     for (int i = 0; i < 10; i++) {
       System.gc();

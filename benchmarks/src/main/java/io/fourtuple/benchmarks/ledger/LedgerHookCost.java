@@ -9,11 +9,11 @@ import java.net.URLClassLoader;
 import java.util.Locale;
 
 /**
- * The ledger's share of one bind + connect + close on the hook path, in isolation: the agent's {@code
- * PortLedger} (loaded from the agent jar) is called as the hooks call it ({@code bound}, {@code
- * connected}, {@code closed}) for fresh socket objects to one destination, samples drained as the ledger
- * thread would. No sockets, so no kernel noise: what the ledger adds to each connect. Reflection adds a
- * little of its own, so the figure is an upper bound.
+ * The ledger's share of one bind + connect + close on the hook path, in isolation: the agent's
+ * {@code PortLedger} (loaded from the agent jar) is called as the hooks call it ({@code bound},
+ * {@code connected}, {@code closed}) for fresh socket objects to one destination, samples drained
+ * as the ledger thread would. No sockets, so no kernel noise: what the ledger adds to each connect.
+ * Reflection adds a little of its own, so the figure is an upper bound.
  *
  * <pre>
  * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.ledger.LedgerHookCost --agent fourtuple-agent.jar
@@ -55,7 +55,8 @@ public final class LedgerHookCost {
       }
       double perOp = (System.nanoTime() - start) / (double) n;
       best = Math.min(best, perOp);
-      System.out.printf(Locale.ROOT, "  round %d: %.0f ns per bind + connect + close%n", round + 1, perOp);
+      System.out.printf(
+          Locale.ROOT, "  round %d: %.0f ns per bind + connect + close%n", round + 1, perOp);
     }
     System.out.printf(Locale.ROOT, "RESULT nanosPerConnect=%.0f%n", best);
   }

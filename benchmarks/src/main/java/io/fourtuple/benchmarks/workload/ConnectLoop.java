@@ -258,9 +258,9 @@ public final class ConnectLoop {
   }
 
   /**
-   * {@code AsynchronousSocketChannel} through the {@code Future} form of connect. The channel rejects
-   * SO_LINGER, so it is the accepting side that closes with RST ({@link #acceptAndReset}) and no
-   * TIME_WAIT builds up on either side.
+   * {@code AsynchronousSocketChannel} through the {@code Future} form of connect. The channel
+   * rejects SO_LINGER, so it is the accepting side that closes with RST ({@link #acceptAndReset})
+   * and no TIME_WAIT builds up on either side.
    */
   private static final class AsyncClient extends Client {
     AsyncClient(

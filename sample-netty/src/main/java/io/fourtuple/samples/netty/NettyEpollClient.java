@@ -37,14 +37,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Netty epoll client that pins its source address, as clients configured with a local address do
- * ({@code Bootstrap.localAddress(ip, 0)}, then {@code connect(remote)}): it starts its own listeners on
- * {@code destinations} local ports, opens {@code attempts} connections to each and holds them, sending 4
- * bytes over each and waiting for their echo to prove it works.
+ * ({@code Bootstrap.localAddress(ip, 0)}, then {@code connect(remote)}): it starts its own
+ * listeners on {@code destinations} local ports, opens {@code attempts} connections to each and
+ * holds them, sending 4 bytes over each and waiting for their echo to prove it works.
  *
- * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the run gets at
- * most the ephemeral range in total; with it, each destination gets the whole range. Netty is not
- * packaged: put a Netty (4.1 or 4.2, with {@code netty-transport-native-epoll:linux-x86_64}) on the
- * class path.
+ * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the run
+ * gets at most the ephemeral range in total; with it, each destination gets the whole range. Netty
+ * is not packaged: put a Netty (4.1 or 4.2, with {@code netty-transport-native-epoll:linux-x86_64})
+ * on the class path.
  *
  * <pre>
  * java -cp fourtuple-sample-netty.jar:netty/* io.fourtuple.samples.netty.NettyEpollClient \
@@ -59,15 +59,17 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code --own-option}: sets Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT}
  *       (Netty 4.1.61+).
  *   <li>{@code --linger N}: sets {@code ChannelOption.SO_LINGER} to N, and times the close of all.
- *   <li>{@code --netty-servers}: the listeners are Netty epoll servers (default: {@code ServerSocket}).
+ *   <li>{@code --netty-servers}: the listeners are Netty epoll servers (default: {@code
+ *       ServerSocket}).
  *   <li>{@code --server-port-zero}: also a Netty epoll server bound to port 0, connected to once.
  *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
- *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection, connects,
- *       detaches, connects again (see {@link #attachDetachCycle}).
+ *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection,
+ *       connects, detaches, connects again (see {@link #attachDetachCycle}).
  * </ul>
  *
  * Machine-readable lines: {@code KERNEL dst=127.0.0.1:21000 established=N} per destination, counted
- * from {@code /proc/net/tcp[6]} while the connections are held, and last {@code RESULT attempted=...}.
+ * from {@code /proc/net/tcp[6]} while the connections are held, and last {@code RESULT
+ * attempted=...}.
  */
 public final class NettyEpollClient {
   private static final byte[] PING = "ping".getBytes(StandardCharsets.US_ASCII);
@@ -167,13 +169,20 @@ public final class NettyEpollClient {
     }
     int zeroEchoed = 0;
     if (zeroServer != null) {
-      Channel ch = new Bootstrap().group(group).channel(EpollSocketChannel.class).handler(
-          new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel c) {
-              c.pipeline().addLast(new EchoReader());
-            }
-          }).connect(zeroServer.localAddress()).sync().channel();
+      Channel ch =
+          new Bootstrap()
+              .group(group)
+              .channel(EpollSocketChannel.class)
+              .handler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                      c.pipeline().addLast(new EchoReader());
+                    }
+                  })
+              .connect(zeroServer.localAddress())
+              .sync()
+              .channel();
       zeroEchoed = ping(ch) ? 1 : 0;
       ch.close().sync();
     }
@@ -207,8 +216,8 @@ public final class NettyEpollClient {
     System.out.printf(
         "netty=%s destinations=%d attempts=%d bindFirst=%s ownOption=%s linger=%s%n",
         nettyVersion(), o.destinations, attempted, o.bindFirst, ownOption, o.linger);
-    System.out.printf("connected %d of %d; per destination: %s%n", held.size(), attempted,
-        perDestination);
+    System.out.printf(
+        "connected %d of %d; per destination: %s%n", held.size(), attempted, perDestination);
     for (Map.Entry<String, Integer> f : failures.entrySet()) {
       System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
     }
@@ -241,13 +250,17 @@ public final class NettyEpollClient {
   }
 
   /**
-   * Hot attach and detach around the application's Netty classes, loaded before the agent arrives: one
-   * connection without the agent (it holds its port for every destination), {@code attempts} per
-   * destination after {@code java -jar agent attach <own pid>}, then as many again after {@code detach}.
-   * Prints {@code RESULT before=.. attached=.. detached=.. kernelEstablished=..}.
+   * Hot attach and detach around the application's Netty classes, loaded before the agent arrives:
+   * one connection without the agent (it holds its port for every destination), {@code attempts}
+   * per destination after {@code java -jar agent attach <own pid>}, then as many again after {@code
+   * detach}. Prints {@code RESULT before=.. attached=.. detached=.. kernelEstablished=..}.
    */
   private static void attachDetachCycle(
-      Options o, Bootstrap b, EventLoopGroup group, InetAddress source, List<AutoCloseable> listeners)
+      Options o,
+      Bootstrap b,
+      EventLoopGroup group,
+      InetAddress source,
+      List<AutoCloseable> listeners)
       throws Exception {
     List<Channel> held = new ArrayList<Channel>();
     Map<String, Integer> failures = new TreeMap<String, Integer>();
@@ -267,11 +280,7 @@ public final class NettyEpollClient {
     }
     System.out.printf(
         "RESULT before=%d attached=%d detached=%d kernelEstablished=%d restored=%s%n",
-        before,
-        attached,
-        detached,
-        kernelTotal,
-        detach.contains("original bytecode restored"));
+        before, attached, detached, kernelTotal, detach.contains("original bytecode restored"));
     for (Channel ch : held) {
       ch.close().sync();
     }
@@ -460,7 +469,8 @@ public final class NettyEpollClient {
    * ESTABLISHED client sockets per destination port, from the kernel's own table ({@code
    * /proc/net/tcp}, this process's network namespace): entries whose remote port is a destination.
    */
-  static Map<Integer, Integer> kernelEstablished(int basePort, int destinations) throws IOException {
+  static Map<Integer, Integer> kernelEstablished(int basePort, int destinations)
+      throws IOException {
     Map<Integer, Integer> out = new TreeMap<Integer, Integer>();
     for (int d = 0; d < destinations; d++) {
       out.put(basePort + d, 0);
@@ -499,7 +509,8 @@ public final class NettyEpollClient {
   private static void printLedgerMBean(long after) throws Exception {
     javax.management.MBeanServer server =
         java.lang.management.ManagementFactory.getPlatformMBeanServer();
-    javax.management.ObjectName name = new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    javax.management.ObjectName name =
+        new javax.management.ObjectName("io.fourtuple:type=PortLedger");
     long deadline = System.currentTimeMillis() + 20000;
     while (System.currentTimeMillis() < deadline) {
       if (server.isRegistered(name)

@@ -198,7 +198,7 @@ public final class CallSitesSection implements StatusSection {
             : "enforce mode, but not every bind here was rewritten: " + s.outcomes;
       case EXPLICIT_SOURCE_PORT:
         return "nothing: an explicit port is what the application asked for, so it is never"
-                   + " changed";
+            + " changed";
       default:
         return "";
     }
@@ -208,14 +208,14 @@ public final class CallSitesSection implements StatusSection {
     switch (s.kind) {
       case BIND_PORT_ZERO:
         return "configuration: run with fourtuple in enforce mode (-javaagent:fourtuple-agent.jar,"
-                   + " or attach without mode=audit). code: drop the local bind (the client's"
-                   + " localAddress setting) where the source address is not needed; where it is,"
-                   + " set IP_BIND_ADDRESS_NO_PORT before bind (Netty epoll:"
-                   + " EpollChannelOption.IP_BIND_ADDRESS_NO_PORT; the JDK has no API for it)";
+            + " or attach without mode=audit). code: drop the local bind (the client's"
+            + " localAddress setting) where the source address is not needed; where it is,"
+            + " set IP_BIND_ADDRESS_NO_PORT before bind (Netty epoll:"
+            + " EpollChannelOption.IP_BIND_ADDRESS_NO_PORT; the JDK has no API for it)";
       case EXPLICIT_SOURCE_PORT:
         return "code or configuration: bind to port 0 (let the kernel choose) unless a peer's"
-                   + " firewall really requires fixed source ports; if it does, keep those ports"
-                   + " out of ip_local_port_range (net.ipv4.ip_local_reserved_ports)";
+            + " firewall really requires fixed source ports; if it does, keep those ports"
+            + " out of ip_local_port_range (net.ipv4.ip_local_reserved_ports)";
       default:
         return "";
     }

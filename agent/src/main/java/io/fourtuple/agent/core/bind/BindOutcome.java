@@ -6,7 +6,9 @@ public enum BindOutcome {
   APPLIED(true, "IP_BIND_ADDRESS_NO_PORT set"),
   /** Audit mode: enforce mode would have set the option. */
   WOULD_APPLY(true, "IP_BIND_ADDRESS_NO_PORT would be set (audit)"),
-  /** A client bind to port 0 left alone by the kill switch {@code fourtuple.noport.enabled=false}. */
+  /**
+   * A client bind to port 0 left alone by the kill switch {@code fourtuple.noport.enabled=false}.
+   */
   SWITCHED_OFF(true, "left alone (fourtuple.noport.enabled=false)"),
   /** A client bind to port 0 left alone because the option cannot be set on this JVM or kernel. */
   UNAVAILABLE(true, "left alone (IP_BIND_ADDRESS_NO_PORT unavailable)"),

@@ -6,19 +6,22 @@ import java.io.FileDescriptor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Decides, for each bind the hooks see, whether to set {@code IP_BIND_ADDRESS_NO_PORT}, and sets it.
+ * Decides, for each bind the hooks see, whether to set {@code IP_BIND_ADDRESS_NO_PORT}, and sets
+ * it.
  *
- * <p>Kernel fact relied on: {@code bind(ip, 0)} before {@code connect()} makes the kernel choose the port at
- * bind time without knowing the destination, so it reserves the port exclusively and all destinations
- * share one pool; the option defers the choice to {@code connect()}. It only matters when the bind port is
- * 0, and it must never reach a listening socket.
+ * <p>Kernel fact relied on: {@code bind(ip, 0)} before {@code connect()} makes the kernel choose
+ * the port at bind time without knowing the destination, so it reserves the port exclusively and
+ * all destinations share one pool; the option defers the choice to {@code connect()}. It only
+ * matters when the bind port is 0, and it must never reach a listening socket.
  *
- * <p>When the kernel refuses the option (ENOPROTOOPT, EOPNOTSUPP) the rewrite turns itself off for the whole
- * process, once, the way nginx does, instead of failing on every bind.
+ * <p>When the kernel refuses the option (ENOPROTOOPT, EOPNOTSUPP) the rewrite turns itself off for
+ * the whole process, once, the way nginx does, instead of failing on every bind.
  */
 public final class BindPolicy {
 
-  /** Told about failures to set the option; called on the application thread, so it must not block. */
+  /**
+   * Told about failures to set the option; called on the application thread, so it must not block.
+   */
   public interface FailureListener {
     void onFailure(BindOutcome outcome, Throwable error);
   }

@@ -5,8 +5,8 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The agent's effective configuration: an immutable value, made once at start by {@link ConfigParser}, with
- * the source of every value kept for the startup log and for error messages.
+ * The agent's effective configuration: an immutable value, made once at start by {@link
+ * ConfigParser}, with the source of every value kept for the startup log and for error messages.
  */
 public final class AgentConfig {
 

@@ -3,7 +3,10 @@ package io.fourtuple.agent.core.config;
 import java.util.Collections;
 import java.util.List;
 
-/** The configuration could not be accepted. Its message names every bad key, value and source at once. */
+/**
+ * The configuration could not be accepted. Its message names every bad key, value and source at
+ * once.
+ */
 public final class ConfigException extends Exception {
   private static final long serialVersionUID = 1L;
 

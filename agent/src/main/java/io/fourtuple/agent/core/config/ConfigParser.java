@@ -6,14 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the three configuration sources into one {@link AgentConfig}. A pure function of its inputs, so it
- * is tested without an agent; the caller passes {@code System.getProperties()} and {@code System.getenv()}.
+ * Turns the three configuration sources into one {@link AgentConfig}. A pure function of its
+ * inputs, so it is tested without an agent; the caller passes {@code System.getProperties()} and
+ * {@code System.getenv()}.
  *
- * <p>Precedence, highest first: agent argument, system property, environment variable, default. Agent
- * arguments are {@code key=value} pairs separated by commas; a key may carry the {@code fourtuple.} prefix
- * or not. Unknown keys under any source are errors (a typo that silently does nothing is worse than a
- * message), except environment variables and properties outside the {@code fourtuple} namespace, which are
- * not ours.
+ * <p>Precedence, highest first: agent argument, system property, environment variable, default.
+ * Agent arguments are {@code key=value} pairs separated by commas; a key may carry the {@code
+ * fourtuple.} prefix or not. Unknown keys under any source are errors (a typo that silently does
+ * nothing is worse than a message), except environment variables and properties outside the {@code
+ * fourtuple} namespace, which are not ours.
  */
 public final class ConfigParser {
 
@@ -22,8 +23,8 @@ public final class ConfigParser {
   /**
    * Parses all sources.
    *
-   * @throws ConfigException naming every bad key, value and source; {@link #strictRequested} tells whether
-   *     the user asked for the JVM start to fail in that case
+   * @throws ConfigException naming every bad key, value and source; {@link #strictRequested} tells
+   *     whether the user asked for the JVM start to fail in that case
    */
   public static AgentConfig parse(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment)
@@ -77,8 +78,9 @@ public final class ConfigParser {
   }
 
   /**
-   * Whether the sources ask for strict mode, read leniently so the answer is known even when parsing fails:
-   * the highest-precedence strict value that is exactly {@code true} or {@code false} decides.
+   * Whether the sources ask for strict mode, read leniently so the answer is known even when
+   * parsing fails: the highest-precedence strict value that is exactly {@code true} or {@code
+   * false} decides.
    */
   public static boolean strictRequested(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
@@ -106,7 +108,9 @@ public final class ConfigParser {
       return null;
     }
     String v = raw.trim();
-    return "true".equalsIgnoreCase(v) ? Boolean.TRUE : "false".equalsIgnoreCase(v) ? Boolean.FALSE : null;
+    return "true".equalsIgnoreCase(v)
+        ? Boolean.TRUE
+        : "false".equalsIgnoreCase(v) ? Boolean.FALSE : null;
   }
 
   private static void accept(

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Every configuration setting fourtuple reads. One name serves all sources: {@code fourtuple.mode} is the
- * system property {@code -Dfourtuple.mode}, the environment variable {@code FOURTUPLE_MODE} and the agent
- * argument {@code mode=...} (the {@code fourtuple.} prefix is optional there).
+ * Every configuration setting fourtuple reads. One name serves all sources: {@code fourtuple.mode}
+ * is the system property {@code -Dfourtuple.mode}, the environment variable {@code FOURTUPLE_MODE}
+ * and the agent argument {@code mode=...} (the {@code fourtuple.} prefix is optional there).
  *
- * <p>Adding a setting here adds it to all sources, to validation and to {@code docs/configuration.md}'s
- * table (a unit test keeps that table in step).
+ * <p>Adding a setting here adds it to all sources, to validation and to {@code
+ * docs/configuration.md}'s table (a unit test keeps that table in step).
  */
 public enum Setting {
   ENABLED("enabled", "true", Kind.BOOLEAN, "Master switch. false: the agent installs nothing."),
@@ -20,7 +20,8 @@ public enum Setting {
       "mode",
       "enforce",
       Kind.choice("enforce", "audit"),
-      "enforce: apply the rewrites and observe. audit: observe only, and report what enforce would change."),
+      "enforce: apply the rewrites and observe. audit: observe only, and report what enforce would"
+          + " change."),
   NOPORT_ENABLED(
       "noport.enabled",
       "true",
@@ -30,7 +31,8 @@ public enum Setting {
       "netty.enabled",
       "true",
       Kind.BOOLEAN,
-      "Kill switch for the Netty epoll hooks: false weaves no Netty class (its sockets go unseen)."),
+      "Kill switch for the Netty epoll hooks: false weaves no Netty class (its sockets go"
+          + " unseen)."),
   LOG_LEVEL(
       "log.level", "info", Kind.choice("error", "warn", "info", "debug"), "Agent log threshold."),
   LOG_FILE(
@@ -57,7 +59,8 @@ public enum Setting {
       "ledger.warn.headroom",
       "10%",
       Kind.HEADROOM,
-      "Warn when a destination has fewer free source ports than this: a share of the pool or a count."),
+      "Warn when a destination has fewer free source ports than this: a share of the pool or a"
+          + " count."),
   LEDGER_SUMMARY_INTERVAL(
       "ledger.summary.interval",
       "60s",
@@ -77,7 +80,8 @@ public enum Setting {
       "ledger.jmx",
       "true",
       Kind.BOOLEAN,
-      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server (opens no port)."),
+      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server (opens no"
+          + " port)."),
   LEDGER_JFR(
       "ledger.jfr",
       "true",
@@ -102,8 +106,8 @@ public enum Setting {
       "linger.policy",
       "warn",
       Kind.LINGER_POLICY,
-      "What to do with an SO_LINGER value classified as misuse. warn: report only. fix: leave linger"
-          + " off. clamp:N: cap positive values at N seconds."),
+      "What to do with an SO_LINGER value classified as misuse. warn: report only. fix: leave"
+          + " linger off. clamp:N: cap positive values at N seconds."),
   LINGER_LONG(
       "linger.long",
       "10",
@@ -176,7 +180,10 @@ public enum Setting {
     return null;
   }
 
-  /** The setting whose short name is closest to {@code key}, for "did you mean" hints; null if none is. */
+  /**
+   * The setting whose short name is closest to {@code key}, for "did you mean" hints; null if none
+   * is.
+   */
   static Setting closest(String key) {
     String bare = key.toLowerCase(Locale.ROOT);
     if (bare.startsWith(PROPERTY_PREFIX)) {
@@ -257,7 +264,10 @@ public enum Setting {
           }
         };
 
-    /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}; with {@code offAllowed}, also {@code off}. */
+    /**
+     * {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}; with {@code offAllowed}, also {@code
+     * off}.
+     */
     static Kind duration(final boolean offAllowed) {
       return new Kind() {
         @Override
@@ -274,7 +284,8 @@ public enum Setting {
 
         @Override
         String describe() {
-          return "a duration of at least 100ms such as 500ms, 10s, 5m, 1h" + (offAllowed ? ", or off" : "");
+          return "a duration of at least 100ms such as 500ms, 10s, 5m, 1h"
+              + (offAllowed ? ", or off" : "");
         }
       };
     }

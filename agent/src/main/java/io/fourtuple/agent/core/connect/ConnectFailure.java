@@ -5,11 +5,15 @@ import java.net.SocketTimeoutException;
 import java.util.Locale;
 
 /**
- * Why a bind or connect failed, by the errno behind the JDK's exception. The JDK maps errno to exception
- * classes coarsely (EADDRINUSE and EADDRNOTAVAIL are both {@code BindException}), so the message decides.
+ * Why a bind or connect failed, by the errno behind the JDK's exception. The JDK maps errno to
+ * exception classes coarsely (EADDRINUSE and EADDRNOTAVAIL are both {@code BindException}), so the
+ * message decides.
  */
 public enum ConnectFailure {
-  /** EADDRINUSE: with plain bind-before-connect, the shared port pool is exhausted at {@code bind()}. */
+  /**
+   * EADDRINUSE: with plain bind-before-connect, the shared port pool is exhausted at {@code
+   * bind()}.
+   */
   ADDRESS_IN_USE("EADDRINUSE (Address already in use)"),
   /**
    * EADDRNOTAVAIL: no source port left for this destination at {@code connect()} (or, with

@@ -6,10 +6,10 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
- * An IP address and port as the kernel table prints them: 4 address bytes for IPv4 (IPv4-mapped IPv6
- * addresses are folded to IPv4, as the JDK does, so a dual-stack socket and an IPv4 socket to the same
- * destination meet), 16 for IPv6. An immutable value; {@link Probe} is the one mutable form, reused by the
- * table reader to look rows up without allocating.
+ * An IP address and port as the kernel table prints them: 4 address bytes for IPv4 (IPv4-mapped
+ * IPv6 addresses are folded to IPv4, as the JDK does, so a dual-stack socket and an IPv4 socket to
+ * the same destination meet), 16 for IPv6. An immutable value; {@link Probe} is the one mutable
+ * form, reused by the table reader to look rows up without allocating.
  */
 public class Endpoint {
   byte[] address;

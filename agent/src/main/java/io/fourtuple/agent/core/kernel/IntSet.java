@@ -1,8 +1,8 @@
 package io.fourtuple.agent.core.kernel;
 
 /**
- * A small open-addressing set of non-negative ints (ports), growing as needed. Not thread-safe; 4 bytes per
- * slot, so a few dozen bytes for the handful of ports a destination usually has.
+ * A small open-addressing set of non-negative ints (ports), growing as needed. Not thread-safe; 4
+ * bytes per slot, so a few dozen bytes for the handful of ports a destination usually has.
  */
 public final class IntSet {
   private static final int EMPTY = -1;

@@ -10,18 +10,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One read of the kernel's TCP table, summed up the way the port ledger needs it: per destination and
- * state, this process's sockets against other processes' and against orphans (TIME_WAIT has no owner),
- * source ports in use per source IP, which ports of the ephemeral range listeners hold, and which ports of
- * the range any socket holds at all.
+ * One read of the kernel's TCP table, summed up the way the port ledger needs it: per destination
+ * and state, this process's sockets against other processes' and against orphans (TIME_WAIT has no
+ * owner), source ports in use per source IP, which ports of the ephemeral range listeners hold, and
+ * which ports of the range any socket holds at all.
  *
  * <p>Kernel facts used (DESIGN §1): source ports need to be unique per (source IP, destination) for
- * {@code connect()}, so a destination's use is counted per source IP; a port held by a listener (any
- * {@code bind()}) leaves the pool {@code connect()} picks from for every destination; {@code bind(ip, 0)}
- * without {@code IP_BIND_ADDRESS_NO_PORT} needs a port no socket holds at all.
+ * {@code connect()}, so a destination's use is counted per source IP; a port held by a listener
+ * (any {@code bind()}) leaves the pool {@code connect()} picks from for every destination; {@code
+ * bind(ip, 0)} without {@code IP_BIND_ADDRESS_NO_PORT} needs a port no socket holds at all.
  *
- * <p>Bound sockets that neither listen nor connect do not appear in {@code /proc/net/tcp}, so their ports
- * are invisible here (the ledger adds the ones this JVM holds from its own hooks).
+ * <p>Bound sockets that neither listen nor connect do not appear in {@code /proc/net/tcp}, so their
+ * ports are invisible here (the ledger adds the ones this JVM holds from its own hooks).
  */
 public final class KernelView {
   /** What the table shows for one destination (remote address and port). */
@@ -215,7 +215,8 @@ public final class KernelView {
     public Builder table(String text, boolean ipv6) {
       try {
         reader.parse(
-            new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+            new java.io.ByteArrayInputStream(
+                text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
             ipv6,
             aggregator);
       } catch (java.io.IOException impossible) {
@@ -361,8 +362,8 @@ public final class KernelView {
   }
 
   /**
-   * Connections accepted by this namespace's listeners (their local port is a listening port); they are
-   * not summed as destinations.
+   * Connections accepted by this namespace's listeners (their local port is a listening port); they
+   * are not summed as destinations.
    */
   public int inbound() {
     return inbound;

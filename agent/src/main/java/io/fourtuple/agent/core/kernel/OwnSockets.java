@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * The socket inodes this process holds: the targets of {@code /proc/self/fd/*} links that read {@code
- * socket:[inode]}. A kernel table row whose inode is in this set is one of this JVM's sockets; rows with
- * inode 0 (TIME_WAIT and other orphans) belong to no process.
+ * The socket inodes this process holds: the targets of {@code /proc/self/fd/*} links that read
+ * {@code socket:[inode]}. A kernel table row whose inode is in this set is one of this JVM's
+ * sockets; rows with inode 0 (TIME_WAIT and other orphans) belong to no process.
  *
  * <p>Hazard: descriptors open and close while the directory is listed, so a link may vanish between
  * listing and reading; such a descriptor is skipped.

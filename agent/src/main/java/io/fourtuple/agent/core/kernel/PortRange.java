@@ -9,13 +9,13 @@ import java.util.BitSet;
 
 /**
  * The pool {@code connect()} picks source ports from, in the reader's network namespace: {@code
- * net.ipv4.ip_local_port_range} minus {@code net.ipv4.ip_local_reserved_ports} (the sysctls apply to IPv6
- * too).
+ * net.ipv4.ip_local_port_range} minus {@code net.ipv4.ip_local_reserved_ports} (the sysctls apply
+ * to IPv6 too).
  *
- * <p>Kernel fact (Linux 4.6+, {@code __inet_hash_connect}): {@code connect()} first tries the ports whose
- * parity matches the range's low end and walks the other half only when that half has no free port for the
- * destination; {@code bind()} to port 0 prefers the other parity. The walk of the second half happens under
- * a spinlock, so system CPU rises before connects start failing.
+ * <p>Kernel fact (Linux 4.6+, {@code __inet_hash_connect}): {@code connect()} first tries the ports
+ * whose parity matches the range's low end and walks the other half only when that half has no free
+ * port for the destination; {@code bind()} to port 0 prefers the other parity. The walk of the
+ * second half happens under a spinlock, so system CPU rises before connects start failing.
  */
 public final class PortRange {
   private final int low;
@@ -116,7 +116,10 @@ public final class PortRange {
     return reservedText;
   }
 
-  /** True when {@code port} has the parity {@code connect()} tries first (that of the range's low end). */
+  /**
+   * True when {@code port} has the parity {@code connect()} tries first (that of the range's low
+   * end).
+   */
   public boolean isConnectParity(int port) {
     return ((port - low) & 1) == 0;
   }

@@ -1,8 +1,8 @@
 package io.fourtuple.agent.core.kernel;
 
 /**
- * TCP states as numbered in the kernel's {@code include/net/tcp_states.h} and printed in hex in the {@code
- * st} column of {@code /proc/net/tcp}.
+ * TCP states as numbered in the kernel's {@code include/net/tcp_states.h} and printed in hex in the
+ * {@code st} column of {@code /proc/net/tcp}.
  */
 public final class TcpState {
   public static final int ESTABLISHED = 1;

@@ -6,20 +6,21 @@ import java.io.InputStream;
 import java.nio.ByteOrder;
 
 /**
- * Reads the kernel's TCP socket table, {@code /proc/net/tcp} and {@code /proc/net/tcp6}, of the reader's own
- * network namespace, and hands each row to a {@link Visitor} as primitive fields of one reused {@link Row}.
+ * Reads the kernel's TCP socket table, {@code /proc/net/tcp} and {@code /proc/net/tcp6}, of the
+ * reader's own network namespace, and hands each row to a {@link Visitor} as primitive fields of
+ * one reused {@link Row}.
  *
- * <p>Built to run on an interval on hosts with 100k sockets: it reads in large blocks into one reused
- * buffer, parses bytes by hand (no {@code String} per line, no regex, no allocation per row), and stops
- * parsing a row after the inode column. The file format is {@code seq_printf(..., "%4d: %08X:%04X
- * %08X:%04X %02X ...")} from {@code net/ipv4/tcp_ipv4.c} and {@code net/ipv6/tcp_ipv6.c}: each address
- * word is a 32-bit value printed in the host's byte order, the port in network order, then state, queues,
- * timers, retransmits, uid, timeout and inode.
+ * <p>Built to run on an interval on hosts with 100k sockets: it reads in large blocks into one
+ * reused buffer, parses bytes by hand (no {@code String} per line, no regex, no allocation per
+ * row), and stops parsing a row after the inode column. The file format is {@code seq_printf(...,
+ * "%4d: %08X:%04X %08X:%04X %02X ...")} from {@code net/ipv4/tcp_ipv4.c} and {@code
+ * net/ipv6/tcp_ipv6.c}: each address word is a 32-bit value printed in the host's byte order, the
+ * port in network order, then state, queues, timers, retransmits, uid, timeout and inode.
  *
- * <p>Hazards: {@code /proc} files report size 0, so nothing here trusts a size; a row that does not parse
- * (a future format) is skipped and counted, never thrown. The kernel builds the text while we read it, so
- * the table is a consistent list of rows but not an atomic snapshot. Not thread-safe: one reader per
- * thread.
+ * <p>Hazards: {@code /proc} files report size 0, so nothing here trusts a size; a row that does not
+ * parse (a future format) is skipped and counted, never thrown. The kernel builds the text while we
+ * read it, so the table is a consistent list of rows but not an atomic snapshot. Not thread-safe:
+ * one reader per thread.
  */
 public final class TcpTable {
   /** One socket of the table. Fields are overwritten for every row: copy what you keep. */
@@ -34,8 +35,10 @@ public final class TcpTable {
     public int remotePort;
     public int state;
     public int uid;
+
     /** 0 for sockets no process holds (TIME_WAIT, orphaned FIN_WAIT2, embryonic). */
     public long inode;
+
     /** True when the row came from {@code /proc/net/tcp6}. */
     public boolean fromIpv6Table;
   }
@@ -178,8 +181,8 @@ public final class TcpTable {
   }
 
   /**
-   * Decodes 8 or 32 hex digits into {@code out}; returns the length (4 or 16), folding IPv4-mapped IPv6
-   * ({@code ::ffff:a.b.c.d}) to 4 bytes.
+   * Decodes 8 or 32 hex digits into {@code out}; returns the length (4 or 16), folding IPv4-mapped
+   * IPv6 ({@code ::ffff:a.b.c.d}) to 4 bytes.
    */
   private static int address(byte[] b, int p, boolean ipv6, byte[] out) {
     int words = ipv6 ? 4 : 1;

@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
- * What the hooks have seen of one destination (remote IP and port). Counters are updated lock-free from
- * application threads; the port and source sets under this object's monitor for a few instructions; call
- * sites only on the ledger thread. Fixed size per destination: distinct ports switch from a small set to
- * one 8 KB bitmap past {@link #PORT_SET_LIMIT}, source IPs stop at {@link #MAX_SOURCES} (the rest counted),
- * call sites at {@link #MAX_CALL_SITES} (the rest counted as "other").
+ * What the hooks have seen of one destination (remote IP and port). Counters are updated lock-free
+ * from application threads; the port and source sets under this object's monitor for a few
+ * instructions; call sites only on the ledger thread. Fixed size per destination: distinct ports
+ * switch from a small set to one 8 KB bitmap past {@link #PORT_SET_LIMIT}, source IPs stop at
+ * {@link #MAX_SOURCES} (the rest counted), call sites at {@link #MAX_CALL_SITES} (the rest counted
+ * as "other").
  */
 public final class Destination {
   static final int PORT_SET_LIMIT = 1024;
@@ -42,13 +43,14 @@ public final class Destination {
 
   /**
    * The application's stack at a connect left pending whose completion will be sampled: an {@code
-   * AsynchronousSocketChannel} connect completes on the channel group's poller thread, whose stack names
-   * no application frame. Last writer wins; it is a sample.
+   * AsynchronousSocketChannel} connect completes on the channel group's poller thread, whose stack
+   * names no application frame. Last writer wins; it is a sample.
    */
   private volatile Throwable pendingSite;
+
   /**
-   * One array for all per-kind and per-cause counters (one object instead of three): live by setup kind,
-   * then total by setup kind, then failures by cause.
+   * One array for all per-kind and per-cause counters (one object instead of three): live by setup
+   * kind, then total by setup kind, then failures by cause.
    */
   private final AtomicLongArray counters = new AtomicLongArray(KINDS * 2 + CAUSES);
 
@@ -62,7 +64,8 @@ public final class Destination {
   private InetAddress[] sources;
   private int sourceOverflow;
 
-  // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or two).
+  // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or
+  // two).
   private String[] siteNames;
   private long[] siteCounts;
   private int sites;
@@ -70,6 +73,7 @@ public final class Destination {
   private String label;
   long totalAtLastTick;
   long lastTickNanos;
+
   /** Ports in range that this JVM's live bind-before-connect sockets to here hold for everyone. */
   int heldForAllInRange;
 
@@ -99,8 +103,8 @@ public final class Destination {
   }
 
   /**
-   * Counts a completed connect (live too when the socket is followed to its close); returns true when
-   * this one's stack should be sampled: the first 8, then one in 64.
+   * Counts a completed connect (live too when the socket is followed to its close); returns true
+   * when this one's stack should be sampled: the first 8, then one in 64.
    */
   boolean connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
     if (tracked) {
@@ -142,8 +146,8 @@ public final class Destination {
   }
 
   /**
-   * A connect to this destination is left pending on the current (application) thread; keeps its stack
-   * when the completion will be sampled (see {@link #connected}).
+   * A connect to this destination is left pending on the current (application) thread; keeps its
+   * stack when the completion will be sampled (see {@link #connected}).
    */
   void pending() {
     long next = total + 1;
@@ -290,11 +294,14 @@ public final class Destination {
     }
     if (sites == 1) {
       return Collections.<Map.Entry<String, Long>>singletonList(
-          new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[0], siteCounts[0]));
+          new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(
+              siteNames[0], siteCounts[0]));
     }
     List<Map.Entry<String, Long>> all = new ArrayList<Map.Entry<String, Long>>(sites);
     for (int i = 0; i < sites; i++) {
-      all.add(new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(siteNames[i], siteCounts[i]));
+      all.add(
+          new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(
+              siteNames[i], siteCounts[i]));
     }
     Collections.sort(all, BY_COUNT);
     return all.size() > limit ? new ArrayList<Map.Entry<String, Long>>(all.subList(0, limit)) : all;

@@ -1,8 +1,9 @@
 package io.fourtuple.agent.core.ledger;
 
 /**
- * One destination as the MBean shows it (an MXBean maps the getters to a {@code CompositeData} item, so
- * jconsole, VisualVM and any JMX client read it without fourtuple's classes). -1 means unknown.
+ * One destination as the MBean shows it (an MXBean maps the getters to a {@code CompositeData}
+ * item, so jconsole, VisualVM and any JMX client read it without fourtuple's classes). -1 means
+ * unknown.
  */
 public final class DestinationView {
   private final LedgerReport.Row row;

@@ -5,22 +5,23 @@ import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.kernel.TcpState;
 
 /**
- * How many more source ports one destination can take before connects (or binds) fail, from the kernel
- * table and what this JVM's hooks know. Pure arithmetic over one table read.
+ * How many more source ports one destination can take before connects (or binds) fail, from the
+ * kernel table and what this JVM's hooks know. Pure arithmetic over one table read.
  *
  * <p>Two models, by how the destination's sockets are set up now (DESIGN §1):
  *
  * <ul>
- *   <li>per destination (plain connect, or bind-before-connect with IP_BIND_ADDRESS_NO_PORT): the pool is
- *       the range minus reserved ports, minus ports held by a bind for everyone (listeners in the range,
- *       this JVM's bind-before-connect sockets to other destinations), minus the ports already used
- *       toward this destination from the busiest source IP, in any state, TIME_WAIT included;
+ *   <li>per destination (plain connect, or bind-before-connect with IP_BIND_ADDRESS_NO_PORT): the
+ *       pool is the range minus reserved ports, minus ports held by a bind for everyone (listeners
+ *       in the range, this JVM's bind-before-connect sockets to other destinations), minus the
+ *       ports already used toward this destination from the busiest source IP, in any state,
+ *       TIME_WAIT included;
  *   <li>shared (plain bind-before-connect, explicit ports): every new socket needs a port no socket
  *       holds at all, so the headroom is the pool minus every port of the range in use.
  * </ul>
  *
- * <p>The projection adds TIME_WAIT's steady state: short connections at {@code rate}/s keep {@code rate ×
- * 60} ports in TIME_WAIT (TCP_TIMEWAIT_LEN is 60 s), on the side that closes first.
+ * <p>The projection adds TIME_WAIT's steady state: short connections at {@code rate}/s keep {@code
+ * rate × 60} ports in TIME_WAIT (TCP_TIMEWAIT_LEN is 60 s), on the side that closes first.
  */
 public final class Headroom {
   /** Linux's fixed TIME_WAIT length, {@code TCP_TIMEWAIT_LEN}. */
@@ -77,7 +78,8 @@ public final class Headroom {
       int inUse = view.portsInUseInRange() + ownHeldElsewhere;
       int projected = pool - inUse;
       if (table != null && table.state(TcpState.TIME_WAIT) > 0) {
-        int steady = (int) Math.min(Integer.MAX_VALUE, Math.round(ratePerSecond * TIME_WAIT_SECONDS));
+        int steady =
+            (int) Math.min(Integer.MAX_VALUE, Math.round(ratePerSecond * TIME_WAIT_SECONDS));
         projected = pool - (inUse - table.state(TcpState.TIME_WAIT) + steady);
       }
       return new Headroom(

@@ -7,11 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One warning per crossing: a destination whose free source ports fall below the threshold is warned
- * about once, with the numbers, the cause in plain words, its call sites and what fourtuple did; when it
- * climbs back to the threshold plus a margin (a tenth of it, at least one port, so a destination hovering
- * at the line does not flap), one recovery line. State per destination is one map entry, bounded by the
- * destination cap.
+ * One warning per crossing: a destination whose free source ports fall below the threshold is
+ * warned about once, with the numbers, the cause in plain words, its call sites and what fourtuple
+ * did; when it climbs back to the threshold plus a margin (a tenth of it, at least one port, so a
+ * destination hovering at the line does not flap), one recovery line. State per destination is one
+ * map entry, bounded by the destination cap.
  */
 final class HeadroomWarnings {
   /** A line to log and its kind. */
@@ -84,8 +84,8 @@ final class HeadroomWarnings {
       out.append(
           String.format(
               Locale.ROOT,
-              " connect() tries %s ports first: %,d of %,d used toward it; past them it searches the"
-                  + " %s half under a spinlock, so system CPU climbs before connects fail.",
+              " connect() tries %s ports first: %,d of %,d used toward it; past them it searches"
+                  + " the %s half under a spinlock, so system CPU climbs before connects fail.",
               report.range.connectParityName(),
               connectHalfUsed,
               row.connectParityPool,

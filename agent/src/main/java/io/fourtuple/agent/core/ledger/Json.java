@@ -5,7 +5,9 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
-/** The few pieces of JSON writing the report needs: no library, so nothing to shade or clash with. */
+/**
+ * The few pieces of JSON writing the report needs: no library, so nothing to shade or clash with.
+ */
 final class Json {
   private final StringBuilder out;
   private boolean first = true;
@@ -94,7 +96,10 @@ final class Json {
     return this;
   }
 
-  /** Starts an array value; elements are written with {@link #element()} and closed by {@link #close}. */
+  /**
+   * Starts an array value; elements are written with {@link #element()} and closed by {@link
+   * #close}.
+   */
   Json array(String name) {
     key(name).out.append('[');
     first = true;

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.TimeZone;
 
 /**
- * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md), and the atomic
- * write of the report file: the text goes to a temporary file in the same directory, then is renamed over
- * the report, so a reader sees the old file or the new one, never half of one.
+ * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md), and the
+ * atomic write of the report file: the text goes to a temporary file in the same directory, then is
+ * renamed over the report, so a reader sees the old file or the new one, never half of one.
  */
 public final class JsonReport {
   public static final String SCHEMA = "fourtuple.ledger/1";
@@ -126,7 +126,9 @@ public final class JsonReport {
     return sb.append('\n').toString();
   }
 
-  /** Writes {@code text} to {@code file} atomically (temporary file + rename in the same directory). */
+  /**
+   * Writes {@code text} to {@code file} atomically (temporary file + rename in the same directory).
+   */
   public static void writeAtomically(String file, String text) throws IOException {
     Path target = Paths.get(file).toAbsolutePath();
     Path dir = target.getParent();
@@ -139,7 +141,8 @@ public final class JsonReport {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }

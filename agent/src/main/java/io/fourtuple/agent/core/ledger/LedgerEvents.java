@@ -2,8 +2,8 @@ package io.fourtuple.agent.core.ledger;
 
 /**
  * Where the ledger's events go besides the log: JFR where the JDK has it ({@code
- * io.fourtuple.agent.jfr.JfrLedgerEvents}, loaded by name only when {@code jdk.jfr} exists). Called on
- * the ledger thread only.
+ * io.fourtuple.agent.jfr.JfrLedgerEvents}, loaded by name only when {@code jdk.jfr} exists). Called
+ * on the ledger thread only.
  */
 public interface LedgerEvents {
   /** A bind or connect failed for want of a source port. */

@@ -1,10 +1,10 @@
 package io.fourtuple.agent.core.ledger;
 
 /**
- * Finds the JFR sink for the ledger's events, without linking to {@code jdk.jfr}: the sink's class is
- * named as a string and loaded only after {@code jdk.jfr.FlightRecorder} resolved and reports itself
- * available, so on a JDK without JFR (8 before 8u272, or a runtime image without the module) nothing of
- * it is loaded and the agent runs on.
+ * Finds the JFR sink for the ledger's events, without linking to {@code jdk.jfr}: the sink's class
+ * is named as a string and loaded only after {@code jdk.jfr.FlightRecorder} resolved and reports
+ * itself available, so on a JDK without JFR (8 before 8u272, or a runtime image without the module)
+ * nothing of it is loaded and the agent runs on.
  */
 public final class LedgerEventsLoader {
   static final String JFR_SINK = "io.fourtuple.agent.jfr.JfrLedgerEvents";
@@ -28,7 +28,8 @@ public final class LedgerEventsLoader {
       return null;
     }
     try {
-      return (LedgerEvents) Class.forName(JFR_SINK, true, agentLoader).getConstructor().newInstance();
+      return (LedgerEvents)
+          Class.forName(JFR_SINK, true, agentLoader).getConstructor().newInstance();
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       problem = "the JFR events could not be loaded: " + e;
       return null;

@@ -8,19 +8,19 @@ import io.fourtuple.agent.core.kernel.TcpTable;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 
 /**
  * The ledger's own thread, {@code fourtuple-ledger}: on every interval it reads the kernel table,
- * reconciles the ledger with it, checks headroom (warning once per crossing), and feeds the outputs: the
- * summary table through the agent's logger (only when it changed), the JSON report file, the MBean, JFR.
- * At JVM exit {@link #finish} runs one last tick and writes the file whatever its interval.
+ * reconciles the ledger with it, checks headroom (warning once per crossing), and feeds the
+ * outputs: the summary table through the agent's logger (only when it changed), the JSON report
+ * file, the MBean, JFR. At JVM exit {@link #finish} runs one last tick and writes the file whatever
+ * its interval.
  *
- * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never reach
- * the hooks; it holds no lock a hook takes except a stripe of the socket table while copying it; any
- * failure in a tick is logged once and the next tick runs.
+ * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never
+ * reach the hooks; it holds no lock a hook takes except a stripe of the socket table while copying
+ * it; any failure in a tick is logged once and the next tick runs.
  */
 public final class LedgerMonitor {
   static final int FINDINGS = 50;
@@ -69,7 +69,9 @@ public final class LedgerMonitor {
     return last;
   }
 
-  /** Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file. */
+  /**
+   * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file.
+   */
   public void finish() {
     thread.interrupt();
     try {
@@ -154,8 +156,10 @@ public final class LedgerMonitor {
             new ArrayList<String>(findings),
             threshold);
     if (range != null) {
-      // At exit a crossing is news to no one who can act on it (the process is leaving, and its closes
-      // have just filled TIME_WAIT): one line names such destinations, the table below has the detail.
+      // At exit a crossing is news to no one who can act on it (the process is leaving, and its
+      // closes
+      // have just filled TIME_WAIT): one line names such destinations, the table below has the
+      // detail.
       StringBuilder atExitBelow = new StringBuilder();
       int atExitCount = 0;
       for (HeadroomWarnings.Line line : warnings.check(report, threshold)) {
@@ -196,8 +200,7 @@ public final class LedgerMonitor {
             atExitBelow,
             atExitCount > 5 ? ", ..." : "");
       }
-      report =
-          LedgerReport.rebuildFindings(report, new ArrayList<String>(findings));
+      report = LedgerReport.rebuildFindings(report, new ArrayList<String>(findings));
     }
     if (events != null) {
       int n = 0;

@@ -14,11 +14,13 @@ import java.util.Map;
 
 /**
  * One tick's picture of the ledger: totals, the kernel's view, and a row per destination with its
- * headroom and the cause in plain words. Immutable; built on the ledger thread, read by the summary, the
- * JSON file, the MBean and the warnings.
+ * headroom and the cause in plain words. Immutable; built on the ledger thread, read by the
+ * summary, the JSON file, the MBean and the warnings.
  */
 public final class LedgerReport {
-  /** What fourtuple can do about bind-before-connect here; decides the "what fourtuple did" text. */
+  /**
+   * What fourtuple can do about bind-before-connect here; decides the "what fourtuple did" text.
+   */
   public static final class Context {
     final boolean audit;
     final boolean noPortActive;
@@ -134,8 +136,8 @@ public final class LedgerReport {
     }
 
     /**
-     * Why this destination's ports are used, in plain words; null when the headroom is unknown. Made on
-     * demand (the report for 10k destinations would otherwise keep 20k sentences).
+     * Why this destination's ports are used, in plain words; null when the headroom is unknown.
+     * Made on demand (the report for 10k destinations would otherwise keep 20k sentences).
      */
     public String cause() {
       return headroomKnown ? cause(ratePerSecond) : null;
@@ -164,8 +166,8 @@ public final class LedgerReport {
         out.append(
             String.format(
                 Locale.ROOT,
-                "TIME_WAIT after a burst of closes: %,d ports wait out the kernel's %d s after their"
-                    + " connections closed (%,d established, %s connects/s now)",
+                "TIME_WAIT after a burst of closes: %,d ports wait out the kernel's %d s after"
+                    + " their connections closed (%,d established, %s connects/s now)",
                 timeWait,
                 Headroom.TIME_WAIT_SECONDS,
                 established,
@@ -194,8 +196,8 @@ public final class LedgerReport {
         out.append(
             String.format(
                 Locale.ROOT,
-                "; %,d ports of the range are held by listeners or binds and leave the pool for every"
-                    + " destination",
+                "; %,d ports of the range are held by listeners or binds and leave the pool for"
+                    + " every destination",
                 heldForAll));
       }
       int reserved = reservedInRange;
@@ -211,8 +213,8 @@ public final class LedgerReport {
       long bind0 = bind0Total;
       if (sharedPool) {
         if (c.audit) {
-          return "audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT on these"
-              + " binds ("
+          return "audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT on"
+              + " these binds ("
               + bind0
               + " so far), giving each destination the whole pool";
         }
@@ -354,8 +356,8 @@ public final class LedgerReport {
   }
 
   /**
-   * Builds the report: a row per destination (and the overflow bucket when used), the tightest headroom
-   * first.
+   * Builds the report: a row per destination (and the overflow bucket when used), the tightest
+   * headroom first.
    */
   public static LedgerReport build(
       PortLedger ledger,

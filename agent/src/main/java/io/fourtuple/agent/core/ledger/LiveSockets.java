@@ -7,21 +7,22 @@ import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client sockets the ledger follows from bind or connect until close, keyed by identity and held
- * weakly: the ledger must never keep a socket reachable, or a socket the application forgot would never be
- * closed by the JDK's cleaner. A socket that is collected without a close shows up on the reference queue
- * and is counted as closed by the collector.
+ * The client sockets the ledger follows from bind or connect until close, keyed by identity and
+ * held weakly: the ledger must never keep a socket reachable, or a socket the application forgot
+ * would never be closed by the JDK's cleaner. A socket that is collected without a close shows up
+ * on the reference queue and is counted as closed by the collector.
  *
  * <p>Bounded: past {@code capacity} entries new sockets are not followed (counted in {@link
- * #untracked()}); the kernel table still sees them. Each entry is one weak reference with a few fields
- * (about 50 bytes) chained in striped hash tables; no per-lookup allocation. A stripe's monitor is held
- * for a few field writes, never across a call out.
+ * #untracked()}); the kernel table still sees them. Each entry is one weak reference with a few
+ * fields (about 50 bytes) chained in striped hash tables; no per-lookup allocation. A stripe's
+ * monitor is held for a few field writes, never across a call out.
  */
 final class LiveSockets {
   /** One followed socket. Fields other than the chain are written under the stripe lock. */
   static final class Entry extends WeakReference<Object> {
     final int hash;
     Entry next;
+
     /**
      * Before connect, the bind's source address ({@code InetAddress}) or null; after, the {@link
      * Destination}. One field for both keeps an entry at 48 bytes (100k sockets: 4.8 MB).
@@ -30,6 +31,7 @@ final class LiveSockets {
 
     char localPort;
     byte kind;
+
     /** The ledger epoch at connect: the kernel table read in a later epoch must show the socket. */
     int epoch;
 
@@ -208,8 +210,8 @@ final class LiveSockets {
   }
 
   /**
-   * Visits every entry, one stripe at a time (the stripe's lock held only while copying it out, so hooks
-   * wait at most for a copy of a stripe); entries the visitor returns true for are removed.
+   * Visits every entry, one stripe at a time (the stripe's lock held only while copying it out, so
+   * hooks wait at most for a copy of a stripe); entries the visitor returns true for are removed.
    */
   void forEach(Visitor visitor) {
     for (Stripe s : stripes) {

@@ -20,25 +20,27 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The per-destination source-port ledger: what this JVM's client sockets hold, per destination (remote IP
- * and port), fed by the socket hooks and reconciled with the kernel's table by the ledger thread.
+ * The per-destination source-port ledger: what this JVM's client sockets hold, per destination
+ * (remote IP and port), fed by the socket hooks and reconciled with the kernel's table by the
+ * ledger thread.
  *
- * <p>Hook side ({@link #bound}, {@link #connected}, {@link #connectFailed}, {@link #bindFailed}, {@link
- * #closed}): runs on application threads inside JDK socket methods, so it is lock-free or holds a stripe
- * monitor for a few writes, does no I/O and allocates little (one weak entry per socket; a {@code
- * Throwable}, filled in but not walked, for the first 8 connects to a destination and one in 64 after,
- * and for every exhaustion failure).
+ * <p>Hook side ({@link #bound}, {@link #connected}, {@link #connectFailed}, {@link #bindFailed},
+ * {@link #closed}): runs on application threads inside JDK socket methods, so it is lock-free or
+ * holds a stripe monitor for a few writes, does no I/O and allocates little (one weak entry per
+ * socket; a {@code Throwable}, filled in but not walked, for the first 8 connects to a destination
+ * and one in 64 after, and for every exhaustion failure).
  *
- * <p>Ledger-thread side ({@link #drainSamples}, {@link #reconcile}): turns sampled stacks into call sites
- * and removes sockets the hooks did not see close. Two ways a socket leaves without a close hook: the
- * application drops it and the collector reclaims it (the JDK's cleaner closes the descriptor), or it is
- * closed on a path the hooks do not cover. The first shows on the weak references' queue; the second,
- * and anything else, when the kernel table, read after the socket connected, no longer shows it among
- * this process's descriptors. So live counts follow the kernel and do not drift.
+ * <p>Ledger-thread side ({@link #drainSamples}, {@link #reconcile}): turns sampled stacks into call
+ * sites and removes sockets the hooks did not see close. Two ways a socket leaves without a close
+ * hook: the application drops it and the collector reclaims it (the JDK's cleaner closes the
+ * descriptor), or it is closed on a path the hooks do not cover. The first shows on the weak
+ * references' queue; the second, and anything else, when the kernel table, read after the socket
+ * connected, no longer shows it among this process's descriptors. So live counts follow the kernel
+ * and do not drift.
  *
- * <p>Bounds: destinations past {@code maxDestinations} are summed in one overflow bucket; sockets past
- * {@code maxSockets} are counted but not followed; distinct call-site texts past {@code maxCallSites} go
- * to "other"; the sample queue drops (and counts) when full.
+ * <p>Bounds: destinations past {@code maxDestinations} are summed in one overflow bucket; sockets
+ * past {@code maxSockets} are counted but not followed; distinct call-site texts past {@code
+ * maxCallSites} go to "other"; the sample queue drops (and counts) when full.
  */
 public final class PortLedger {
   static final int SAMPLE_QUEUE = 1024;
@@ -48,8 +50,7 @@ public final class PortLedger {
   private final ConcurrentHashMap<InetSocketAddress, Destination> destinations =
       new ConcurrentHashMap<InetSocketAddress, Destination>();
   private final AtomicInteger destinationCount = new AtomicInteger();
-  private final Destination overflow =
-      new Destination(Endpoint.of(new byte[4], 0), true);
+  private final Destination overflow = new Destination(Endpoint.of(new byte[4], 0), true);
   private final LongAdder overflowConnects = new LongAdder();
   private final LiveSockets live;
   private final ArrayBlockingQueue<Sample> samples = new ArrayBlockingQueue<Sample>(SAMPLE_QUEUE);
@@ -155,8 +156,8 @@ public final class PortLedger {
   }
 
   /**
-   * A bind failed; counted when it is a client bind the ledger saw (listeners are not). The destination
-   * is not known yet.
+   * A bind failed; counted when it is a client bind the ledger saw (listeners are not). The
+   * destination is not known yet.
    */
   public void bindFailed(Object socket, Object local, ConnectFailure cause) {
     if (!live.contains(socket)) {
@@ -206,7 +207,9 @@ public final class PortLedger {
 
   // ---- ledger thread ----
 
-  /** Starts a new epoch; sockets that connect from now on are not expected in a table read after it. */
+  /**
+   * Starts a new epoch; sockets that connect from now on are not expected in a table read after it.
+   */
   public int advanceEpoch() {
     return ++epoch;
   }
@@ -242,12 +245,13 @@ public final class PortLedger {
   }
 
   /**
-   * Removes sockets that are gone: collected without a close, or absent from the kernel table among this
-   * process's sockets although they connected before the epoch {@code scanEpoch} began. Also counts, per
-   * destination, the ports of the range its live bind-before-connect sockets hold for everyone.
+   * Removes sockets that are gone: collected without a close, or absent from the kernel table among
+   * this process's sockets although they connected before the epoch {@code scanEpoch} began. Also
+   * counts, per destination, the ports of the range its live bind-before-connect sockets hold for
+   * everyone.
    *
-   * @param view the table read after {@link #advanceEpoch} returned {@code scanEpoch}; null or without
-   *     this process's descriptors: only the collector's work is reconciled
+   * @param view the table read after {@link #advanceEpoch} returned {@code scanEpoch}; null or
+   *     without this process's descriptors: only the collector's work is reconciled
    */
   public void reconcile(final KernelView view, final int scanEpoch, final PortRange range) {
     live.expunge(
@@ -299,7 +303,8 @@ public final class PortLedger {
         });
     if (view != null) {
       for (KernelView.DestinationTable t : view.destinations()) {
-        InetSocketAddress key = new InetSocketAddress(addressOf(t.destination()), t.destination().port());
+        InetSocketAddress key =
+            new InetSocketAddress(addressOf(t.destination()), t.destination().port());
         Destination d = destinations.get(key);
         if (d != null && t.own() > 0) {
           for (KernelView.SourceUse s : t.sources()) {

@@ -5,12 +5,13 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * The {@link PortLedgerMXBean} implementation: holds the last report, swapped in by the ledger thread.
+ * The {@link PortLedgerMXBean} implementation: holds the last report, swapped in by the ledger
+ * thread.
  *
  * <p>Hazard: asking for the platform MBean server initializes JMX (and, through it, {@code
- * java.util.logging}); application servers that install their own log manager or MBean server builder
- * must do so first. So registration happens on the ledger thread at its first tick, never in {@code
- * premain}, and can be switched off ({@code fourtuple.ledger.jmx=false}).
+ * java.util.logging}); application servers that install their own log manager or MBean server
+ * builder must do so first. So registration happens on the ledger thread at its first tick, never
+ * in {@code premain}, and can be switched off ({@code fourtuple.ledger.jmx=false}).
  */
 final class PortLedgerMBean implements PortLedgerMXBean {
   static final String NAME = "io.fourtuple:type=PortLedger";
@@ -23,7 +24,9 @@ final class PortLedgerMBean implements PortLedgerMXBean {
     this.pid = pid;
   }
 
-  /** Keeps the report only: its JSON is made when a client asks, so the heap holds one copy of it. */
+  /**
+   * Keeps the report only: its JSON is made when a client asks, so the heap holds one copy of it.
+   */
   void update(LedgerReport report, int below) {
     this.report = report;
     this.below = below;

@@ -1,9 +1,9 @@
 package io.fourtuple.agent.core.ledger;
 
 /**
- * The port ledger over JMX, registered as {@code io.fourtuple:type=PortLedger} in the platform MBean
- * server (which opens no port unless the application or its command line asks for remote JMX). Values
- * are those of the last ledger tick. Read-only.
+ * The port ledger over JMX, registered as {@code io.fourtuple:type=PortLedger} in the platform
+ * MBean server (which opens no port unless the application or its command line asks for remote
+ * JMX). Values are those of the last ledger tick. Read-only.
  */
 public interface PortLedgerMXBean {
   /** Connects seen since start. */

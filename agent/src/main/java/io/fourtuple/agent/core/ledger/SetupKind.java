@@ -14,7 +14,9 @@ public enum SetupKind {
    * destination.
    */
   BIND_PORT_0("bind0", "bind-before-connect: each socket reserves a port for all destinations"),
-  /** {@code bind(ip, 0)} with IP_BIND_ADDRESS_NO_PORT: the choice is deferred to connect, as plain. */
+  /**
+   * {@code bind(ip, 0)} with IP_BIND_ADDRESS_NO_PORT: the choice is deferred to connect, as plain.
+   */
   BIND_PORT_0_NO_PORT(
       "bind0+noport", "bind-before-connect with IP_BIND_ADDRESS_NO_PORT: a port per destination"),
   /** {@code bind(ip, port)}: the application chose the port; it is held for every destination. */

@@ -9,7 +9,10 @@ public final class SummaryTable {
 
   private SummaryTable() {}
 
-  /** The table's rows without the header line (the part compared to decide whether anything changed). */
+  /**
+   * The table's rows without the header line (the part compared to decide whether anything
+   * changed).
+   */
   public static String body(LedgerReport r) {
     StringBuilder out = new StringBuilder();
     out.append(
@@ -31,8 +34,7 @@ public final class SummaryTable {
     int n = 0;
     for (LedgerReport.Row row : r.rows) {
       if (n++ == ROWS) {
-        out.append(
-            String.format(Locale.ROOT, "... %d more destinations%n", r.rows.size() - ROWS));
+        out.append(String.format(Locale.ROOT, "... %d more destinations%n", r.rows.size() - ROWS));
         break;
       }
       String site = "-";

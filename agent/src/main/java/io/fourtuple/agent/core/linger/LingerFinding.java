@@ -102,17 +102,17 @@ public final class LingerFinding {
     String upTo = LingerClassifier.duration(Math.min(requested, LingerClassifier.JDK_MAX));
     String where =
         netty
-            ? ", on Netty's one GlobalEventExecutor thread (Netty moves a close with SO_LINGER above"
-                  + " 0 there, off the event loop), so every close and task queued behind it waits"
-                  + " too,"
+            ? ", on Netty's one GlobalEventExecutor thread (Netty moves a close with SO_LINGER"
+                + " above 0 there, off the event loop), so every close and task queued behind it"
+                + " waits too,"
             : nonBlocking
                 ? ", on the I/O thread that closes this non-blocking channel, holding the channel's"
-                      + " lock,"
+                    + " lock,"
                 : "";
     switch (type) {
       case ZERO:
         return "0 means close() sends RST: unsent data is discarded, the peer sees 'Connection"
-                   + " reset', and no TIME_WAIT is left";
+            + " reset', and no TIME_WAIT is left";
       case NON_BLOCKING:
         return "on a non-blocking channel, close() can block up to "
             + upTo

@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       Throwable} for its stack, a few microseconds; the stack is walked, and the site looked up,
  *       on the reporter thread. At most {@link #SAMPLES_PER_WINDOW} sets per ~134 ms do so
  *       (measured: a connect loop setting SO_LINGER 0 on each socket ran at 0.65 of its speed
- *       without the agent when every set captured its stack). SO_LINGER is set once per connection at most, never per read or
- *       write. When the reporter's queue is full the set is still classified, applied and counted,
- *       only not attributed to a site.
+ *       without the agent when every set captured its stack). SO_LINGER is set once per connection
+ *       at most, never per read or write. When the reporter's queue is full the set is still
+ *       classified, applied and counted, only not attributed to a site.
  *   <li>The addresses in a finding come from the socket's public getters, which take the socket's
  *       state lock briefly; the hooks run before the JDK takes it, so there is no lock-order
  *       problem.
@@ -48,9 +48,10 @@ public final class LingerGuard {
   static final int MAX_SITES = 1000;
 
   /**
-   * Reported sets that may capture their stack, per ~134 ms window (about 370 a second): a client that
-   * sets SO_LINGER 0 on every connection in a connect storm would otherwise pay for a stack per
-   * connection. Every set is still classified, applied and counted; only site attribution is sampled.
+   * Reported sets that may capture their stack, per ~134 ms window (about 370 a second): a client
+   * that sets SO_LINGER 0 on every connection in a connect storm would otherwise pay for a stack
+   * per connection. Every set is still classified, applied and counted; only site attribution is
+   * sampled.
    */
   static final int SAMPLES_PER_WINDOW = 50;
 

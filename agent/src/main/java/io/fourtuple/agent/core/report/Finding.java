@@ -1,10 +1,10 @@
 package io.fourtuple.agent.core.report;
 
 /**
- * Something a hook saw that is worth a log line, captured on the application thread with as little work as
- * possible (no formatting, no stack walk: the {@link Throwable} is only filled in) and turned into text on
- * the reporter thread. A plain class rather than a lambda: a hook must not bootstrap
- * {@code java.lang.invoke} machinery on an application thread.
+ * Something a hook saw that is worth a log line, captured on the application thread with as little
+ * work as possible (no formatting, no stack walk: the {@link Throwable} is only filled in) and
+ * turned into text on the reporter thread. A plain class rather than a lambda: a hook must not
+ * bootstrap {@code java.lang.invoke} machinery on an application thread.
  */
 public final class Finding {
   /** What kind of line to write. */
@@ -27,6 +27,7 @@ public final class Finding {
   public final Object detail;
   public final String target;
   public final String thread;
+
   /** Stack of the application call (filled in, not yet walked), or the error itself. */
   public final Throwable stack;
 

@@ -74,8 +74,8 @@ public final class FindingWriter implements Reporter.Writer {
       case APPLIED:
         log.info(
             "{} binds to {} before connect at {} [thread {}]: IP_BIND_ADDRESS_NO_PORT set, so its"
-                + " source port is chosen at connect and shared across destinations; further ones are"
-                + " counted in the summary",
+                + " source port is chosen at connect and shared across destinations; further ones"
+                + " are counted in the summary",
             f.api,
             f.target,
             where,
@@ -84,8 +84,8 @@ public final class FindingWriter implements Reporter.Writer {
       case WOULD_APPLY:
         log.info(
             "audit: {} binds to {} before connect at {} [thread {}]: each such socket reserves a"
-                + " source port for every destination; enforce mode would set IP_BIND_ADDRESS_NO_PORT"
-                + " so ports are shared per destination",
+                + " source port for every destination; enforce mode would set"
+                + " IP_BIND_ADDRESS_NO_PORT so ports are shared per destination",
             f.api,
             f.target,
             where,

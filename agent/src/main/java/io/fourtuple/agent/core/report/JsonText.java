@@ -6,7 +6,9 @@ import java.util.Locale;
 public final class JsonText {
   private JsonText() {}
 
-  /** Appends {@code s} as a quoted JSON string, escaping quotes, backslashes and control characters. */
+  /**
+   * Appends {@code s} as a quoted JSON string, escaping quotes, backslashes and control characters.
+   */
   public static void appendQuoted(StringBuilder out, String s) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {

@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 
 /**
- * The agent's own thread for everything slow: formatting and writing log lines. Hooks hand work over with
- * {@link #submit}, which never blocks (a full queue drops the item and counts it), so no hook does I/O
- * and no log line is written while a JDK socket lock is held. The thread is marked as an agent thread, so
- * sockets it might touch never re-enter the hooks.
+ * The agent's own thread for everything slow: formatting and writing log lines. Hooks hand work
+ * over with {@link #submit}, which never blocks (a full queue drops the item and counts it), so no
+ * hook does I/O and no log line is written while a JDK socket lock is held. The thread is marked as
+ * an agent thread, so sockets it might touch never re-enter the hooks.
  */
 public final class Reporter {
   static final int CAPACITY = 256;
@@ -38,8 +38,8 @@ public final class Reporter {
   }
 
   /**
-   * Stops the thread (at detach) after it has written what is queued; waits up to {@code millis}. Later
-   * submissions are queued and never written, which is harmless: the queue is bounded.
+   * Stops the thread (at detach) after it has written what is queued; waits up to {@code millis}.
+   * Later submissions are queued and never written, which is harmless: the queue is bounded.
    */
   public void stop(long millis) throws InterruptedException {
     thread.interrupt();
@@ -47,7 +47,9 @@ public final class Reporter {
     flush();
   }
 
-  /** Queues a finding for the reporter thread; returns false (and counts) when the queue is full. */
+  /**
+   * Queues a finding for the reporter thread; returns false (and counts) when the queue is full.
+   */
   public boolean submit(Finding finding) {
     if (queue.offer(finding)) {
       return true;
@@ -60,7 +62,10 @@ public final class Reporter {
     return dropped.sum();
   }
 
-  /** Runs what is queued now on the calling thread (used at JVM exit, when the reporter may be gone). */
+  /**
+   * Runs what is queued now on the calling thread (used at JVM exit, when the reporter may be
+   * gone).
+   */
   public void flush() {
     Finding finding;
     while ((finding = queue.poll()) != null) {

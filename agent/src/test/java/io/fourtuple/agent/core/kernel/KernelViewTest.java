@@ -84,11 +84,18 @@ class KernelViewTest {
 
   @Test
   void readsTheLiveTableWithOwnInodes() throws Exception {
-    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
-        java.net.Socket client = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), listener.getLocalPort());
+    try (java.net.ServerSocket listener =
+            new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
+        java.net.Socket client =
+            new java.net.Socket(
+                java.net.InetAddress.getLoopbackAddress(), listener.getLocalPort());
         java.net.Socket peer = listener.accept()) {
-      Endpoint to = Endpoint.of(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), listener.getLocalPort()));
-      KernelView v = KernelView.read(new TcpTable(), PortRange.current(), OwnSockets.current(), Set.of(to));
+      Endpoint to =
+          Endpoint.of(
+              new InetSocketAddress(
+                  java.net.InetAddress.getLoopbackAddress(), listener.getLocalPort()));
+      KernelView v =
+          KernelView.read(new TcpTable(), PortRange.current(), OwnSockets.current(), Set.of(to));
       assertTrue(v.available());
       KernelView.DestinationTable t = v.destination(to);
       assertEquals(1, t.ownEstablished());

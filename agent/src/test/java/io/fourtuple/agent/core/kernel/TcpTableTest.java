@@ -35,9 +35,11 @@ class TcpTableTest {
   void parsesIpv4RowsInHostByteOrder() throws Exception {
     List<Parsed> rows = parse(Captured.TCP, false);
     assertEquals(4, rows.size());
-    assertEquals(new Parsed("127.0.0.1:8080", "0.0.0.0:0", TcpState.LISTEN, 38412899L), rows.get(0));
     assertEquals(
-        new Parsed("127.0.0.1:49606", "127.0.0.1:8080", TcpState.ESTABLISHED, 38413129L), rows.get(1));
+        new Parsed("127.0.0.1:8080", "0.0.0.0:0", TcpState.LISTEN, 38412899L), rows.get(0));
+    assertEquals(
+        new Parsed("127.0.0.1:49606", "127.0.0.1:8080", TcpState.ESTABLISHED, 38413129L),
+        rows.get(1));
     assertEquals(
         new Parsed("127.0.0.1:49616", "127.0.0.1:8080", TcpState.TIME_WAIT, 0L), rows.get(2));
   }
@@ -48,9 +50,11 @@ class TcpTableTest {
     assertEquals(5, rows.size());
     assertEquals("[0:0:0:0:0:0:0:0]:9090", rows.get(0).local());
     assertEquals(
-        new Parsed("127.0.0.1:33444", "127.0.0.1:9090", TcpState.ESTABLISHED, 38413135L), rows.get(1));
+        new Parsed("127.0.0.1:33444", "127.0.0.1:9090", TcpState.ESTABLISHED, 38413135L),
+        rows.get(1));
     assertEquals(
-        new Parsed("[0:0:0:0:0:0:0:1]:37570", "[0:0:0:0:0:0:0:1]:9090", TcpState.ESTABLISHED, 38413133L),
+        new Parsed(
+            "[0:0:0:0:0:0:0:1]:37570", "[0:0:0:0:0:0:0:1]:9090", TcpState.ESTABLISHED, 38413133L),
         rows.get(4));
   }
 

@@ -18,7 +18,8 @@ class HeadroomWarningsTest {
   static final InetSocketAddress DEST = new InetSocketAddress("10.0.0.1", 443);
 
   /** A report where this JVM holds {@code n} established sockets to DEST from 60000 up. */
-  static LedgerReport report(PortLedger ledger, List<Object> sockets, int n, LedgerReport.Context c) {
+  static LedgerReport report(
+      PortLedger ledger, List<Object> sockets, int n, LedgerReport.Context c) {
     while (sockets.size() < n) {
       Object s = new Object();
       ledger.connected(s, DEST, 60000 + sockets.size());
@@ -56,14 +57,26 @@ class HeadroomWarningsTest {
       }
     }
     assertEquals(3, lines.size(), lines::toString);
-    assertTrue(lines.get(0).startsWith("8 warning: source ports for 10.0.0.1:443 are running out: 2 of 10 free"), lines.get(0));
+    assertTrue(
+        lines
+            .get(0)
+            .startsWith("8 warning: source ports for 10.0.0.1:443 are running out: 2 of 10 free"),
+        lines.get(0));
     assertTrue(lines.get(0).contains("8 used toward it from the busiest source IP"), lines.get(0));
-    assertTrue(lines.get(0).contains("Cause: 8 open connections to it (8 from this JVM, 0 from other processes)"), lines.get(0));
+    assertTrue(
+        lines
+            .get(0)
+            .contains("Cause: 8 open connections to it (8 from this JVM, 0 from other processes)"),
+        lines.get(0));
     assertTrue(lines.get(0).contains("Call sites: org.junit"), lines.get(0));
     assertTrue(lines.get(0).contains("fourtuple: nothing it can change"), lines.get(0));
     assertTrue(lines.get(0).contains("connect() tries even ports first"), lines.get(0));
     // 3 free is not enough to clear (threshold 3 + margin 1); 4 free (n=6) clears.
-    assertTrue(lines.get(1).startsWith("6 recovered: source ports for 10.0.0.1:443 recovered: 4 of 10 free"), lines.get(1));
+    assertTrue(
+        lines
+            .get(1)
+            .startsWith("6 recovered: source ports for 10.0.0.1:443 recovered: 4 of 10 free"),
+        lines.get(1));
     assertTrue(lines.get(2).startsWith("9 warning:"), lines.get(2));
     assertEquals(1, w.belowCount());
   }
@@ -82,15 +95,22 @@ class HeadroomWarningsTest {
     List<HeadroomWarnings.Line> lines = new HeadroomWarnings().check(r, 3);
     assertEquals(1, lines.size());
     String text = lines.get(0).text;
-    assertTrue(text.contains("bind-before-connect reserves a port per socket: all destinations share 10 ports"), text);
-    assertTrue(text.contains("audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT"), text);
+    assertTrue(
+        text.contains(
+            "bind-before-connect reserves a port per socket: all destinations share 10 ports"),
+        text);
+    assertTrue(
+        text.contains(
+            "audit mode, nothing changed: enforce mode would set IP_BIND_ADDRESS_NO_PORT"),
+        text);
     assertFalse(lines.get(0).recovered);
   }
 
   @Test
   void timeWaitLeftByABurstOfClosesIsNotBlamedOnShortConnections() {
     // The application held 9 connections and closed them all at once (a pool shutting down): the
-    // kernel keeps 9 ports in TIME_WAIT with no connects going on, so "r/s x 60 s" explains nothing.
+    // kernel keeps 9 ports in TIME_WAIT with no connects going on, so "r/s x 60 s" explains
+    // nothing.
     PortLedger ledger = new PortLedger(10, 100, 100);
     List<Object> sockets = new ArrayList<>();
     for (int i = 0; i < 9; i++) {

@@ -36,7 +36,8 @@ class JsonReportTest {
             "\"findings\":[]")) {
       assertTrue(json.contains(key), key + " in " + json);
     }
-    assertEquals(json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
+    assertEquals(
+        json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
   }
 
   @Test

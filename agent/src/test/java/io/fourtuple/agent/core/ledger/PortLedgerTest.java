@@ -87,7 +87,8 @@ class PortLedgerTest {
     assertEquals(1, l.bindFailures(ConnectFailure.ADDRESS_IN_USE));
     List<String> failures = new ArrayList<>();
     l.drainSamples((to, atBind, cause, site, t) -> failures.add(to + " " + atBind + " " + cause));
-    assertEquals(List.of("10.0.0.1:443 false ADDRESS_NOT_AVAILABLE", "*:0 true ADDRESS_IN_USE"), failures);
+    assertEquals(
+        List.of("10.0.0.1:443 false ADDRESS_NOT_AVAILABLE", "*:0 true ADDRESS_IN_USE"), failures);
   }
 
   @Test
@@ -99,7 +100,9 @@ class PortLedgerTest {
     assertEquals(2, l.destinations().size());
     assertEquals(3, l.overflow().total());
     assertEquals(3, l.overflowConnects());
-    LedgerReport r = LedgerReport.build(l, null, RANGE, new LedgerReport.Context(false, true, null), 0, 1, List.of(), 1);
+    LedgerReport r =
+        LedgerReport.build(
+            l, null, RANGE, new LedgerReport.Context(false, true, null), 0, 1, List.of(), 1);
     assertEquals(3, r.rows.size());
     assertTrue(r.rows.stream().anyMatch(row -> row.overflow && row.total == 3));
   }
@@ -140,7 +143,8 @@ class PortLedgerTest {
     PortLedger l = new PortLedger(10, 100, 100);
     l.connectPending(A);
     assertEquals(0, find(l, A).total(), "pending is not a connect");
-    // The completion on a thread with no application frame (as an AsynchronousChannelGroup's poller)...
+    // The completion on a thread with no application frame (as an AsynchronousChannelGroup's
+    // poller)...
     Thread poller = new Thread(() -> l.connected(new Object(), A, 60000));
     poller.start();
     poller.join();
@@ -221,5 +225,4 @@ class PortLedgerTest {
     l.reconcile(null, l.advanceEpoch(), RANGE);
     assertEquals(1, find(l, A).heldForAllInRange);
   }
-
 }

@@ -185,7 +185,6 @@ class LingerGuardTest {
       assertTrue(guard.describe().contains("more are counted by class only"), guard.describe());
     }
     String summary = guard.describe();
-    assertTrue(
-        summary.startsWith(sets + " sets [looks like milliseconds: " + sets + "]"), summary);
+    assertTrue(summary.startsWith(sets + " sets [looks like milliseconds: " + sets + "]"), summary);
   }
 }
