@@ -3,7 +3,7 @@ package io.fourtuple.agent.cli;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.control.ControlRequest;
-import io.fourtuple.agent.core.status.JsonWriter;
+import io.fourtuple.agent.core.report.JsonWriter;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;

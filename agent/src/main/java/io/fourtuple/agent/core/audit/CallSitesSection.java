@@ -1,7 +1,7 @@
 package io.fourtuple.agent.core.audit;
 
 import io.fourtuple.agent.core.bind.BindOutcome;
-import io.fourtuple.agent.core.status.JsonWriter;
+import io.fourtuple.agent.core.report.JsonWriter;
 import io.fourtuple.agent.core.status.StatusSection;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.report.JsonWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,7 @@ public final class JsonReport {
   private JsonReport() {}
 
   public static String toJson(LedgerReport r, long pid) {
-    StringBuilder sb = new StringBuilder(4096 + r.rows.size() * 600);
-    Json j = new Json(sb).begin();
+    JsonWriter j = new JsonWriter(4096 + r.rows.size() * 600).beginObject();
     j.field("schema", SCHEMA);
     SimpleDateFormat iso = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT);
     iso.setTimeZone(TimeZone.getTimeZone("UTC"));
@@ -34,9 +34,9 @@ public final class JsonReport {
     j.field("timeMillis", r.timeMillis);
     j.field("pid", pid);
     if (r.range == null) {
-      j.nullField("range");
+      j.field("range", (String) null);
     } else {
-      j.key("range").begin();
+      j.name("range").beginObject();
       j.field("low", r.range.low());
       j.field("high", r.range.high());
       j.field("size", r.range.size());
@@ -44,17 +44,17 @@ public final class JsonReport {
       j.field("usable", r.range.usable());
       j.field("connectParity", r.range.connectParityName());
       j.field("connectParityUsable", r.range.usableConnectParity());
-      j.end();
+      j.endObject();
     }
-    j.key("kernel").begin();
+    j.name("kernel").beginObject();
     j.field("available", r.kernelAvailable);
     j.field("rows", r.kernelRows);
     j.field("readMillis", r.kernelReadMillis);
     j.field("listenerPortsInRange", r.listenerPortsInRange);
     j.field("portsInUseInRange", r.portsInUseInRange);
     j.field("ownSockets", r.ownSockets);
-    j.end();
-    j.key("totals").begin();
+    j.endObject();
+    j.name("totals").beginObject();
     j.field("destinations", r.destinations);
     j.field("maxDestinations", r.maxDestinations);
     j.field("overflowConnects", r.overflowConnects);
@@ -67,11 +67,11 @@ public final class JsonReport {
     j.counts("bindFailures", r.bindFailures);
     j.field("samplesDropped", r.samplesDropped);
     j.field("callSitesOverCap", r.callSitesOverCap);
-    j.end();
+    j.endObject();
     j.field("warnThreshold", r.warnThreshold);
-    j.array("destinations");
+    j.name("destinations").beginArray();
     for (LedgerReport.Row row : r.rows) {
-      j.element().begin();
+      j.beginObject();
       j.field("destination", row.destination);
       j.field("overflow", row.overflow);
       j.field("live", row.live);
@@ -83,26 +83,29 @@ public final class JsonReport {
       j.strings("sources", row.sources);
       j.field("setup", row.setup);
       j.counts("setups", row.setups);
-      j.array("callSites");
+      j.name("callSites").beginArray();
       for (Map.Entry<String, Long> site : row.callSites) {
-        j.element().begin().field("site", site.getKey()).field("samples", site.getValue()).end();
+        j.beginObject()
+            .field("site", site.getKey())
+            .field("samples", site.getValue().longValue())
+            .endObject();
       }
-      j.closeArray();
+      j.endArray();
       j.field("otherCallSites", row.otherCallSites);
       if (row.kernelKnown) {
-        j.key("kernel").begin();
+        j.name("kernel").beginObject();
         j.field("established", row.established);
         j.field("timeWait", row.timeWait);
         j.field("otherStates", row.otherStates);
         j.field("own", row.own);
         j.field("others", row.others);
         j.field("orphans", row.orphans);
-        j.end();
+        j.endObject();
       } else {
-        j.nullField("kernel");
+        j.field("kernel", (String) null);
       }
       if (row.headroomKnown) {
-        j.key("headroom").begin();
+        j.name("headroom").beginObject();
         j.field("model", row.sharedPool ? "shared" : "per-destination");
         j.field("pool", row.pool);
         j.field("used", row.used);
@@ -114,16 +117,16 @@ public final class JsonReport {
         j.field("connectParityPool", row.connectParityPool);
         j.field("cause", row.cause());
         j.field("action", row.action());
-        j.end();
+        j.endObject();
       } else {
-        j.nullField("headroom");
+        j.field("headroom", (String) null);
       }
-      j.end();
+      j.endObject();
     }
-    j.closeArray();
+    j.endArray();
     j.strings("findings", r.findings);
-    j.end();
-    return sb.append('\n').toString();
+    j.endObject();
+    return j + "\n";
   }
 
   /**

@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.report.JsonWriter;
 
 /**
  * The {@code counters} part of a status: what the hooks counted since the agent started, per API.

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.status;
 
+import io.fourtuple.agent.core.report.JsonWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.fourtuple.agent.core.status;
 import io.fourtuple.agent.core.ledger.JsonReport;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.SummaryTable;
+import io.fourtuple.agent.core.report.JsonWriter;
 
 /**
  * The port ledger's last report in {@code status}: the same table the agent logs and the same JSON

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.status;
 
+import io.fourtuple.agent.core.report.JsonWriter;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

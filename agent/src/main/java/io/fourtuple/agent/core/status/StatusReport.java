@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.status;
 
+import io.fourtuple.agent.core.report.JsonWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

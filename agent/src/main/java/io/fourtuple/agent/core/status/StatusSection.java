@@ -1,5 +1,7 @@
 package io.fourtuple.agent.core.status;
 
+import io.fourtuple.agent.core.report.JsonWriter;
+
 /**
  * One part of what {@code status} prints: the agent itself, its counters, the process's sockets,
  * the call sites. Each part renders itself twice, as text for people and as one JSON value for

@@ -1,19 +1,31 @@
-package io.fourtuple.agent.core.status;
+package io.fourtuple.agent.core.report;
 
-import io.fourtuple.agent.core.report.JsonText;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * A minimal streaming JSON writer (the agent bundles no JSON library): objects, arrays, strings,
- * numbers, booleans, with the commas placed for the caller. Output is compact, one line.
+ * numbers, booleans, with the commas placed for the caller. Output is compact, one line. The one
+ * writer of the agent: {@code status --json} and the port ledger's report file both use it.
  */
 public final class JsonWriter {
-  private final StringBuilder out = new StringBuilder(1024);
+  private final StringBuilder out;
 
   /** Per nesting level: whether the next value needs a comma first. */
   private boolean[] needsComma = new boolean[16];
 
   private int depth;
   private boolean afterName;
+
+  public JsonWriter() {
+    this(1024);
+  }
+
+  /** A writer whose buffer starts at {@code capacity} characters (a report of known size). */
+  public JsonWriter(int capacity) {
+    out = new StringBuilder(capacity);
+  }
 
   public JsonWriter beginObject() {
     return open('{');
@@ -61,6 +73,13 @@ public final class JsonWriter {
     return this;
   }
 
+  /** A number with three decimals ({@code 12.500}), as rates are written. */
+  public JsonWriter value(double value) {
+    separate();
+    out.append(String.format(Locale.ROOT, "%.3f", value));
+    return this;
+  }
+
   /** A value that is already JSON text (another writer's complete output), written as it is. */
   public JsonWriter rawValue(String json) {
     separate();
@@ -79,6 +98,29 @@ public final class JsonWriter {
 
   public JsonWriter field(String name, boolean value) {
     return name(name).value(value);
+  }
+
+  public JsonWriter field(String name, double value) {
+    return name(name).value(value);
+  }
+
+  /** {@code "name": {"key": count, ...}} in the map's order. */
+  public JsonWriter counts(String name, Map<String, Long> values) {
+    name(name).beginObject();
+    for (Map.Entry<String, Long> e : values.entrySet()) {
+      field(e.getKey(), e.getValue().longValue());
+    }
+    return endObject();
+  }
+
+  /** {@code "name": ["a", "b", ...]}. */
+  public JsonWriter strings(String name, Iterable<String> values) {
+    name(name).beginArray();
+    Iterator<String> it = values.iterator();
+    while (it.hasNext()) {
+      value(it.next());
+    }
+    return endArray();
   }
 
   @Override
