@@ -17,11 +17,9 @@ import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.platform.KernelInfo;
+import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
-import java.io.IOException;
 import java.lang.instrument.Instrumentation;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.text.SimpleDateFormat;
 import java.util.ArrayList;
 import java.util.Date;
@@ -120,7 +118,7 @@ final class RunningAgent implements AgentControl.Active {
     sections.add(new CallSitesSection(sites, audit, kernel.ephemeralPortCount()));
     sections.add(new SocketsSection(OwnSocketTable.read(), openAtStart));
     if (ledger != null) {
-      sections.add(new LedgerSection(ledger.last(), pidNumber()));
+      sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
     }
     if (linger != null) {
       sections.add(new FactsSection("linger").put("findings", linger.describe()));
@@ -223,20 +221,8 @@ final class RunningAgent implements AgentControl.Active {
     return result;
   }
 
-  private static long pidNumber() {
-    try {
-      return Long.parseLong(pid());
-    } catch (NumberFormatException unknown) {
-      return -1;
-    }
-  }
-
   static String pid() {
-    try {
-      return Files.readSymbolicLink(Paths.get("/proc/self")).toString();
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
+    return ProcessId.text();
   }
 
   static String timestamp(long millis) {

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.cli;
 
+import io.fourtuple.agent.platform.ProcessId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -107,12 +108,7 @@ final class TargetJvm {
   /** Every readable JVM on this host (in this pid namespace). */
   static List<TargetJvm> all() {
     List<TargetJvm> out = new ArrayList<TargetJvm>();
-    int self = -1;
-    try {
-      self = Integer.parseInt(Files.readSymbolicLink(Paths.get("/proc/self")).toString());
-    } catch (IOException | RuntimeException e) {
-      self = -1;
-    }
+    long self = ProcessId.current();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
       for (Path p : procs) {
         int pid = Integer.parseInt(p.getFileName().toString());

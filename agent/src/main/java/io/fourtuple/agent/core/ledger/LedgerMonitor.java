@@ -5,6 +5,7 @@ import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.kernel.TcpTable;
+import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class LedgerMonitor {
     this.context = context;
     this.log = log;
     this.events = events;
-    this.pid = pid();
+    this.pid = ProcessId.current();
     this.mbean = new PortLedgerMBean(pid);
     this.thread = new Thread(new Loop(), "fourtuple-ledger");
     this.thread.setDaemon(true);
@@ -259,16 +260,6 @@ public final class LedgerMonitor {
       if (events != null) {
         events.exhaustion(destination, atBind, cause.label(), callSite, timeMillis);
       }
-    }
-  }
-
-  private static long pid() {
-    try {
-      String name = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
-      int at = name.indexOf('@');
-      return Long.parseLong(at > 0 ? name.substring(0, at) : name);
-    } catch (RuntimeException e) {
-      return -1;
     }
   }
 }
