@@ -106,8 +106,8 @@ final class AgentStarter {
       return;
     }
     // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM
-    // loads
-    // only when this line runs: after prepare() has defined those classes in the bootstrap loader.
+    // loads only when this line runs: after prepare() has defined those classes in the bootstrap
+    // loader.
     long configuredNanos = System.nanoTime();
     Installer.prepare(instrumentation, FourtupleAgent.class);
     log.debug(

@@ -360,13 +360,10 @@ public final class Dispatcher {
     beforeClose(SocketHooks.API_SOCKET_CHANNEL, channel);
   }
 
-  // ---- Netty epoll channels (AbstractEpollChannel, unix.Socket, LinuxSocket; relocated copies
-  // too) ----
+  // ---- Netty epoll channels (AbstractEpollChannel, unix.Socket, LinuxSocket; relocated too) ----
   // Binds, connects and closes reach the port ledger under the channel's identity (a pending
-  // connect
-  // completes in the channel's unsafe, which knows the channel); SO_LINGER sets and timed closes
-  // under
-  // its Netty socket's (unix.Socket.setSoLinger knows only the socket).
+  // connect completes in the channel's unsafe, which knows the channel); SO_LINGER sets and timed
+  // closes under its Netty socket's (unix.Socket.setSoLinger knows only the socket).
 
   /** {@code AbstractEpollChannel.doBind(SocketAddress)} entered. */
   public static void nettyBeforeBind(Object channel, Object socket, Object local) {
@@ -557,8 +554,7 @@ public final class Dispatcher {
 
   private static final class InsideFlag extends ThreadLocal<boolean[]> {
     // A non-private constructor, so javac emits no synthetic access class (Dispatcher$1) that would
-    // have to
-    // be injected into the bootstrap loader too.
+    // have to be injected into the bootstrap loader too.
     InsideFlag() {}
 
     @Override

@@ -141,8 +141,7 @@ class AttachCommandsTest {
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);
 
         // Nothing changed while it watched: no cycle held more than R. (A cycle may hold one fewer:
-        // the
-        // service's own health-check connections take ports from the same 10-port range.)
+        // the service's own health-check connections take ports from the same 10-port range.)
         List<String> lines = service.capacityLines();
         assertTrue(lines.size() > 3, service::describe);
         int most = 0;

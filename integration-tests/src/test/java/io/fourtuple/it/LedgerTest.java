@@ -146,8 +146,7 @@ class LedgerTest {
   @MethodSource("jdks")
   void warningFiresBeforeExhaustionAndNamesTheCallSite(Jdk jdk) throws Exception {
     // One destination, a connection held every 300 ms; another process holds 2 ports: 8 connect,
-    // the
-    // rest fail with EADDRNOTAVAIL. Warning below 3 free: after the 6th.
+    // the rest fail with EADDRNOTAVAIL. Warning below 3 free: after the 6th.
     ChildJvm.Run run =
         child(jdk)
             .agent("ledger.interval=100ms,ledger.summary.interval=off,ledger.warn.headroom=3")

@@ -202,8 +202,7 @@ class NettyEpollTest {
   void ledgerCountsMatchTheKernelAndServerChannelsAreUntouched(Jdk jdk) throws Exception {
     ChildJvm child = child(jdk, jdk.label().equals("17") ? LATEST_42 : LATEST_41);
     // Netty epoll servers, one of them bound to port 0: it must still get a port from the kernel
-    // and
-    // accept (the agent never sets the option on a server channel).
+    // and accept (the agent never sets the option on a server channel).
     ChildJvm.Run run =
         child
             .agent("ledger.interval=200ms,ledger.summary.interval=off")

@@ -79,8 +79,7 @@ final class ServiceJvm implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     if (ownMounts) {
       // Its own pid namespace too, as in a container: the JDK's attach client looks for the JVM's
-      // files
-      // under /proc/<pid>/root only when the pid namespaces differ.
+      // files under /proc/<pid>/root only when the pid namespaces differ.
       cmd.addAll(List.of("unshare", "-mnp", "--fork", "sh", "-c", setup + " && exec \"$@\"", "sh"));
     } else {
       cmd.addAll(List.of("unshare", "-n", "sh", "-c", setup + " && exec \"$@\"", "sh"));

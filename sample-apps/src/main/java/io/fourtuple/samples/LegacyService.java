@@ -85,8 +85,7 @@ public final class LegacyService {
     for (int cycle = 1; o.cycles == 0 || cycle <= o.cycles; cycle++) {
       phase.await(); // workers have closed last cycle's connections
       // Their client ends pass through LAST_ACK until the backend's final ACK; on a busy machine
-      // that can
-      // outlast the next connect, which would then find one port per backend still taken.
+      // that can outlast the next connect, which would then find one port per backend still taken.
       Thread.sleep(100);
       // Alone on the ports: with all of them held by exclusive binds, even this connect would fail.
       String healthResult = healthCheck(new InetSocketAddress(source, o.healthPort));

@@ -120,9 +120,8 @@ final class SocketImplHooks implements TargetType {
           }
         });
     // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK
-    // 8-25;
-    // Socket.close() and the JDK 8-12 finalizer reach it, the JDK 13+ cleaner does not (the ledger
-    // reconciles those sockets with the kernel table).
+    // 8-25; Socket.close() and the JDK 8-12 finalizer reach it, the JDK 13+ cleaner does not (the
+    // ledger reconciles those sockets with the kernel table).
     if (shape.hasMethod("close", CLOSE)) {
       hooks.add(
           new MethodHook("close", CLOSE) {

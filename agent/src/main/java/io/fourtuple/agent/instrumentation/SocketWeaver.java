@@ -116,8 +116,8 @@ final class SocketWeaver implements ClassFileTransformer {
       return null;
     }
     // Hooks of one method are chained: each visitor adds its code and its own catch-all handler,
-    // and the
-    // handler registered first wraps the original code only, so every hook sees a throw once.
+    // and the handler registered first wraps the original code only, so every hook sees a throw
+    // once.
     final Map<String, List<MethodHook>> byMethod = new HashMap<String, List<MethodHook>>();
     for (MethodHook hook : hooks) {
       List<MethodHook> forMethod = byMethod.get(hook.name + hook.descriptor);
@@ -129,8 +129,7 @@ final class SocketWeaver implements ClassFileTransformer {
     }
     final String owner = shape.internalName;
     // Passing the reader lets ASM copy untouched methods as they are; COMPUTE_MAXS only recounts
-    // the
-    // stack of the woven methods and, unlike COMPUTE_FRAMES, never loads a class.
+    // the stack of the woven methods and, unlike COMPUTE_FRAMES, never loads a class.
     ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
     reader.accept(
         new ClassVisitor(Opcodes.ASM9, writer) {

@@ -65,8 +65,7 @@ public final class NettyWeavingCost {
       int woven = 0;
       for (Map.Entry<String, byte[]> c : classes.entrySet()) {
         // As if defined by the boot loader: the dispatcher is not injected there in this harness,
-        // and
-        // the per-loader visibility check would (rightly) refuse to weave.
+        // and the per-loader visibility check would (rightly) refuse to weave.
         if (weaver.transform(null, c.getKey(), null, null, c.getValue()) != null) {
           woven++;
         }

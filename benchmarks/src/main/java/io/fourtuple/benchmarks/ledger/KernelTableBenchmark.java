@@ -66,8 +66,7 @@ public final class KernelTableBenchmark {
     long start = System.nanoTime();
     // Connections are held by helper processes (a process may hold fewer descriptors than the table
     // should have rows); the server sides stay in the listeners' accept queues (somaxconn raised by
-    // the
-    // script), so this process holds only the listeners.
+    // the script), so this process holds only the listeners.
     List<Process> holders = new ArrayList<Process>();
     int perHolder = 15000;
     for (int opened = 0; opened < connections; opened += perHolder) {

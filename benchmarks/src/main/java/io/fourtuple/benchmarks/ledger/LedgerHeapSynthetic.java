@@ -94,8 +94,7 @@ public final class LedgerHeapSynthetic {
     }
     drain.invoke(ledger, new Object[] {null});
     // A kernel view of the followed destinations (empty table: the report computes every row's
-    // headroom,
-    // cause and action text, as it does with a real table).
+    // headroom, cause and action text, as it does with a real table).
     Class<?> ownType = loader.loadClass("io.fourtuple.agent.core.kernel.OwnSockets");
     Object builder =
         viewType

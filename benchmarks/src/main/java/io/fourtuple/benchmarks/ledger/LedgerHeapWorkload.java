@@ -62,8 +62,7 @@ public final class LedgerHeapWorkload {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long used = Long.MAX_VALUE;
     // The minimum over 2.5 s: at least one collection falls between two ledger ticks (interval 2
-    // s), so
-    // what is measured is what the agent keeps, not a tick's garbage in flight.
+    // s), so what is measured is what the agent keeps, not a tick's garbage in flight.
     for (int i = 0; i < 10; i++) {
       System.gc();
       Thread.sleep(250);

@@ -158,9 +158,8 @@ public final class LedgerMonitor {
             threshold);
     if (range != null) {
       // At exit a crossing is news to no one who can act on it (the process is leaving, and its
-      // closes
-      // have just filled TIME_WAIT): one line names such destinations, the table below has the
-      // detail.
+      // closes have just filled TIME_WAIT): one line names such destinations, the table below has
+      // the detail.
       StringBuilder atExitBelow = new StringBuilder();
       int atExitCount = 0;
       for (HeadroomWarnings.Line line : warnings.check(report, threshold)) {

@@ -17,10 +17,8 @@ public final class CallSite {
    */
   public static String of(StackTraceElement[] stack) {
     // Netty's own frames (relocated copies too) are skipped when an application frame follows, as
-    // on a
-    // thread that calls Bootstrap.connect; on an event loop only Netty is on the stack, and its
-    // first
-    // frame is the most precise answer there is.
+    // on a thread that calls Bootstrap.connect; on an event loop only Netty is on the stack, and
+    // its first frame is the most precise answer there is.
     StackTraceElement firstNetty = null;
     for (StackTraceElement frame : stack) {
       String className = frame.getClassName();

@@ -38,8 +38,7 @@ public final class StatusReport {
         s.writeJson(json);
       } catch (RuntimeException e) {
         // The section may have written part of its value; what follows stays parseable only if we
-        // stop
-        // here, so the whole answer becomes an error object instead.
+        // stop here, so the whole answer becomes an error object instead.
         return new JsonWriter()
             .beginObject()
             .field("title", title)

@@ -43,8 +43,7 @@ class CallSiteLedgerTest {
     assertEquals(1, sites.size());
     CallSiteLedger.SiteView site = sites.get(0);
     // The agent's own frames (this test lives in its package) are skipped like the JDK's: the call
-    // site
-    // is the first frame outside both, here JUnit's.
+    // site is the first frame outside both, here JUnit's.
     assertFalse(site.callSite.startsWith("io.fourtuple.agent."), site.callSite);
     assertEquals(4, site.estimatedCount);
     assertFalse(site.estimated);
