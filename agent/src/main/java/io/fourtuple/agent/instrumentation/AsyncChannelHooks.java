@@ -89,27 +89,8 @@ final class AsyncChannelHooks implements TargetType {
       return hooks;
     }
     hooks.add(
-        new MethodHook("bind", BIND) {
-          @Override
-          void onEnter(MethodVisitor mv) {
-            loadThis(mv);
-            loadField(mv, owner, "fd", FD);
-            loadField(mv, owner, "localAddress", local);
-            mv.visitVarInsn(Opcodes.ALOAD, 1);
-            dispatch(
-                mv,
-                "beforeAsyncChannelBind",
-                "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/SocketAddress;)V");
-          }
-
-          @Override
-          void onThrow(MethodVisitor mv) {
-            reportThrowable(
-                mv,
-                "asyncChannelBindFailed",
-                "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
-          }
-        });
+        SocketChannelImplHooks.bindHook(
+            "bind", BIND, owner, local, "beforeAsyncChannelBind", "asyncChannelBindFailed"));
     return hooks;
   }
 

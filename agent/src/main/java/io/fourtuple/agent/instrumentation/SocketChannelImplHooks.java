@@ -51,27 +51,8 @@ final class SocketChannelImplHooks implements TargetType {
     String bindDescriptor = bindName.equals("netBind") ? NET_BIND : BIND;
     if (shape.hasMethod(bindName, bindDescriptor)) {
       hooks.add(
-          new MethodHook(bindName, bindDescriptor) {
-            @Override
-            void onEnter(MethodVisitor mv) {
-              loadThis(mv);
-              loadField(mv, owner, "fd", FD);
-              loadField(mv, owner, "localAddress", local);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(
-                  mv,
-                  "beforeChannelBind",
-                  "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/SocketAddress;)V");
-            }
-
-            @Override
-            void onThrow(MethodVisitor mv) {
-              reportThrowable(
-                  mv,
-                  "channelBindFailed",
-                  "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
-            }
-          });
+          bindHook(
+              bindName, bindDescriptor, owner, local, "beforeChannelBind", "channelBindFailed"));
     } else {
       problems.add(NAME + " has neither netBind(SocketAddress) nor bind(SocketAddress)");
     }
@@ -129,5 +110,38 @@ final class SocketChannelImplHooks implements TargetType {
           NAME + " has no implCloseSelectableChannel(); the port ledger relies on the kernel");
     }
     return hooks;
+  }
+
+  /**
+   * The bind hook of a channel that keeps its descriptor in {@code fd} and its local address in
+   * {@code localAddress} (the socket channel and the asynchronous socket channel): at entry {@code
+   * enter(this, fd, localAddress, requested)}, on a throw {@code failed(thrown, this, requested)}.
+   *
+   * @param local the descriptor of the {@code localAddress} field, read from the class
+   */
+  static MethodHook bindHook(
+      String name,
+      String descriptor,
+      final String owner,
+      final String local,
+      final String enter,
+      final String failed) {
+    return new MethodHook(name, descriptor) {
+      @Override
+      void onEnter(MethodVisitor mv) {
+        loadThis(mv);
+        loadField(mv, owner, "fd", FD);
+        loadField(mv, owner, "localAddress", local);
+        mv.visitVarInsn(Opcodes.ALOAD, 1);
+        dispatch(
+            mv, enter, "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+      }
+
+      @Override
+      void onThrow(MethodVisitor mv) {
+        reportThrowable(
+            mv, failed, "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+      }
+    };
   }
 }
