@@ -149,27 +149,7 @@ class AsyncChannelTest {
     // (TIME_WAIT).
     // A dropped AsynchronousSocketChannel stays open: its channel group keeps it registered, so the
     // kernel and the ledger both count it as established.
-    ChildJvm.Run run =
-        LedgerTest.child(jdk)
-            .agent("ledger.interval=200ms,ledger.summary.interval=off,ledger.warn.headroom=1")
-            .run(
-                "io.fourtuple.samples.ShortConnections",
-                "--api",
-                "async",
-                "--destinations",
-                "2",
-                "--hold",
-                "2",
-                "--leak",
-                "2",
-                "--rate",
-                "10",
-                "--seconds",
-                "1",
-                "--squat",
-                "60008,60009",
-                "--ss",
-                "--mbean");
+    ChildJvm.Run run = LedgerTest.holdLeakAndSquat(jdk, "async");
     run.assertSucceeded();
     assertEquals("4", run.result().get("held"), run::describe);
     Map<String, Map<String, String>> ss = LedgerTest.lines(run.stdout(), "SS", "dst");

@@ -93,27 +93,7 @@ class LedgerTest {
     // 2 destinations; per destination: 2 held open, 1 dropped without close, 5 short ones
     // (TIME_WAIT).
     // Another process listens on 60008 and 60009: those leave every destination's pool.
-    ChildJvm.Run run =
-        child(jdk)
-            .agent("ledger.interval=200ms,ledger.summary.interval=off,ledger.warn.headroom=1")
-            .run(
-                APP,
-                "--api",
-                api,
-                "--destinations",
-                "2",
-                "--hold",
-                "2",
-                "--leak",
-                "2",
-                "--rate",
-                "10",
-                "--seconds",
-                "1",
-                "--squat",
-                "60008,60009",
-                "--ss",
-                "--mbean");
+    ChildJvm.Run run = holdLeakAndSquat(jdk, api);
     run.assertSucceeded();
     assertEquals("4", run.result().get("held"), run::describe);
     Map<String, Map<String, String>> ss = lines(run.stdout(), "SS", "dst");
@@ -140,6 +120,34 @@ class LedgerTest {
     assertTrue(
         (Long) totals.get("connects") >= 6L,
         () -> "held and dropped connects counted: " + totals + "\n" + run.describe());
+  }
+
+  /**
+   * ShortConnections with {@code api} to 2 destinations: 2 connections held and 2 dropped unclosed
+   * to each, short ones at 10/s for 1 s, another process holding 60008 and 60009; prints {@code ss}
+   * and the MBean's rows. The ledger ticks every 200 ms.
+   */
+  static ChildJvm.Run holdLeakAndSquat(Jdk jdk, String api) throws Exception {
+    return child(jdk)
+        .agent("ledger.interval=200ms,ledger.summary.interval=off,ledger.warn.headroom=1")
+        .run(
+            APP,
+            "--api",
+            api,
+            "--destinations",
+            "2",
+            "--hold",
+            "2",
+            "--leak",
+            "2",
+            "--rate",
+            "10",
+            "--seconds",
+            "1",
+            "--squat",
+            "60008,60009",
+            "--ss",
+            "--mbean");
   }
 
   @ParameterizedTest(name = "{0}")
