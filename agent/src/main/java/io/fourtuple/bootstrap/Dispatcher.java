@@ -38,6 +38,12 @@ public final class Dispatcher {
   private static volatile SocketHooks hooks = NO_OP;
 
   /**
+   * Whether reads of a local port that is already set reach the hooks too ({@link
+   * SocketHooks#observesBoundPorts()}, read at install): only audit mode needs them.
+   */
+  private static volatile boolean observeBoundPorts;
+
+  /**
    * JDK 9 to 12 pass a {@code Socket.setOption(SO_LINGER, n)} value straight to the old socket
    * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there
    * sets linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
@@ -61,6 +67,7 @@ public final class Dispatcher {
     if (hooks != NO_OP) {
       return false;
     }
+    observeBoundPorts = delegate.observesBoundPorts();
     hooks = delegate;
     return true;
   }
@@ -68,6 +75,7 @@ public final class Dispatcher {
   /** Restores the no-op delegate. Woven code keeps calling in, and returns at once. */
   public static synchronized void reset() {
     hooks = NO_OP;
+    observeBoundPorts = false;
   }
 
   /** The hooks in force, or null when none are installed. */
@@ -82,6 +90,47 @@ public final class Dispatcher {
    */
   public static void markAgentThread() {
     INSIDE.get()[0] = true;
+  }
+
+  // ---- the application reads a local address (materialize on observation) ----
+
+  /**
+   * Entry of {@code SocketImpl.getLocalPort()} and of a socket implementation's {@code bind}: the
+   * port and address the implementation caches ({@code localport}, {@code address}). A socket that
+   * was never bound (no address) is skipped here, and in enforce mode one with a port already, so
+   * that the common read costs two compares.
+   */
+  public static void socketLocalRead(Object impl, int localPort, Object address) {
+    if (address != null && (localPort == 0 || observeBoundPorts)) {
+      localRead(SocketHooks.API_SOCKET, impl, localPort);
+    }
+  }
+
+  /**
+   * Entry of a channel's {@code getLocalAddress()} (and the socket channel's {@code
+   * localAddress()}, which its socket adaptor reads): the channel's cached local address.
+   */
+  public static void channelLocalRead(Object channel, Object localAddress, int api) {
+    if (localAddress instanceof InetSocketAddress) {
+      int port = ((InetSocketAddress) localAddress).getPort();
+      if (port == 0 || observeBoundPorts) {
+        localRead(api, channel, port);
+      }
+    }
+  }
+
+  private static void localRead(int api, Object socket, int cachedPort) {
+    SocketHooks h = enter();
+    if (h == null) {
+      return;
+    }
+    try {
+      h.localAddressRead(api, socket, cachedPort);
+    } catch (Throwable t) {
+      reportSafely(h, "localAddressRead", t);
+    } finally {
+      exit();
+    }
   }
 
   // ---- java.net.Socket, through its SocketImpl ----

@@ -89,6 +89,21 @@ public interface SocketHooks {
    */
   void beforeClose(int api, Object socket);
 
+  /**
+   * The application is about to read the local address or port of a bound {@code socket} (an API's
+   * socket object as its bind hook saw it). {@code cachedPort} is what the JDK would return: 0 for
+   * a socket whose port choice the agent deferred to connect, which must then be given a real port
+   * first (the kernel allows a second bind while the port is 0). Reads with a port already set
+   * arrive only when {@link #observesBoundPorts()} is true. Called from the JDK's getters, before
+   * the JDK takes its own locks; the agent's own reads (on a thread inside a hook) never arrive.
+   */
+  default void localAddressRead(int api, Object socket, int cachedPort) {}
+
+  /** Whether {@link #localAddressRead} wants reads of sockets that have a port already. */
+  default boolean observesBoundPorts() {
+    return false;
+  }
+
   /** Something inside the agent failed while handling a hook; the application's call proceeds. */
   void onInternalError(String where, Throwable error);
 

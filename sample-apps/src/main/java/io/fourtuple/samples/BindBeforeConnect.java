@@ -34,10 +34,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.BindBeforeConnect \
  *     [--api socket|channel|async|async-handler] [--source 127.0.0.1|::1] [--destinations 10] [--per-destination 20]
  *     [--setup bind0|connect-only|explicit-port] [--explicit-port-base 40000] [--reuseaddr]
- *     [--base-port 20000]
+ *     [--base-port 20000] [--read-port-after-bind]
  * </pre>
  *
- * {@code async} connects an {@code AsynchronousSocketChannel} through the {@code Future} form of
+ * <p>{@code --read-port-after-bind} reads each socket's local port between bind and connect, as
+ * code that logs or announces its source port does. The JDK has a port to return then; so does the
+ * agent, which gives such a socket its port at the read: it then reserves that port for every
+ * destination, exactly as without the agent. Without the option nothing reads the port before
+ * connect, so the agent's deferral is invisible ({@code portZeroAfterBind} counts reads that
+ * returned 0).
+ *
+ * <p>{@code async} connects an {@code AsynchronousSocketChannel} through the {@code Future} form of
  * {@code connect}, {@code async-handler} through the {@code CompletionHandler} form.
  *
  * <p>The last line is machine-readable: {@code RESULT api=socket attempted=200 connected=100 ...}.
@@ -152,7 +159,9 @@ public final class BindBeforeConnect {
       int afterBind = -1;
       if (!o.setup.equals("connect-only")) {
         s.bind(new InetSocketAddress(source, wantPort));
-        afterBind = s.getLocalPort();
+        if (o.readPortAfterBind) {
+          afterBind = s.getLocalPort();
+        }
       }
       s.connect(destination, 5000);
       return new Attempt(s, afterBind, s.getLocalPort());
@@ -173,7 +182,9 @@ public final class BindBeforeConnect {
       int afterBind = -1;
       if (!o.setup.equals("connect-only")) {
         ch.bind(new InetSocketAddress(source, wantPort));
-        afterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        if (o.readPortAfterBind) {
+          afterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        }
       }
       ch.connect(destination);
       return new Attempt(ch, afterBind, ((InetSocketAddress) ch.getLocalAddress()).getPort());
@@ -194,7 +205,9 @@ public final class BindBeforeConnect {
       int afterBind = -1;
       if (!o.setup.equals("connect-only")) {
         ch.bind(new InetSocketAddress(source, wantPort));
-        afterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        if (o.readPortAfterBind) {
+          afterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        }
       }
       if (o.api.equals("async-handler")) {
         connectWithHandler(ch, destination);
@@ -291,6 +304,7 @@ public final class BindBeforeConnect {
     int basePort = 20000;
     int explicitPortBase = 40000;
     boolean reuseAddr;
+    boolean readPortAfterBind;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -298,6 +312,10 @@ public final class BindBeforeConnect {
         String a = args[i];
         if (a.equals("--reuseaddr")) {
           o.reuseAddr = true;
+          continue;
+        }
+        if (a.equals("--read-port-after-bind")) {
+          o.readPortAfterBind = true;
           continue;
         }
         if (i + 1 >= args.length) {

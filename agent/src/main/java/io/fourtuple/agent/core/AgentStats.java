@@ -19,7 +19,9 @@ public final class AgentStats {
   private final LongAdder[] connected = adders(APIS);
   private final LongAdder[] connectsInProgress = adders(APIS);
   private final LongAdder[] connectFailures = adders(APIS * FAILURES);
+  private final LongAdder[] localPortReads = adders(APIS);
   private final LongAdder internalErrors = new LongAdder();
+  private final AtomicIntegerArray firstLocalPortRead = new AtomicIntegerArray(APIS);
 
   private final AtomicIntegerArray firstBind = new AtomicIntegerArray(APIS * OUTCOMES);
   private final AtomicIntegerArray firstBindFailure = new AtomicIntegerArray(APIS * FAILURES);
@@ -60,6 +62,21 @@ public final class AgentStats {
     int i = api.ordinal() * FAILURES + cause.ordinal();
     connectFailures[i].increment();
     return firstConnectFailure.get(i) == 0 && firstConnectFailure.compareAndSet(i, 0, 1);
+  }
+
+  /**
+   * Counts a socket whose local port the application read between bind and connect (enforce: the
+   * agent gave it its port then; audit: a sampled socket enforce would have had to); returns true
+   * the first time for this API.
+   */
+  public boolean localPortReadBeforeConnect(Api api) {
+    int i = api.ordinal();
+    localPortReads[i].increment();
+    return firstLocalPortRead.get(i) == 0 && firstLocalPortRead.compareAndSet(i, 0, 1);
+  }
+
+  public long localPortReadsBeforeConnect(Api api) {
+    return localPortReads[api.ordinal()].sum();
   }
 
   public void internalError() {
@@ -124,6 +141,7 @@ public final class AgentStats {
       }
       long ok = connected(api);
       long pending = connectsInProgress[api.ordinal()].sum();
+      long portReads = localPortReadsBeforeConnect(api);
       activity += ok + pending;
       if (activity == 0) {
         continue;
@@ -131,10 +149,13 @@ public final class AgentStats {
       if (out.length() > 0) {
         out.append("; ");
       }
-      out.append(api)
-          .append(": binds [")
-          .append(orNone(bindPart))
-          .append("], bind failures [")
+      out.append(api).append(": binds [").append(orNone(bindPart)).append(']');
+      if (portReads > 0) {
+        out.append(", local port read before connect ")
+            .append(portReads)
+            .append(" (port given at the read: JDK behaviour kept)");
+      }
+      out.append(", bind failures [")
           .append(orNone(bindFailurePart))
           .append("], connects ")
           .append(ok)

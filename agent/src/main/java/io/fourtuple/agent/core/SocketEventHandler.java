@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.DeferredPorts;
 import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
@@ -30,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
   private final BindPolicy policy;
+  private final boolean audit;
   private final AgentStats stats;
   private final Reporter reporter;
 
@@ -73,6 +75,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       PortLedger ledger,
       CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
+    this.audit = config.mode() == AgentConfig.Mode.AUDIT;
     this.stats = stats;
     this.reporter = reporter;
     this.ledger = ledger;
@@ -299,6 +302,62 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (ledger != null) {
       ledger.closed(socket);
     }
+  }
+
+  /**
+   * The application reads a socket's local address. A socket whose port the agent deferred (cached
+   * port 0) gets its port now, as the JDK would have given it at bind; the read then returns it. In
+   * audit mode (the only mode that asks for reads of ports already set) a read between bind and
+   * connect of a sampled socket that enforce would have deferred is counted for its call site.
+   */
+  @Override
+  public void localAddressRead(int api, Object socket, int cachedPort) {
+    if (cachedPort != 0) {
+      if (audit && sites != null && sites.onLocalRead(socket)) {
+        stats.localPortReadBeforeConnect(Api.of(api));
+      }
+      return;
+    }
+    if (!policy.hasApplied()) {
+      return;
+    }
+    Api which = Api.of(api);
+    switch (DeferredPorts.assignPort(socket)) {
+      case ASSIGNED:
+        if (sites != null) {
+          sites.onLocalRead(socket);
+        }
+        if (ledger != null) {
+          ledger.portAssignedBeforeConnect(socket);
+        }
+        if (stats.localPortReadBeforeConnect(which)) {
+          reporter.submit(
+              new Finding(
+                  Finding.Kind.PORT_READ_BEFORE_CONNECT, which, null, null, new Throwable()));
+        }
+        break;
+      case NO_PORT_LEFT:
+        if (reportedErrors.putIfAbsent("noPortLeft", Boolean.TRUE) == null) {
+          reporter.submit(
+              new Finding(
+                  Finding.Kind.PORT_READ_BEFORE_CONNECT,
+                  which,
+                  DeferredPorts.lastFailure(),
+                  null,
+                  new Throwable()));
+        }
+        break;
+      case FAILED:
+        onInternalError("localAddressRead", DeferredPorts.lastFailure());
+        break;
+      default:
+        break;
+    }
+  }
+
+  @Override
+  public boolean observesBoundPorts() {
+    return audit;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -91,6 +92,17 @@ final class AsyncChannelHooks implements TargetType {
     hooks.add(
         SocketChannelImplHooks.bindHook(
             "bind", BIND, owner, local, "beforeAsyncChannelBind", "asyncChannelBindFailed"));
+    if (shape.hasMethod("getLocalAddress", SocketChannelImplHooks.GET_LOCAL)) {
+      hooks.add(
+          SocketChannelImplHooks.localReadHook(
+              "getLocalAddress",
+              SocketChannelImplHooks.GET_LOCAL,
+              owner,
+              local,
+              SocketHooks.API_ASYNC_SOCKET_CHANNEL));
+    } else {
+      problems.add(BASE + " has no getLocalAddress(); local address reads there unseen");
+    }
     return hooks;
   }
 

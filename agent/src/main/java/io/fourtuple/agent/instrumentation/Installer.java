@@ -52,6 +52,7 @@ public final class Installer {
             Arrays.<TargetType>asList(
                 SocketImplHooks.nio(),
                 SocketImplHooks.plain(),
+                SocketImplHooks.base(),
                 new SocketChannelImplHooks(),
                 LingerHooks.socket(),
                 LingerHooks.channel(),

@@ -90,6 +90,18 @@ abstract class MethodHook {
     dispatch(mv, method, descriptor);
   }
 
+  /**
+   * The JDK's own hook before a TCP bind, {@code sun.net.NetHooks.beforeTcpBind(fd, address,
+   * port)}: every IP bind of a socket implementation, socket channel and asynchronous channel calls
+   * it on JDK 8 to 25, after the JDK's own checks (open, not bound, not connecting, a resolved
+   * address of the right family) and just before the native bind, holding the lock that excludes a
+   * concurrent close. A bind hook placed there acts only on a socket the JDK itself is about to
+   * bind.
+   */
+  static boolean isBeforeTcpBind(String owner, String name) {
+    return owner.equals("sun/net/NetHooks") && name.equals("beforeTcpBind");
+  }
+
   static void dispatch(MethodVisitor mv, String method, String descriptor) {
     mv.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, method, descriptor, false);
   }

@@ -18,8 +18,9 @@ final class ModuleAccess {
 
   /**
    * Before injection: {@code java.base} exports {@code jdk.internal.misc} (for {@code
-   * Unsafe.defineClass}) and opens {@code sun.nio.ch} (for {@code Net.setIntOption0}) to the
-   * agent's module only.
+   * Unsafe.defineClass}) and opens {@code sun.nio.ch} (for {@code Net.setIntOption0}) and {@code
+   * java.net} (for the cached local port of a socket implementation, see {@code DeferredPorts}) to
+   * the agent's module only.
    */
   static void openToAgent(Instrumentation instrumentation, Class<?> agentClass) throws Exception {
     Method getModule = getModule();
@@ -31,6 +32,7 @@ final class ModuleAccess {
     exports.put("jdk.internal.misc", agent);
     Map<String, Set<Object>> opens = new HashMap<String, Set<Object>>();
     opens.put("sun.nio.ch", agent);
+    opens.put("java.net", agent);
     redefine(
         instrumentation, getModule.invoke(Object.class), Collections.emptySet(), exports, opens);
   }

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -27,6 +28,7 @@ final class SocketChannelImplHooks implements TargetType {
   private static final String CONNECT = "(Ljava/net/SocketAddress;)Z";
   private static final String FINISH_CONNECT = "()Z";
   private static final String CLOSE = "()V";
+  static final String GET_LOCAL = "()Ljava/net/SocketAddress;";
   private static final String CONNECTED =
       "(ZLjava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;)V";
   private static final String CONNECT_FAILED =
@@ -55,6 +57,19 @@ final class SocketChannelImplHooks implements TargetType {
               bindName, bindDescriptor, owner, local, "beforeChannelBind", "channelBindFailed"));
     } else {
       problems.add(NAME + " has neither netBind(SocketAddress) nor bind(SocketAddress)");
+    }
+    // The application's reads of the local address: getLocalAddress(), and localAddress(), which
+    // the socket adaptor's getLocalPort/getLocalAddress/getLocalSocketAddress and toString() use.
+    // Its return type is the field's type on every JDK (InetSocketAddress to 15, then
+    // SocketAddress).
+    for (String[] getter :
+        new String[][] {{"getLocalAddress", GET_LOCAL}, {"localAddress", "()" + local}}) {
+      if (shape.hasMethod(getter[0], getter[1])) {
+        hooks.add(
+            localReadHook(getter[0], getter[1], owner, local, SocketHooks.API_SOCKET_CHANNEL));
+      } else {
+        problems.add(NAME + " has no " + getter[0] + "(); local address reads there unseen");
+      }
     }
     if (shape.hasMethod("connect", CONNECT)) {
       hooks.add(
@@ -113,6 +128,24 @@ final class SocketChannelImplHooks implements TargetType {
   }
 
   /**
+   * Entry of a channel's local address getter: {@code channelLocalRead(this, localAddress, api)}.
+   *
+   * @param local the descriptor of the {@code localAddress} field, read from the class
+   */
+  static MethodHook localReadHook(
+      String name, String descriptor, final String owner, final String local, final int api) {
+    return new MethodHook(name, descriptor) {
+      @Override
+      void onEnter(MethodVisitor mv) {
+        loadThis(mv);
+        loadField(mv, owner, "localAddress", local);
+        mv.visitLdcInsn(Integer.valueOf(api));
+        dispatch(mv, "channelLocalRead", "(Ljava/lang/Object;Ljava/lang/Object;I)V");
+      }
+    };
+  }
+
+  /**
    * The bind hook of a channel that keeps its descriptor in {@code fd} and its local address in
    * {@code localAddress} (the socket channel and the asynchronous socket channel): at entry {@code
    * enter(this, fd, localAddress, requested)}, on a throw {@code failed(thrown, this, requested)}.
@@ -128,7 +161,10 @@ final class SocketChannelImplHooks implements TargetType {
       final String failed) {
     return new MethodHook(name, descriptor) {
       @Override
-      void onEnter(MethodVisitor mv) {
+      void beforeCall(MethodVisitor mv, String callee, String method, String calleeDescriptor) {
+        if (!isBeforeTcpBind(callee, method)) {
+          return;
+        }
         loadThis(mv);
         loadField(mv, owner, "fd", FD);
         loadField(mv, owner, "localAddress", local);

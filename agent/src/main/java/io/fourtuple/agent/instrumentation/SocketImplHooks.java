@@ -21,6 +21,7 @@ import net.bytebuddy.jar.asm.Opcodes;
 final class SocketImplHooks implements TargetType {
   static final String NIO = "sun.nio.ch.NioSocketImpl";
   static final String PLAIN = "java.net.AbstractPlainSocketImpl";
+  static final String BASE = "java.net.SocketImpl";
 
   private static final String FD = "Ljava/io/FileDescriptor;";
   private static final String BIND = "(Ljava/net/InetAddress;I)V";
@@ -41,6 +42,23 @@ final class SocketImplHooks implements TargetType {
     return new SocketImplHooks(PLAIN);
   }
 
+  /**
+   * {@code SocketImpl.getLocalPort()}: what {@code Socket.getLocalPort()}, {@code
+   * getLocalSocketAddress()} and {@code toString()} read, through any wrapping implementation, from
+   * the implementation that bound the socket (neither platform implementation overrides it).
+   */
+  static SocketImplHooks base() {
+    return new SocketImplHooks(BASE);
+  }
+
+  /** Pushes {@code this}, its cached {@code localport} and {@code address}: a local read. */
+  static void loadLocalRead(MethodVisitor mv, String owner) {
+    MethodHook.loadThis(mv);
+    MethodHook.loadField(mv, owner, "localport", "I");
+    MethodHook.loadField(mv, owner, "address", "Ljava/net/InetAddress;");
+    MethodHook.dispatch(mv, "socketLocalRead", "(Ljava/lang/Object;ILjava/lang/Object;)V");
+  }
+
   @Override
   public String className() {
     return className;
@@ -50,6 +68,22 @@ final class SocketImplHooks implements TargetType {
   public List<MethodHook> hooks(final ClassShape shape, List<String> problems) {
     final String owner = shape.internalName;
     List<MethodHook> hooks = new ArrayList<MethodHook>();
+    if (className.equals(BASE)) {
+      if (shape.hasMethod("getLocalPort", "()I")
+          && "I".equals(shape.field("localport"))
+          && "Ljava/net/InetAddress;".equals(shape.field("address"))) {
+        hooks.add(
+            new MethodHook("getLocalPort", "()I") {
+              @Override
+              void onEnter(MethodVisitor mv) {
+                loadLocalRead(mv, owner);
+              }
+            });
+      } else {
+        problems.add(BASE + " lacks getLocalPort(), localport or address; local port reads unseen");
+      }
+      return hooks;
+    }
     if (!shape.hasMethod("bind", BIND) || !shape.hasMethod("connect", CONNECT)) {
       problems.add(className + " has no bind(InetAddress,int) or connect(SocketAddress,int)");
       return hooks;
@@ -70,6 +104,17 @@ final class SocketImplHooks implements TargetType {
           new MethodHook("bind", BIND) {
             @Override
             void onEnter(MethodVisitor mv) {
+              // A second bind of a socket whose port the agent deferred: give it its port first,
+              // so the JDK's own "Already bound" check (or the kernel's EINVAL) answers as
+              // without the agent.
+              loadLocalRead(mv, owner);
+            }
+
+            @Override
+            void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
+              if (!isBeforeTcpBind(callee, name)) {
+                return;
+              }
               loadThis(mv);
               loadField(mv, owner, "fd", FD);
               if (serverField != null) {

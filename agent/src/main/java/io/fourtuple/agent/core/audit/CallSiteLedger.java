@@ -109,6 +109,23 @@ public final class CallSiteLedger {
     }
   }
 
+  /**
+   * The application read the local port of {@code socket} between its bind and its connect (enforce
+   * mode: the agent gave the socket its port then; audit mode: enforce would have had to). Marks
+   * the socket's sample, if it has one; returns true the first time for that socket.
+   */
+  public boolean onLocalRead(Object socket) {
+    if (pending.isEmpty() || socket == null) {
+      return false;
+    }
+    Sample s = pending.get(new IdentityKey(socket));
+    if (s == null || s.kind != Kind.BIND_PORT_ZERO || s.readBeforeConnect) {
+      return false;
+    }
+    s.readBeforeConnect = true;
+    return true;
+  }
+
   /** A bind failed; the socket will not connect. */
   public void onBindFailure(Object socket, Throwable thrown) {
     if (pending.isEmpty() || socket == null) {
@@ -205,6 +222,9 @@ public final class CallSiteLedger {
     volatile ConnectFailure failure;
     volatile String failedAt;
 
+    /** The application read the local port before connect (see {@link #onLocalRead}). */
+    volatile boolean readBeforeConnect;
+
     Sample(Kind kind, Api api, BindOutcome outcome, String local, Throwable stack) {
       this.kind = kind;
       this.api = api;
@@ -224,6 +244,7 @@ public final class CallSiteLedger {
     long lastSeenMillis;
     long samples;
     long connected;
+    long readBeforeConnect;
     final Map<String, Long> failures = new TreeMap<String, Long>();
     final Map<String, Long> destinations = new TreeMap<String, Long>();
     long destinationsOverflow;
@@ -243,6 +264,9 @@ public final class CallSiteLedger {
       bump(outcomes, s.outcome);
       if (locals.size() < 4 || locals.containsKey(s.local)) {
         bump(locals, s.local);
+      }
+      if (s.readBeforeConnect) {
+        readBeforeConnect++;
       }
       if (s.failure == null) {
         connected++;
@@ -276,6 +300,10 @@ public final class CallSiteLedger {
     public final long estimatedCount;
     public final boolean estimated;
     public final long connected;
+
+    /** Sampled sockets whose local port the application read before connect. */
+    public final long readBeforeConnect;
+
     public final Map<String, Long> failures;
     public final Map<String, Long> destinations;
     public final long destinationsOverflow;
@@ -293,6 +321,7 @@ public final class CallSiteLedger {
       this.estimatedCount = estimatedCount;
       this.estimated = estimated;
       this.connected = s.connected;
+      this.readBeforeConnect = s.readBeforeConnect;
       this.failures = new TreeMap<String, Long>(s.failures);
       this.destinations = new TreeMap<String, Long>(s.destinations);
       this.destinationsOverflow = s.destinationsOverflow;

@@ -92,7 +92,8 @@ public final class CallSitesSection implements StatusSection {
           .field("firstThread", s.firstThread)
           .field("firstSeenMillis", s.firstSeenMillis)
           .field("lastSeenMillis", s.lastSeenMillis)
-          .field("connected", s.connected);
+          .field("connected", s.connected)
+          .field("localPortReadBeforeConnect", s.readBeforeConnect);
       counts(json, "localAddresses", s.locals);
       counts(json, "destinations", s.destinations);
       json.field("destinationsNotShown", s.destinationsOverflow);
@@ -167,6 +168,11 @@ public final class CallSitesSection implements StatusSection {
       out.append(", ").append(e.getValue()).append(" failed with ").append(e.getKey());
     }
     out.append(" (of ").append(s.samples).append(" sampled)");
+    if (s.readBeforeConnect > 0) {
+      out.append("; ")
+          .append(s.readBeforeConnect)
+          .append(" had their local port read before connect");
+    }
     return out.toString();
   }
 
@@ -190,12 +196,33 @@ public final class CallSitesSection implements StatusSection {
                 .append(ephemeralPorts)
                 .append(" in total");
           }
+          if (s.readBeforeConnect > 0) {
+            out.append("; but ")
+                .append(s.readBeforeConnect)
+                .append(" of ")
+                .append(s.samples)
+                .append(" sampled sockets had their local port read before connect: enforce would")
+                .append(" give those their port at that read, as the JDK does, so they would not")
+                .append(" share");
+          }
           return out.toString();
         }
         Long applied = s.outcomes.get(BindOutcome.APPLIED);
-        return applied != null && applied == s.samples
-            ? "IP_BIND_ADDRESS_NO_PORT is set here (port chosen at connect, shared per destination)"
-            : "enforce mode, but not every bind here was rewritten: " + s.outcomes;
+        String kept =
+            s.readBeforeConnect == 0
+                ? ""
+                : "; "
+                    + s.readBeforeConnect
+                    + " of "
+                    + s.samples
+                    + " sampled sockets had their local port read before connect, so the agent"
+                    + " gave each its port then, as the JDK would (observed before connect: JDK"
+                    + " behaviour kept, no sharing for those)";
+        return (applied != null && applied == s.samples
+                ? "IP_BIND_ADDRESS_NO_PORT is set here (port chosen at connect, shared per"
+                    + " destination)"
+                : "enforce mode, but not every bind here was rewritten: " + s.outcomes)
+            + kept;
       case EXPLICIT_SOURCE_PORT:
         return "nothing: an explicit port is what the application asked for, so it is never"
             + " changed";

@@ -29,6 +29,8 @@ public enum BindOutcome {
   SERVER_SOCKET(false, "server socket, left alone"),
   /** Not an IP bind (a unix-domain or unresolved address). */
   NOT_INET(false, "not an IP address, left alone"),
+  /** The socket's descriptor is gone (never created, or closed): the JDK's bind throws. */
+  NOT_OPEN(false, "not open, left to the JDK"),
   /** The socket is bound already; the JDK refuses the bind. */
   ALREADY_BOUND(false, "already bound, left alone");
 

@@ -32,6 +32,9 @@ public final class BindPolicy {
   private final FailureListener failures;
   private final AtomicReference<String> refusedBecause = new AtomicReference<String>();
 
+  /** Set at the first socket the option was set on: until then no socket can be deferred. */
+  private volatile boolean applied;
+
   public BindPolicy(AgentConfig config, SocketOptions options, FailureListener failures) {
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
     this.switchedOff = !config.noPortEnabled();
@@ -51,8 +54,14 @@ public final class BindPolicy {
     if (decided != BindOutcome.APPLIED) {
       return decided;
     }
+    if (fd == null || !fd.valid()) {
+      return BindOutcome.NOT_OPEN; // the JDK's own bind throws; nothing reaches native code
+    }
     try {
       options.setBindAddressNoPort(fd);
+      if (!applied) {
+        applied = true;
+      }
       return BindOutcome.APPLIED;
     } catch (Throwable t) {
       switch (SocketOptions.Failure.classify(t)) {
@@ -92,6 +101,11 @@ public final class BindPolicy {
       return BindOutcome.UNAVAILABLE;
     }
     return BindOutcome.APPLIED;
+  }
+
+  /** Whether the option has been set on any socket yet. */
+  public boolean hasApplied() {
+    return applied;
   }
 
   /** Why the kernel refused the option, once it has; null while the rewrite is live. */

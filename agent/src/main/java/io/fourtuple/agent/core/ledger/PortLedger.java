@@ -86,6 +86,14 @@ public final class PortLedger {
   }
 
   /**
+   * The agent gave a deferred socket its port before connect, because the application read it: the
+   * socket now holds that port for every destination, as a plain bind-before-connect does.
+   */
+  public void portAssignedBeforeConnect(Object socket) {
+    live.getOrAdd(socket, SetupKind.BIND_PORT_0, true);
+  }
+
+  /**
    * A connect completed.
    *
    * @param local the local {@code InetSocketAddress}, or an {@code Integer} port (java.net.Socket)

@@ -10,6 +10,11 @@ public final class Finding {
   /** What kind of line to write. */
   public enum Kind {
     FIRST_BIND,
+    /**
+     * The first time an API's application code read the local port of a deferred socket before
+     * connect: the agent gave the socket its port then.
+     */
+    PORT_READ_BEFORE_CONNECT,
     BIND_FAILURE,
     CONNECT_FAILURE,
     OPTION_FAILURE,

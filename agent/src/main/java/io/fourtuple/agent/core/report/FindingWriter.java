@@ -18,6 +18,28 @@ public final class FindingWriter implements Reporter.Writer {
       case FIRST_BIND:
         writeFirstBind(f);
         break;
+      case PORT_READ_BEFORE_CONNECT:
+        if (f.detail != null) {
+          log.warn(
+              "{} code read the local port of a socket between bind and connect at {} [thread {}],"
+                  + " and no port was free to give it ({}: the JDK's own bind would have failed"
+                  + " the same way): the read returned 0 and the socket's port is chosen at"
+                  + " connect; further ones are not logged",
+              f.api,
+              f.callSite(),
+              f.thread,
+              f.detail);
+          break;
+        }
+        log.info(
+            "{} code read the local port of a socket between bind and connect at {} [thread {}]:"
+                + " the agent gave that socket its port then, as the JDK would have at bind, so it"
+                + " does not share ports across destinations (observed before connect: JDK"
+                + " behaviour kept); further ones are counted in the summary and per call site",
+            f.api,
+            f.callSite(),
+            f.thread);
+        break;
       case BIND_FAILURE:
         log.warn(
             "{} bind to {} failed: {} at {} [thread {}]; later failures of this kind are counted in"
