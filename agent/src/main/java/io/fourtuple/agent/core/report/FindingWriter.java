@@ -28,7 +28,7 @@ public final class FindingWriter implements Reporter.Writer {
               f.api,
               f.callSite(),
               f.thread,
-              f.detail);
+              String.valueOf(f.detail));
           break;
         }
         log.info(
