@@ -119,6 +119,38 @@ class NettyEpollTest {
     assertFalse(with.stderr().contains("could not hook"), with::describe);
   }
 
+  static List<Arguments> readBeforeConnectCases() {
+    return List.of(
+        Arguments.of(jdk("17"), LATEST_41),
+        Arguments.of(jdk("25"), LATEST_42),
+        Arguments.of(jdk("8"), OLD));
+  }
+
+  /**
+   * A channel whose local address the application reads between bind and connect gets its port at
+   * that read, as without the agent, and reserves it for every destination: both runs hold R, and
+   * each port read is the one the connection keeps.
+   */
+  @ParameterizedTest(name = "{0} Netty {1}")
+  @MethodSource("readBeforeConnectCases")
+  void readingTheLocalAddressBeforeConnectKeepsNettysBehaviour(Jdk jdk, String netty)
+      throws Exception {
+    String[] args = capacityArgs("--bind-first", "--read-port-after-bind");
+    ChildJvm.Run without = child(jdk, netty).run(APP, args);
+    assertHeldAndWorking(without, RANGE);
+    assertEquals(RANGE, without.number("portKeptAtConnect"), without::describe);
+    ChildJvm.Run with = child(jdk, netty).agent().run(APP, args);
+    assertHeldAndWorking(with, RANGE);
+    assertEquals(RANGE, with.number("portKeptAtConnect"), with::describe);
+    assertTrue(
+        with.stderr()
+            .contains(
+                "local port read before connect "
+                    + RANGE
+                    + " (port given at the read: JDK behaviour kept)"),
+        with::describe);
+  }
+
   @ParameterizedTest(name = "{0} Netty {1}")
   @MethodSource("ownOptionVersions")
   void channelsThatSetNettysOwnOptionAreLeftAlone(Jdk jdk, String netty) throws Exception {

@@ -98,6 +98,7 @@ final class AsyncChannelHooks implements TargetType {
               "getLocalAddress",
               SocketChannelImplHooks.GET_LOCAL,
               owner,
+              "localAddress",
               local,
               SocketHooks.API_ASYNC_SOCKET_CHANNEL));
     } else {

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -162,6 +163,20 @@ final class NettyEpollHooks implements TargetType {
           });
     } else {
       problems.add(name + " has no doConnect(SocketAddress,SocketAddress) or no field local");
+    }
+    // localAddress0(): where AbstractChannel.localAddress() reads the channel's local address (and
+    // caches it): a channel whose port the agent deferred gets its port first.
+    if (local != null && shape.hasMethod("localAddress0", "()" + SOCKET_ADDRESS)) {
+      hooks.add(
+          SocketChannelImplHooks.localReadHook(
+              "localAddress0",
+              "()" + SOCKET_ADDRESS,
+              owner,
+              "local",
+              local,
+              SocketHooks.API_NETTY_EPOLL));
+    } else {
+      problems.add(name + " has no localAddress0() or no field local; its reads are unseen");
     }
     if (shape.hasMethod("doClose", "()V")) {
       hooks.add(

@@ -66,7 +66,13 @@ final class SocketChannelImplHooks implements TargetType {
         new String[][] {{"getLocalAddress", GET_LOCAL}, {"localAddress", "()" + local}}) {
       if (shape.hasMethod(getter[0], getter[1])) {
         hooks.add(
-            localReadHook(getter[0], getter[1], owner, local, SocketHooks.API_SOCKET_CHANNEL));
+            localReadHook(
+                getter[0],
+                getter[1],
+                owner,
+                "localAddress",
+                local,
+                SocketHooks.API_SOCKET_CHANNEL));
       } else {
         problems.add(NAME + " has no " + getter[0] + "(); local address reads there unseen");
       }
@@ -128,17 +134,23 @@ final class SocketChannelImplHooks implements TargetType {
   }
 
   /**
-   * Entry of a channel's local address getter: {@code channelLocalRead(this, localAddress, api)}.
+   * Entry of a channel's local address getter: {@code channelLocalRead(this, this.field, api)}.
    *
-   * @param local the descriptor of the {@code localAddress} field, read from the class
+   * @param field the field that caches the channel's local address
+   * @param local its descriptor, read from the class
    */
   static MethodHook localReadHook(
-      String name, String descriptor, final String owner, final String local, final int api) {
+      String name,
+      String descriptor,
+      final String owner,
+      final String field,
+      final String local,
+      final int api) {
     return new MethodHook(name, descriptor) {
       @Override
       void onEnter(MethodVisitor mv) {
         loadThis(mv);
-        loadField(mv, owner, "localAddress", local);
+        loadField(mv, owner, field, local);
         mv.visitLdcInsn(Integer.valueOf(api));
         dispatch(mv, "channelLocalRead", "(Ljava/lang/Object;Ljava/lang/Object;I)V");
       }

@@ -7,6 +7,7 @@ import java.lang.reflect.Modifier;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 
 /**
  * Gives a socket whose port choice the agent deferred its port now, because the application is
@@ -54,6 +55,8 @@ public final class DeferredPorts {
   }
 
   private DeferredPorts() {}
+
+  private static final String NETTY_CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";
 
   private static final ClassValue<Shape> SHAPES =
       new ClassValue<Shape>() {
@@ -108,6 +111,9 @@ public final class DeferredPorts {
         if (name.equals("sun.nio.ch.SocketChannelImpl")
             || name.equals("sun.nio.ch.AsynchronousSocketChannelImpl")) {
           return new ForChannel(c);
+        }
+        if (NettySockets.nameIs(c, NETTY_CHANNEL) && NettySockets.isTcpClientClass(type)) {
+          return new ForNettyEpoll(c);
         }
       }
       return new Unknown(type.getName() + " is not a JDK socket class the agent defers");
@@ -303,12 +309,70 @@ public final class DeferredPorts {
   }
 
   /**
+   * A Netty epoll TCP client channel ({@code AbstractEpollChannel}, relocated copies too): its
+   * {@code socket} (a Netty {@code LinuxSocket}) and the {@code local} address it caches, which
+   * {@code localAddress0()} returns. Netty confines a channel to its event loop and takes no lock,
+   * so the channel's monitor only keeps two application threads from racing here; a connect that
+   * the event loop runs at the same moment wins in the kernel (the second bind then fails with
+   * EINVAL and nothing is changed). Open, not connected ({@code isActive()}) and no pending connect
+   * ({@code connectPromise}) are checked first. The socket may be IPv4-only or IPv6: the bind uses
+   * the family the kernel reports for it ({@code SO_DOMAIN}).
+   */
+  private static final class ForNettyEpoll extends Shape {
+    private final Field socket;
+    private final Field local;
+    private final Field connectPromise;
+    private final Method isOpen;
+    private final Method isActive;
+
+    ForNettyEpoll(Class<?> c) throws Exception {
+      socket = field(c, "socket");
+      local = field(c, "local");
+      Field pending;
+      try {
+        pending = field(c, "connectPromise");
+      } catch (NoSuchFieldException otherShape) {
+        pending = null;
+      }
+      connectPromise = pending;
+      isOpen = c.getMethod("isOpen");
+      isActive = c.getMethod("isActive");
+      // AbstractEpollChannel is package-private: its public methods need this to be called here.
+      isOpen.setAccessible(true);
+      isActive.setAccessible(true);
+    }
+
+    @Override
+    Outcome assign(Object channel) throws Exception {
+      synchronized (channel) {
+        Object cached = local.get(channel);
+        if (!(cached instanceof InetSocketAddress)
+            || ((InetSocketAddress) cached).getPort() != 0
+            || !((Boolean) isOpen.invoke(channel)).booleanValue()
+            || ((Boolean) isActive.invoke(channel)).booleanValue()
+            || (connectPromise != null && connectPromise.get(channel) != null)) {
+          return Outcome.NOT_DEFERRED;
+        }
+        FileDescriptor descriptor = NettySockets.descriptor(socket.get(channel));
+        if (!deferred(descriptor)) {
+          return Outcome.NOT_DEFERRED;
+        }
+        local.set(channel, rebind(descriptor, Net.family(descriptor)));
+        return Outcome.ASSIGNED;
+      }
+    }
+  }
+
+  /**
    * The JDK's own native socket calls in {@code sun.nio.ch.Net}, same signatures on JDK 8 to 25
    * ({@code sun.nio.ch} is opened to the agent at start). Resolved when first used.
    */
   private static final class Net {
     private static final int IPPROTO_IP = SocketOptions.IPPROTO_IP;
     private static final int NO_PORT = SocketOptions.IP_BIND_ADDRESS_NO_PORT;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_DOMAIN = 39;
+    private static final int AF_INET = 2;
     private static final Method SET_INT;
     private static final Method GET_INT;
     private static final Method BIND;
@@ -368,6 +432,12 @@ public final class DeferredPorts {
       } else {
         call(BIND_FAMILY, family, fd, address, 0);
       }
+    }
+
+    /** The socket's address family as the kernel has it ({@code SO_DOMAIN}). */
+    static ProtocolFamily family(FileDescriptor fd) throws Exception {
+      int domain = ((Integer) call(GET_INT, fd, false, SOL_SOCKET, SO_DOMAIN)).intValue();
+      return domain == AF_INET ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
     }
 
     static InetSocketAddress localAddress(FileDescriptor fd) throws Exception {

@@ -40,6 +40,14 @@ public final class NettySockets {
         }
       };
 
+  private static final ClassValue<Method> IS_OPEN =
+      new ClassValue<Method>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+          return publicMethod(type, "isOpen");
+        }
+      };
+
   private static final ClassValue<Method> LOCAL_ADDRESS =
       new ClassValue<Method>() {
         @Override
@@ -111,6 +119,15 @@ public final class NettySockets {
     }
   }
 
+  /** {@link #isTcpClient} for a channel's class. */
+  static boolean isTcpClientClass(Class<?> type) {
+    try {
+      return TCP_CLIENT.get(type).booleanValue();
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
   /** The descriptor of a Netty {@code unix.FileDescriptor}, wrapped; null if it cannot be read. */
   public static FileDescriptor descriptor(Object nettySocket) {
     MethodHandle wrap = newFd;
@@ -121,6 +138,10 @@ public final class NettySockets {
       Method intValue = INT_VALUE.get(nettySocket.getClass());
       if (intValue == null) {
         return null;
+      }
+      Method isOpen = IS_OPEN.get(nettySocket.getClass());
+      if (isOpen != null && !((Boolean) isOpen.invoke(nettySocket)).booleanValue()) {
+        return null; // closed: its number may belong to another socket by now
       }
       int fd = ((Integer) intValue.invoke(nettySocket)).intValue();
       if (fd < 0) {

@@ -51,11 +51,15 @@ import java.util.concurrent.TimeUnit;
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
+ *     [--read-port-after-bind]
  * </pre>
  *
  * <ul>
  *   <li>{@code --bind-first}: {@code channel.bind(local)} then {@code connect(remote)}, instead of
  *       {@code connect(remote, local)}.
+ *   <li>{@code --read-port-after-bind}: with {@code --bind-first}, reads {@code
+ *       channel.localAddress()} between bind and connect, as code that logs its source port does;
+ *       the agent then gives that channel its port at the read (JDK behaviour kept, no sharing).
  *   <li>{@code --own-option}: sets Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT}
  *       (Netty 4.1.61+).
  *   <li>{@code --linger N}: sets {@code ChannelOption.SO_LINGER} to N, and times the close of all.
@@ -136,6 +140,8 @@ public final class NettyEpollClient {
     Map<Integer, Integer> perDestination = new TreeMap<Integer, Integer>();
     int attempted = 0;
     int echoed = 0;
+    int portZeroAfterBind = 0;
+    int portKeptAtConnect = 0;
     for (int round = 0; round < o.attempts; round++) {
       for (int d = 0; d < o.destinations; d++) {
         attempted++;
@@ -145,7 +151,17 @@ public final class NettyEpollClient {
           if (o.bindFirst) {
             ch = b.register().sync().channel();
             ch.bind(local).sync();
+            int afterBind = -1;
+            if (o.readPortAfterBind) {
+              afterBind = ((InetSocketAddress) ch.localAddress()).getPort();
+              if (afterBind == 0) {
+                portZeroAfterBind++;
+              }
+            }
             ch.connect(remote).sync();
+            if (afterBind > 0 && ((InetSocketAddress) ch.localAddress()).getPort() == afterBind) {
+              portKeptAtConnect++;
+            }
           } else {
             ChannelFuture f = b.connect(remote);
             ch = f.channel();
@@ -224,7 +240,8 @@ public final class NettyEpollClient {
     System.out.printf(
         "RESULT attempted=%d connected=%d echoed=%d failed=%d kernelEstablished=%d"
             + " destinationsReached=%d noPortReadBack=%s lingerReadBack=%s closeMillis=%d"
-            + " serverPortZero=%d serverPortZeroEchoed=%d ownOption=%s%n",
+            + " serverPortZero=%d serverPortZeroEchoed=%d ownOption=%s portZeroAfterBind=%d"
+            + " portKeptAtConnect=%d%n",
         attempted,
         held.size(),
         echoed,
@@ -236,7 +253,9 @@ public final class NettyEpollClient {
         closeMillis,
         serverPortZero,
         zeroEchoed,
-        ownOption);
+        ownOption,
+        portZeroAfterBind,
+        portKeptAtConnect);
     for (Channel s : serverChannels) {
       s.close().sync();
     }
@@ -540,6 +559,7 @@ public final class NettyEpollClient {
     boolean nettyServers;
     boolean serverPortZero;
     boolean mbean;
+    boolean readPortAfterBind;
     String attachAgent;
 
     static Options parse(String[] args) {
@@ -554,6 +574,8 @@ public final class NettyEpollClient {
           o.serverPortZero = true;
         } else if (a.equals("--mbean")) {
           o.mbean = true;
+        } else if (a.equals("--read-port-after-bind")) {
+          o.readPortAfterBind = true;
         } else if (i + 1 < args.length) {
           String v = args[++i];
           if (a.equals("--destinations")) {
