@@ -35,6 +35,19 @@ public final class Installer {
     return BootstrapInjector.alreadyInjected();
   }
 
+  /** The JDK classes the weaver hooks (in the boot loader only). */
+  static List<TargetType> jdkTargets() {
+    return Arrays.<TargetType>asList(
+        SocketImplHooks.nio(),
+        SocketImplHooks.plain(),
+        SocketImplHooks.base(),
+        new SocketChannelImplHooks(),
+        LingerHooks.socket(),
+        LingerHooks.channel(),
+        AsyncChannelHooks.bind(),
+        AsyncChannelHooks.unix());
+  }
+
   /** Registers the weaver and weaves the socket classes that are already loaded. */
   public static Installation install(Instrumentation instrumentation) {
     return install(instrumentation, false);
@@ -49,16 +62,7 @@ public final class Installer {
   public static Installation install(Instrumentation instrumentation, boolean netty) {
     SocketWeaver weaver =
         new SocketWeaver(
-            Arrays.<TargetType>asList(
-                SocketImplHooks.nio(),
-                SocketImplHooks.plain(),
-                SocketImplHooks.base(),
-                new SocketChannelImplHooks(),
-                LingerHooks.socket(),
-                LingerHooks.channel(),
-                AsyncChannelHooks.bind(),
-                AsyncChannelHooks.unix()),
-            netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
+            jdkTargets(), netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {

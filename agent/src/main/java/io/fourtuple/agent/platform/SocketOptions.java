@@ -38,6 +38,19 @@ public interface SocketOptions {
    */
   void setBindAddressNoPort(FileDescriptor fd) throws IOException;
 
+  /**
+   * Thrown instead of any native call when the descriptor is missing or invalid (a socket never
+   * created, or closed): nothing unvalidated reaches native code, and the JDK's own bind then
+   * throws what it throws.
+   */
+  final class NotOpenException extends SocketException {
+    private static final long serialVersionUID = 1L;
+
+    public NotOpenException() {
+      super("no open descriptor");
+    }
+  }
+
   /** What a failure of {@link #setBindAddressNoPort} means for the rest of the process. */
   enum Failure {
     /**
@@ -75,7 +88,8 @@ public interface SocketOptions {
   final class ForJdkNet implements SocketOptions {
     private final MethodHandle setIntOption;
 
-    private ForJdkNet(MethodHandle setIntOption) {
+    /** With the JDK's {@code setIntOption0} (or, in tests, a stand-in of the same type). */
+    ForJdkNet(MethodHandle setIntOption) {
       this.setIntOption = setIntOption;
     }
 
@@ -125,6 +139,9 @@ public interface SocketOptions {
 
     @Override
     public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+      if (fd == null || !fd.valid()) {
+        throw new NotOpenException();
+      }
       try {
         // mayNeedConversion=false: level and option go to setsockopt(2) as given.
         setIntOption.invokeExact(fd, false, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1, false);

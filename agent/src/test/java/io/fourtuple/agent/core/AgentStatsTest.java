@@ -158,4 +158,21 @@ class AgentStatsTest {
     assertEquals("java.net.Socket", Api.SOCKET.toString());
     assertEquals("java.nio.channels.SocketChannel", Api.SOCKET_CHANNEL.toString());
   }
+
+  @Test
+  void portReadsBeforeConnectAreCountedPerApiAndTheFirstIsSaid() {
+    AgentStats stats = new AgentStats();
+    assertTrue(stats.localPortReadBeforeConnect(Api.SOCKET_CHANNEL));
+    assertFalse(stats.localPortReadBeforeConnect(Api.SOCKET_CHANNEL));
+    assertEquals(2, stats.localPortReadsBeforeConnect(Api.SOCKET_CHANNEL));
+    assertEquals(0, stats.localPortReadsBeforeConnect(Api.SOCKET));
+    stats.bind(Api.SOCKET_CHANNEL, BindOutcome.APPLIED);
+    assertTrue(
+        stats
+            .describe()
+            .contains(
+                "binds [IP_BIND_ADDRESS_NO_PORT set: 1], local port read before connect 2 (port"
+                    + " given at the read: JDK behaviour kept), bind failures [none]"),
+        stats.describe());
+  }
 }

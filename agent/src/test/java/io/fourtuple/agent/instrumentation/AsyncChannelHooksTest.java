@@ -71,11 +71,16 @@ class AsyncChannelHooksTest {
   }
 
   @Test
-  void bindIsHookedAtEntryAndOnThrowOnly() throws Exception {
+  void bindIsHookedBeforeTheJdksOwnBindHookAndOnThrowAndReadsAtEntry() throws Exception {
     SocketWeaver weaver = new SocketWeaver(List.of(AsyncChannelHooks.bind()));
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.bind(), weaver));
     assertEquals(
-        Map.of("bind", List.of("beforeAsyncChannelBind", "asyncChannelBindFailed")), calls);
+        Map.of(
+            "bind",
+            List.of("beforeAsyncChannelBind", "asyncChannelBindFailed"),
+            "getLocalAddress",
+            List.of("channelLocalRead")),
+        calls);
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
   }
 

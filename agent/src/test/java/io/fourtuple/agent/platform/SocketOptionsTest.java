@@ -74,4 +74,42 @@ class SocketOptionsTest {
     assertFalse(options.isAvailable());
     assertTrue(options.unavailabilityCause().contains("4.1.52"), options.unavailabilityCause());
   }
+
+  /**
+   * A socket never created or already closed has no valid descriptor: nothing reaches native code
+   * (JDK 8's plain implementation reaches the bind hook in that state; the JVM used to crash in
+   * jni_fast_GetIntField).
+   */
+  @Test
+  void noDescriptorNeverReachesNativeCode() throws Exception {
+    SocketOptions options =
+        new SocketOptions.ForJdkNet(
+            java.lang.invoke.MethodHandles.lookup()
+                .findStatic(
+                    SocketOptionsTest.class,
+                    "nativeCall",
+                    java.lang.invoke.MethodType.methodType(
+                        void.class,
+                        FileDescriptor.class,
+                        boolean.class,
+                        int.class,
+                        int.class,
+                        int.class,
+                        boolean.class)));
+    assertThrows(SocketOptions.NotOpenException.class, () -> options.setBindAddressNoPort(null));
+    assertThrows(
+        SocketOptions.NotOpenException.class,
+        () -> options.setBindAddressNoPort(new FileDescriptor()));
+    assertThrows(NativeCalled.class, () -> options.setBindAddressNoPort(FileDescriptor.in));
+  }
+
+  /** Stands in for {@code Net.setIntOption0}: reaching it is what must not happen above. */
+  static void nativeCall(
+      FileDescriptor fd, boolean m, int level, int option, int value, boolean b) {
+    throw new NativeCalled();
+  }
+
+  static final class NativeCalled extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
 }

@@ -54,15 +54,14 @@ public final class BindPolicy {
     if (decided != BindOutcome.APPLIED) {
       return decided;
     }
-    if (fd == null || !fd.valid()) {
-      return BindOutcome.NOT_OPEN; // the JDK's own bind throws; nothing reaches native code
-    }
     try {
       options.setBindAddressNoPort(fd);
       if (!applied) {
         applied = true;
       }
       return BindOutcome.APPLIED;
+    } catch (SocketOptions.NotOpenException notOpen) {
+      return BindOutcome.NOT_OPEN; // the JDK's own bind throws; nothing reached native code
     } catch (Throwable t) {
       switch (SocketOptions.Failure.classify(t)) {
         case UNSUPPORTED:

@@ -69,6 +69,36 @@ class CallSiteLedgerTest {
   }
 
   @Test
+  void aPortReadBeforeConnectIsCountedOncePerSocketAndNamedForItsSite() throws Exception {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    Object read = new Object();
+    Object notRead = new Object();
+    pool(read, loopback);
+    pool(notRead, loopback);
+    assertTrue(ledger.onLocalRead(read));
+    assertFalse(ledger.onLocalRead(read), "a second read of the same socket is not counted");
+    assertFalse(ledger.onLocalRead(new Object()), "a socket with no pending sample");
+    ledger.onConnect(read, new InetSocketAddress(loopback, 20000), true, null);
+    ledger.onConnect(notRead, new InetSocketAddress(loopback, 20001), true, null);
+    assertFalse(ledger.onLocalRead(read), "after connect the read is an ordinary one");
+    reporter.flush();
+    for (Finding f : submitted) {
+      ledger.aggregate(f);
+    }
+    CallSiteLedger.SiteView site = ledger.sites().get(0);
+    assertEquals(1, site.readBeforeConnect);
+
+    StringBuilder text = new StringBuilder();
+    new CallSitesSection(ledger, true, 10).writeText(text);
+    assertTrue(
+        text.toString().contains("1 of 2 sampled sockets had their local port read before connect"),
+        text.toString());
+    JsonWriter json = new JsonWriter();
+    new CallSitesSection(ledger, false, 10).writeJson(json);
+    assertTrue(json.toString().contains("\"localPortReadBeforeConnect\":1"), json.toString());
+  }
+
+  @Test
   void serverSocketsAndNonBlockingConnectsInProgressAreNotCompletedEarly() throws Exception {
     Object server = new Object();
     ledger.onBind(Api.SOCKET, BindOutcome.SERVER_SOCKET, server, null, 8080);

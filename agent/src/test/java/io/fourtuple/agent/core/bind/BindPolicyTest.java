@@ -10,6 +10,7 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.platform.FakeSocketOptions;
+import io.fourtuple.agent.platform.SocketOptions;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.SocketException;
@@ -198,5 +199,16 @@ class BindPolicyTest {
             BindOutcome.ALREADY_BOUND)) {
       assertFalse(o.isClientPortZero(), o.name());
     }
+  }
+
+  @Test
+  void aSocketWithoutDescriptorIsLeftToTheJdkAndNotReported() throws Exception {
+    FakeSocketOptions options =
+        FakeSocketOptions.available().failNextWith(new SocketOptions.NotOpenException());
+    BindPolicy policy = policy("", options);
+    assertEquals(BindOutcome.NOT_OPEN, policy.beforeBind(new FileDescriptor(), 0, false));
+    assertFalse(policy.hasApplied());
+    assertEquals(BindOutcome.APPLIED, policy.beforeBind(new FileDescriptor(), 0, false));
+    assertTrue(policy.hasApplied());
   }
 }
