@@ -13,9 +13,10 @@ import net.bytebuddy.jar.asm.Opcodes;
  * 25 (checked with {@code javap -c -p} on each); the hooks are still chosen from the class's own
  * fields and methods.
  *
- * <p>Bind: {@code bind(SocketAddress)} returning {@code AsynchronousSocketChannel} is entered
- * before the state lock, so the hook passes the current local address (non-null: the JDK will throw
- * AlreadyBoundException, nothing is set). The synthetic bridge returning {@code NetworkChannel} has
+ * <p>Bind: {@code bind(SocketAddress)} returning {@code AsynchronousSocketChannel}, hooked just
+ * before its own call of {@code NetHooks.beforeTcpBind}, after the JDK's checks (open, not pending,
+ * not bound, a resolved address) and under the state lock; {@code getLocalAddress()} passes the
+ * cached {@code localAddress} at entry. The synthetic bridge returning {@code NetworkChannel} has
  * another descriptor and is not woven. Listeners are {@code AsynchronousServerSocketChannelImpl},
  * never hooked.
  *

@@ -11,13 +11,16 @@ import net.bytebuddy.jar.asm.Opcodes;
  * and what Netty's NIO transport and the JDK {@code HttpClient} use underneath. Always a client
  * (listeners are {@code ServerSocketChannelImpl}).
  *
- * <p>Bind: on JDK 16+ the IP path is the private {@code netBind(SocketAddress)}, called with the
- * state lock held and never for unix-domain addresses; on 8–15 it is {@code bind(SocketAddress)}
- * returning {@code SocketChannel}, entered before any lock (so the hook passes the current local
- * address to skip an already-bound channel). The synthetic bridge {@code bind} returning {@code
- * NetworkChannel} has another descriptor and is not woven, so the hook runs once. Connect: {@code
- * connect(SocketAddress)} and, for non-blocking channels, {@code finishConnect()}. The type of
- * {@code localAddress} and {@code remoteAddress} changed in JDK 16 and is read from the class.
+ * <p>Bind: on JDK 16+ the IP path is the private {@code netBind(SocketAddress)}, never taken for
+ * unix-domain addresses; on 8–15 it is {@code bind(SocketAddress)} returning {@code SocketChannel}.
+ * Either way the hook is the call just before the method's own call of {@code
+ * NetHooks.beforeTcpBind}: after the JDK's checks (open, not connecting, not bound, a resolved
+ * address of a supported type) and under the state lock. The synthetic bridge {@code bind}
+ * returning {@code NetworkChannel} has another descriptor and is not woven, so the hook runs once.
+ * Reads: {@code getLocalAddress()} and {@code localAddress()} (the socket adaptor's source) pass
+ * the cached {@code localAddress} at entry. Connect: {@code connect(SocketAddress)} and, for
+ * non-blocking channels, {@code finishConnect()}. The type of {@code localAddress} and {@code
+ * remoteAddress} changed in JDK 16 and is read from the class.
  */
 final class SocketChannelImplHooks implements TargetType {
   static final String NAME = "sun.nio.ch.SocketChannelImpl";

@@ -15,8 +15,12 @@ import net.bytebuddy.jar.asm.Opcodes;
  * JDK: {@code NioSocketImpl.server}, {@code AbstractPlainSocketImpl.isServer} on 13–17, {@code
  * SocketImpl.serverSocket} set on 8–12. The variant is chosen from the fields the class declares.
  * The policy never touches a listener: the JDK reads the bound port right after bind and a listener
- * without one fails with "Not bound". The entry hook runs before {@code bind} takes the state lock;
- * the descriptor is {@code SocketImpl.fd}, created by {@code create()} before any bind.
+ * without one fails with "Not bound". The bind hook is the call just before {@code bind}'s own call
+ * of {@code NetHooks.beforeTcpBind}, so after the JDK's checks (created, open, not bound) and, on
+ * {@code NioSocketImpl}, under its state lock; the descriptor is {@code SocketImpl.fd}, which JDK
+ * 8's implementation can still pass there as null (never created): the core checks it before any
+ * native call. At the entry of {@code bind} and of {@code SocketImpl.getLocalPort()} a read of the
+ * cached {@code localport}/{@code address} lets the core give a deferred socket its port first.
  */
 final class SocketImplHooks implements TargetType {
   static final String NIO = "sun.nio.ch.NioSocketImpl";

@@ -43,6 +43,7 @@ public final class CountersSection implements StatusSection {
       json.endObject();
       json.field("connected", stats.connected(api));
       json.field("connectsInProgress", stats.connectsInProgress(api));
+      json.field("localPortReadBeforeConnect", stats.localPortReadsBeforeConnect(api));
       json.name("connectFailures").beginObject();
       for (ConnectFailure f : ConnectFailure.values()) {
         json.field(f.name(), stats.connectFailures(api, f));
