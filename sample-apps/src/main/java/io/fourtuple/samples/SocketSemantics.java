@@ -67,6 +67,7 @@ public final class SocketSemantics {
     socketScenarios(server);
     channelScenarios(server);
     asyncScenarios(server);
+    otherHookScenarios(server);
     implScenarios();
 
     int n = 0;
@@ -333,6 +334,205 @@ public final class SocketSemantics {
               done++;
             }
             return "completed " + done;
+          }
+        });
+  }
+
+  /** The other hooked methods: connect, close and SO_LINGER, each through its bad usages. */
+  private static void otherHookScenarios(final InetSocketAddress server) {
+    add(
+        "socket connect unresolved",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            try {
+              s.connect(InetSocketAddress.createUnresolved("unresolved.invalid", 80), 1000);
+              return "connected";
+            } finally {
+              s.close();
+            }
+          }
+        });
+    add(
+        "socket connect after close",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            s.close();
+            s.connect(server, 1000);
+            return "connected";
+          }
+        });
+    add(
+        "socket connect twice",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            try {
+              s.connect(server, 1000);
+              s.connect(server, 1000);
+              return "connected twice";
+            } finally {
+              s.close();
+            }
+          }
+        });
+    add(
+        "socket bind(lo,0) connect refused, then read the port",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            ServerSocket gone = new ServerSocket(0, 1, LOOPBACK);
+            InetSocketAddress nobody = (InetSocketAddress) gone.getLocalSocketAddress();
+            gone.close();
+            Socket s = new Socket();
+            try {
+              s.bind(new InetSocketAddress(LOOPBACK, 0));
+              s.connect(nobody, 1000);
+              return "connected";
+            } catch (IOException e) {
+              return describe(e) + ", closed " + s.isClosed();
+            } finally {
+              s.close();
+            }
+          }
+        });
+    add(
+        "socket setSoLinger on a closed socket",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            s.close();
+            s.setSoLinger(true, 1000);
+            return "set";
+          }
+        });
+    add(
+        "socket setSoLinger negative, too large, off; read back",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            try {
+              String negative;
+              try {
+                s.setSoLinger(true, -5);
+                negative = "accepted";
+              } catch (IllegalArgumentException e) {
+                negative = describe(e);
+              }
+              s.setSoLinger(true, 70000);
+              int large = s.getSoLinger();
+              s.setSoLinger(false, 5);
+              return negative + ", 70000 reads back " + large + ", off reads " + s.getSoLinger();
+            } finally {
+              s.close();
+            }
+          }
+        });
+    add(
+        "socket close twice",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            Socket s = new Socket();
+            s.setSoLinger(true, 1);
+            s.close();
+            s.close();
+            return "closed " + s.isClosed();
+          }
+        });
+    add(
+        "channel connect unresolved, after close",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            SocketChannel ch = SocketChannel.open();
+            String unresolved;
+            try {
+              ch.connect(InetSocketAddress.createUnresolved("unresolved.invalid", 80));
+              unresolved = "connected";
+            } catch (Exception e) {
+              unresolved = describe(e);
+            }
+            ch.close();
+            try {
+              ch.connect(server);
+              return unresolved + "; connected after close";
+            } catch (Exception e) {
+              return unresolved + "; " + describe(e);
+            }
+          }
+        });
+    add(
+        "channel non-blocking connect, bind while pending, finishConnect",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            SocketChannel ch = SocketChannel.open();
+            try {
+              ch.configureBlocking(false);
+              boolean now = ch.connect(server);
+              String bind;
+              try {
+                ch.bind(new InetSocketAddress(LOOPBACK, 0));
+                bind = "bound";
+              } catch (Exception e) {
+                bind = describe(e).replace("ConnectionPendingException", "AlreadyBoundException");
+              }
+              while (!now && !ch.finishConnect()) {
+                Thread.sleep(1);
+              }
+              return "bind: " + bind + ", connected " + ch.isConnected();
+            } finally {
+              ch.close();
+            }
+          }
+        });
+    add(
+        "channel SO_LINGER negative, too large, on a closed channel",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            SocketChannel ch = SocketChannel.open();
+            ch.setOption(java.net.StandardSocketOptions.SO_LINGER, -5);
+            int off = ch.getOption(java.net.StandardSocketOptions.SO_LINGER);
+            ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 70000);
+            int large = ch.getOption(java.net.StandardSocketOptions.SO_LINGER);
+            ch.close();
+            try {
+              ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 1);
+              return off + " " + large + ", set after close";
+            } catch (Exception e) {
+              return off + " " + large + ", " + describe(e);
+            }
+          }
+        });
+    add(
+        "async connect unresolved, after close",
+        new Scenario() {
+          @Override
+          public String run() throws Exception {
+            AsynchronousSocketChannel ch = AsynchronousSocketChannel.open();
+            String unresolved;
+            try {
+              ch.connect(InetSocketAddress.createUnresolved("unresolved.invalid", 80))
+                  .get(5, TimeUnit.SECONDS);
+              unresolved = "connected";
+            } catch (Exception e) {
+              unresolved = describe(e);
+            }
+            ch.close();
+            try {
+              ch.connect(server).get(5, TimeUnit.SECONDS);
+              return unresolved + "; connected after close";
+            } catch (Exception e) {
+              return unresolved + "; " + describe(e.getCause() == null ? e : e.getCause());
+            }
           }
         });
   }
