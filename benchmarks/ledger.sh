@@ -60,6 +60,10 @@ case "$what" in
     # with it in audit mode (ledger on, the default), and in audit mode with the ledger off.
     rounds="${1:-7}"
     seconds="${2:-5}"
+    # The workload asks the kernel for each socket's port through JDK internals (KernelView), so every
+    # configuration gets them opened; JDK 8 has no modules and rejects the flag.
+    opens=(--add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
+    if ! "$harness_java" "${opens[@]}" -version >/dev/null 2>&1; then opens=(); fi
     declare -A rates
     configs=(none audit audit-noledger)
     for ((r = 0; r < rounds; r++)); do
@@ -71,7 +75,7 @@ case "$what" in
           audit) agent_arg=("-javaagent:$agent=mode=audit") ;;
           audit-noledger) agent_arg=("-javaagent:$agent=mode=audit,ledger.enabled=false") ;;
         esac
-        rate="$("$harness_java" "${agent_arg[@]}" -cp "$jar" io.fourtuple.benchmarks.workload.ConnectLoop \
+        rate="$("$harness_java" "${opens[@]}" "${agent_arg[@]}" -cp "$jar" io.fourtuple.benchmarks.workload.ConnectLoop \
           --api socket --noport none --warmup-ms 2000 --measure-ms "$((seconds * 1000))" 2>/dev/null |
           sed -n 's/^RESULT .*rate=\([0-9]*\).*/\1/p')"
         rates[$c]+="$rate "

@@ -11,7 +11,7 @@
 # Startup:  --jdks HOME[,HOME...] (default JDK 17 and 25), --runs N (20), --warmup-runs N (2),
 #           --breakdown true|false (true: also an empty agent and the agent with enabled=false)
 # Connect:  --jdk HOME (JDK 17), --rounds N (5), --warmup-seconds S (2), --seconds S (5),
-#           --slice-ms MS (250), --api socket|channel (socket), --acceptor inline|thread (inline)
+#           --slice-ms MS (250), --api socket|channel|async (socket), --acceptor inline|thread (inline)
 # Both:     --agent PATH (default agent/target/fourtuple-agent.jar)
 #
 # SKIP_BUILD=1 reuses the jars already built; HARNESS_JAVA_HOME picks the JDK the harness runs on.

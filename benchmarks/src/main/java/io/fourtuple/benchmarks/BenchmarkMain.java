@@ -151,6 +151,7 @@ public final class BenchmarkMain {
               benchmarksJar,
               agentJar,
               breakdown ? EmptyAgentJar.write(scratch) : null,
+              LauncherJar.write(scratch, StartupBenchmark.SOCKET, benchmarksJar),
               child,
               positive(options, "runs"),
               nonNegative(options, "warmup-runs"));

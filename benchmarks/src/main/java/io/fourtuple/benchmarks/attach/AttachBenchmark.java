@@ -1,5 +1,6 @@
 package io.fourtuple.benchmarks.attach;
 
+import io.fourtuple.benchmarks.Jdk;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -26,9 +27,11 @@ import java.util.regex.Pattern;
  * apply to the round trip: what an operator waits for once the tool runs, on JDK 17: attach at most
  * 1 s, detach at most 0.3 s.
  *
- * <p>Checks, without which no number is trusted: before attach the target binds to a real port;
- * after attach it reads port 0 after bind (IP_BIND_ADDRESS_NO_PORT set: the hooks work); after
- * detach a real port again (the original bytecode runs).
+ * <p>Checks, without which no number is trusted, on the local port the kernel reports for the
+ * target's socket right after bind ({@code getsockname}, not the application's {@code
+ * getLocalPort()}, which would make the agent give the socket its port): before attach a real port;
+ * after attach 0 (IP_BIND_ADDRESS_NO_PORT set: the hooks work); after detach a real port again (the
+ * original bytecode runs). The target gets the {@code --add-opens} that read needs on JDK 9+.
  *
  * <pre>
  * java -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.attach.AttachBenchmark
@@ -44,7 +47,7 @@ public final class AttachBenchmark {
   private static final Pattern TIMING =
       Pattern.compile("timing: (\\w+) attach=([0-9.]+)ms load=([0-9.]+)ms total=([0-9.]+)ms");
   private static final Pattern IN_TARGET = Pattern.compile(" in (\\d+) ms");
-  private static final Pattern TICK = Pattern.compile("TICK (\\d+) portAfterBind=(\\d+)");
+  private static final Pattern TICK = Pattern.compile("TICK (\\d+) kernelPortAfterBind=(\\d+)");
 
   private AttachBenchmark() {}
 
@@ -89,6 +92,13 @@ public final class AttachBenchmark {
       System.err.println("no agent jar at " + agentJar);
       System.exit(1);
     }
+    Jdk targetJdk;
+    try {
+      targetJdk = Jdk.at(jdk);
+    } catch (RuntimeException e) {
+      usage(e.getMessage());
+      return;
+    }
     String cliJava = System.getProperty("java.home") + "/bin/java";
     System.out.println("fourtuple attach benchmark");
     System.out.printf(
@@ -105,7 +115,7 @@ public final class AttachBenchmark {
     List<double[]> attach = new ArrayList<double[]>();
     List<double[]> detach = new ArrayList<double[]>();
     for (int run = 1; run <= runs; run++) {
-      Target target = Target.start(jdk + "/bin/java", ownJar);
+      Target target = Target.start(targetJdk, ownJar);
       try {
         target.awaitTick(20, false);
         double[] a = command(cliJava, agentJar, "attach", target.pid);
@@ -238,10 +248,13 @@ public final class AttachBenchmark {
       this.lines = lines;
     }
 
-    static Target start(String java, File benchmarksJar) throws IOException, URISyntaxException {
+    static Target start(Jdk jdk, File benchmarksJar) throws IOException, URISyntaxException {
+      List<String> command = new ArrayList<String>();
+      command.add(jdk.java());
+      command.addAll(jdk.openInternals());
+      command.addAll(Arrays.asList("-cp", benchmarksJar.getPath(), AttachTarget.class.getName()));
       Process p =
-          new ProcessBuilder(
-                  Arrays.asList(java, "-cp", benchmarksJar.getPath(), AttachTarget.class.getName()))
+          new ProcessBuilder(command)
               .redirectError(ProcessBuilder.Redirect.to(new File("/dev/null")))
               .start();
       final Process started = p;
@@ -271,8 +284,8 @@ public final class AttachBenchmark {
     }
 
     /**
-     * Reads ticks until one shows the expected state ({@code zero}: port 0 after bind), within
-     * {@code limit} ticks after the first one read; fails the benchmark otherwise.
+     * Reads ticks until one shows the expected state ({@code zero}: the kernel's port 0 after
+     * bind), within {@code limit} ticks after the first one read; fails the benchmark otherwise.
      */
     void awaitTick(int limit, boolean zero) throws IOException {
       for (int i = 0; i < limit; i++) {
@@ -290,8 +303,8 @@ public final class AttachBenchmark {
               + limit
               + " ticks the target still did not "
               + (zero
-                  ? "read port 0 after bind (attach did not take effect)"
-                  : "read a real port after bind (the original code is not back)"));
+                  ? "have port 0 in the kernel after bind (attach did not take effect)"
+                  : "have a real port in the kernel after bind (the original code is not back)"));
     }
 
     void stop() throws InterruptedException {

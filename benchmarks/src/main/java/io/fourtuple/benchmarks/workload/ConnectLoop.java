@@ -22,26 +22,30 @@ import java.nio.charset.StandardCharsets;
  * competition with the JIT) to a comparison that looks for differences of a few percent.
  *
  * <p>The client sets {@code SO_LINGER(true, 0)}: {@code close()} sends RST, so no TIME_WAIT builds
- * up and the ephemeral range never runs out however long the loop runs. Every iteration also reads
- * the local port right after {@code bind}: 0 means {@code IP_BIND_ADDRESS_NO_PORT} was in force for
- * that socket; the harness checks the count against the configuration (all or none).
+ * up and the ephemeral range never runs out however long the loop runs. Every iteration also asks
+ * the kernel for the socket's local port right after {@code bind} ({@link KernelView}: {@code
+ * getsockname} on the descriptor, not the application's {@code getLocalPort}, which would make the
+ * agent give the socket its port): 0 means {@code IP_BIND_ADDRESS_NO_PORT} was in force for that
+ * socket; the harness checks the count against the configuration (all or none). That read needs
+ * {@code --add-opens} on JDK 9+ in every configuration, with or without the agent.
  *
  * <pre>
- * java [--add-opens ...] -cp fourtuple-benchmarks.jar \
+ * java --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+ *     -cp fourtuple-benchmarks.jar \
  *     io.fourtuple.benchmarks.workload.ConnectLoop --api socket|channel|async --noport none|app \
  *     --acceptor inline|thread [--warmup-ms 2000 --measure-ms 5000 | --serve]
  * </pre>
  *
  * Standalone, it warms up, measures one window and prints {@code RESULT connects=N nanos=T rate=R
- * zeroAfterBind=Z errors=E selfCpu=C otherCpu=O stealCpu=S firstError=...} for that window; the CPU
- * figures are in CPUs' worth (see {@link CpuSample}). With {@code --serve} it prints {@code READY}
- * and then answers requests on standard input, one line each: {@code WARMUP ms} (answer {@code
- * OK}), {@code RUN ms} (answer {@code SLICE} and the same fields), {@code EXIT}.
+ * kernelZeroAfterBind=Z errors=E selfCpu=C otherCpu=O stealCpu=S firstError=...} for that window;
+ * the CPU figures are in CPUs' worth (see {@link CpuSample}). With {@code --serve} it prints {@code
+ * READY} and then answers requests on standard input, one line each: {@code WARMUP ms} (answer
+ * {@code OK}), {@code RUN ms} (answer {@code SLICE} and the same fields), {@code EXIT}.
  */
 public final class ConnectLoop {
   private ConnectLoop() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws Throwable {
     String api = "socket";
     boolean appSetsNoPort = false;
     boolean acceptInline = true;
@@ -91,6 +95,9 @@ public final class ConnectLoop {
       client = new SocketClient(loopback, listener, appSetsNoPort, acceptInline);
     }
 
+    // One iteration outside any window: a JVM that cannot read the kernel's view (no --add-opens)
+    // stops here with the reason instead of counting an error per iteration.
+    client.connectOnce();
     if (serve) {
       serve(client);
     } else {
@@ -132,7 +139,7 @@ public final class ConnectLoop {
     final boolean appSetsNoPort;
     final ServerSocket inlineListener; // null: the acceptor thread accepts
     long connects;
-    long zeroAfterBind;
+    long kernelZeroAfterBind;
     long errors;
     Throwable firstError;
 
@@ -156,7 +163,7 @@ public final class ConnectLoop {
     final void once() {
       try {
         if (connectOnce() == 0) {
-          zeroAfterBind++;
+          kernelZeroAfterBind++;
         }
         connects++;
       } catch (Throwable t) {
@@ -170,7 +177,7 @@ public final class ConnectLoop {
     /** Loops for {@code millis} and describes what happened in that window alone. */
     final String runFor(long millis) {
       connects = 0;
-      zeroAfterBind = 0;
+      kernelZeroAfterBind = 0;
       errors = 0;
       firstError = null;
       CpuSample cpuStart = CpuSample.now();
@@ -189,8 +196,8 @@ public final class ConnectLoop {
           + nanos
           + " rate="
           + (long) (connects * 1e9 / nanos)
-          + " zeroAfterBind="
-          + zeroAfterBind
+          + " kernelZeroAfterBind="
+          + kernelZeroAfterBind
           + " errors="
           + errors
           + " selfCpu="
@@ -203,7 +210,10 @@ public final class ConnectLoop {
           + (firstError == null ? "-" : firstError.toString().replace(' ', '_'));
     }
 
-    /** One bind + connect + close; returns the local port read right after bind. */
+    /**
+     * One bind + connect + close; returns the local port the kernel reports right after bind (0:
+     * deferred to connect).
+     */
     abstract int connectOnce() throws Throwable;
   }
 
@@ -222,7 +232,7 @@ public final class ConnectLoop {
           AppSetNoPort.apply(s);
         }
         s.bind(local);
-        int portAfterBind = s.getLocalPort();
+        int portAfterBind = KernelView.localPort(s);
         s.connect(remote);
         acceptInline();
         return portAfterBind;
@@ -247,7 +257,7 @@ public final class ConnectLoop {
           AppSetNoPort.apply(ch);
         }
         ch.bind(local);
-        int portAfterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        int portAfterBind = KernelView.localPort(ch);
         ch.connect(remote);
         acceptInline();
         return portAfterBind;
@@ -276,7 +286,7 @@ public final class ConnectLoop {
           AppSetNoPort.apply(ch);
         }
         ch.bind(local);
-        int portAfterBind = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        int portAfterBind = KernelView.localPort(ch);
         ch.connect(remote).get();
         if (inlineListener != null) {
           acceptAndReset(inlineListener);
