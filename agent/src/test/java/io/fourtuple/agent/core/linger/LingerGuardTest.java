@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.status.StatusReport;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,6 +142,20 @@ class LingerGuardTest {
     guard.beforeClose(socket);
     guard.afterClose(socket);
     assertTrue(drain().isEmpty());
+  }
+
+  @Test
+  void statusSaysNoneUntilASetIsSeen() throws Exception {
+    LingerGuard guard = guard(null);
+    StatusReport before = new StatusReport("t", List.of(guard.statusSection()));
+    assertEquals("t\n\nlinger:\n  findings: none\n", before.text());
+    assertEquals("{\"title\":\"t\",\"linger\":{\"findings\":\"none\"}}", before.json());
+
+    guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000);
+    StatusReport after = new StatusReport("t", List.of(guard.statusSection()));
+    assertTrue(
+        after.text().contains("  findings: 1 sets [looks like milliseconds: 1]"), after.text());
+    assertFalse(after.text().contains("null"), after.text());
   }
 
   @Test
