@@ -121,7 +121,7 @@ final class RunningAgent implements AgentControl.Active {
       sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
     }
     if (linger != null) {
-      sections.add(new FactsSection("linger").put("findings", linger.describe()));
+      sections.add(linger.statusSection());
     }
     String title =
         (auditReport ? "fourtuple audit report for pid " : "fourtuple status of pid ")

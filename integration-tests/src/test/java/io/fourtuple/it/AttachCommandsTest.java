@@ -37,7 +37,9 @@ class AttachCommandsTest {
       for (int i = 0; i < 5; i++) {
         ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid);
         assertEquals(0, attach.exit(), attach::describe);
-        Thread.sleep(200);
+        // A whole cycle runs with the rewrite before the detach: proof that this attach took.
+        assertEquals(
+            RANGE * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
         ServiceJvm.Cli detach = ServiceJvm.cli("detach", pid);
         assertEquals(0, detach.exit(), detach::describe);
         assertFalse(detach.stdout().contains("except"), detach::describe);
@@ -116,15 +118,15 @@ class AttachCommandsTest {
         assertTrue(report.startsWith("fourtuple audit report for pid " + pid), audit::describe);
         assertTrue(report.contains("LegacyService$PoolWorker.refill(LegacyService.java:"), report);
         assertTrue(report.contains("binds to [127.0.0.1:0] before connect"), report);
-        // Which backends win the shared ports is a race; a bind that fails never names its
-        // destination.
+        // Which backends win the shared ports is up to the scheduler (one worker may take them
+        // all); a bind that fails never names its destination.
         java.util.regex.Matcher reached =
             java.util.regex.Pattern.compile(
                     "toward:  (\\d+) destinations reached: 127\\.0\\.0\\.1:200")
                 .matcher(report);
         assertTrue(reached.find(), report);
         int d = Integer.parseInt(reached.group(1));
-        assertTrue(d >= 2 && d <= 10, report);
+        assertTrue(d >= 1 && d <= 10, report);
         assertTrue(
             report.contains("failed with EADDRINUSE (Address already in use) at bind"), report);
         assertTrue(
@@ -140,18 +142,13 @@ class AttachCommandsTest {
             report.contains("fix:     configuration: run with fourtuple in enforce mode"), report);
         assertTrue(audit.stderr().contains("detached from pid " + pid), audit::describe);
 
-        // Nothing changed while it watched: no cycle held more than R. (A cycle may hold one fewer:
-        // the service's own health-check connections take ports from the same 10-port range.)
+        // Nothing changed while it watched: every cycle held R, all the kernel allows without the
+        // rewrite (each cycle starts from a free range).
         List<String> lines = service.capacityLines();
         assertTrue(lines.size() > 3, service::describe);
-        int most = 0;
-        for (String line : service.stdout().split("\n")) {
-          if (line.startsWith("CAPACITY ")) {
-            assertTrue(ServiceJvm.held(line) <= RANGE, service::describe);
-            most = Math.max(most, ServiceJvm.held(line));
-          }
+        for (String line : lines) {
+          assertEquals(RANGE, ServiceJvm.held(line), () -> line + "\n" + service.describe());
         }
-        assertEquals(RANGE, most, service::describe);
         assertTrue(to > from, service::describe);
         expect(ServiceJvm.cli("status", pid), 3, "has been detached");
 

@@ -55,7 +55,10 @@ final class ChildJvm {
   static ChildJvm on(Jdk jdk) {
     if (jdk.home() == null) {
       String message =
-          "JDK " + jdk.label() + " not found (install with ../shared/tools/jdks.sh or set IT_JDKS)";
+          "JDK "
+              + jdk.label()
+              + " not found, or left out of IT_JDKS (install with ../shared/tools/jdks.sh or set"
+              + " IT_JDKS)";
       if (Boolean.getBoolean("it.requireAllJdks")) {
         fail(message);
       }

@@ -10,10 +10,11 @@ import java.util.Map;
 
 /**
  * A JDK of the test matrix. The matrix is 8, 11, 17, 21 and 25; {@code
- * -Dit.jdks=8=/path,11=/path,...} (or the environment variable {@code IT_JDKS}) names them,
- * otherwise the places {@code ../shared/tools/jdks.sh} and the machine image put them are searched.
- * With {@code -Dit.requireAllJdks=true} (CI) a missing JDK fails the run; otherwise it is skipped
- * with a message.
+ * -Dit.jdks=8=/path,11=/path,...} (or the environment variable {@code IT_JDKS}) names the ones to
+ * run on (the others are skipped, so {@code IT_JDKS=8=...,17=...} runs a test on those two only);
+ * when it is empty the places {@code ../shared/tools/jdks.sh} and the machine image put them are
+ * searched. With {@code -Dit.requireAllJdks=true} (CI) a missing JDK fails the run; otherwise it is
+ * skipped with a message.
  */
 record Jdk(String label, Path home, List<String> extraJvmArgs) {
   static final List<String> MATRIX = List.of("8", "11", "17", "21", "25");
@@ -53,9 +54,10 @@ record Jdk(String label, Path home, List<String> extraJvmArgs) {
             "21", List.of(home + "/.cache/jdks/jdk-21", "/usr/lib/jvm/temurin-21-jdk-amd64"),
             "25", List.of("/usr/lib/jvm/temurin-25-jdk-amd64", home + "/.cache/jdks/jdk-25"));
     List<Jdk> out = new ArrayList<>();
+    boolean listed = !found.isEmpty();
     for (String major : MATRIX) {
       Path path = found.get(major);
-      if (path == null) {
+      if (path == null && !listed) {
         for (String candidate : candidates.get(major)) {
           Path p = Paths.get(candidate);
           if (Files.isExecutable(p.resolve("bin/java")) && versionOf(p).equals(major)) {

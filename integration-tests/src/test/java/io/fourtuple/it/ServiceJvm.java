@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  */
 final class ServiceJvm implements AutoCloseable {
   private static final Pattern CAPACITY = Pattern.compile("^CAPACITY cycle=(\\d+) held=(\\d+) .*");
+  private static final Pattern PORTS_IN_USE = Pattern.compile(" portsInUseAtRefill=(-?\\d+) ");
 
   final Jdk jdk;
   final Process process;
@@ -29,10 +30,19 @@ final class ServiceJvm implements AutoCloseable {
   private final List<String> stderr = new ArrayList<>();
   private final String command;
 
-  private ServiceJvm(Jdk jdk, Process process, String command) {
+  /**
+   * Started with {@code --hold stdin}: each cycle holds its connections until {@link #release()}.
+   */
+  private final boolean stepped;
+
+  /** Holds released so far (stepped only). */
+  private int released;
+
+  private ServiceJvm(Jdk jdk, Process process, String command, boolean stepped) {
     this.jdk = jdk;
     this.process = process;
     this.command = command;
+    this.stepped = stepped;
     pump(process.getInputStream(), stdout, "stdout");
     pump(process.getErrorStream(), stderr, "stderr");
   }
@@ -96,7 +106,8 @@ final class ServiceJvm implements AutoCloseable {
         .environment()
         .keySet()
         .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
-    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", cmd));
+    boolean stepped = String.join(" ", args).contains("--hold stdin");
+    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", cmd), stepped);
     service.awaitLine(l -> l.startsWith("READY "), 30);
     if (ownMounts) {
       // unshare --fork runs the JVM as its child (pid 1 inside): find its pid out here.
@@ -181,13 +192,50 @@ final class ServiceJvm implements AutoCloseable {
 
   /**
    * The {@code held} count of the first cycle that started after now (the cycle in progress may
-   * straddle an attach or detach, so it is skipped).
+   * straddle an attach or detach, so it is skipped). Stepped, that cycle then holds its connections
+   * until the next call (or {@link #release()}), so the test can read the service and the kernel
+   * meanwhile. The service waits for the kernel to release the previous cycle's ports before each
+   * cycle; a cycle that started with some still in use fails here, saying so, rather than passing
+   * for a capacity result.
    */
   int nextFullCycleHeld() {
-    int from = stdoutSize();
-    String inProgress = awaitLine(l -> CAPACITY.matcher(l).matches(), from, 30);
-    int after = indexOf(inProgress) + 1;
-    return held(awaitLine(l -> CAPACITY.matcher(l).matches(), after, 30));
+    String line;
+    if (stepped) {
+      // The cycle held now (or being set up, if it has not printed its line yet) began before now.
+      awaitCycle(released + 1);
+      release();
+      line = awaitCycle(released + 1);
+    } else {
+      int from = stdoutSize();
+      String inProgress = awaitLine(l -> CAPACITY.matcher(l).matches(), from, 30);
+      int after = indexOf(inProgress) + 1;
+      line = awaitLine(l -> CAPACITY.matcher(l).matches(), after, 30);
+    }
+    Matcher busy = PORTS_IN_USE.matcher(line);
+    if (!busy.find() || !busy.group(1).equals("0")) {
+      fail("the cycle did not start from a free range: " + line + "\n" + describe());
+    }
+    return held(line);
+  }
+
+  /** The CAPACITY line of cycle {@code n}, once printed. */
+  private String awaitCycle(int n) {
+    String prefix = "CAPACITY cycle=" + n + " ";
+    return awaitLine(l -> l.startsWith(prefix), 0, 30);
+  }
+
+  /** Ends the hold of the cycle the service is holding (stepped only). */
+  void release() {
+    if (!stepped) {
+      throw new IllegalStateException("not started with --hold stdin");
+    }
+    try {
+      process.getOutputStream().write('\n');
+      process.getOutputStream().flush();
+      released++;
+    } catch (IOException e) {
+      fail("cannot release the service's hold: " + e + "\n" + describe());
+    }
   }
 
   private int indexOf(String line) {

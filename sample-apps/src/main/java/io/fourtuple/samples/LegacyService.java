@@ -1,7 +1,9 @@
 package io.fourtuple.samples;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,6 +14,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -37,18 +40,28 @@ import java.util.concurrent.CyclicBarrier;
  *       cycle by a {@code SocketChannel} client.
  * </ul>
  *
- * Each cycle: health check, open, count, hold for {@code --interval-ms}, close. Closes are arranged
- * so that no client-side TIME_WAIT is left (the backend closes first), so a cycle's capacity does
- * not depend on the previous one. Each cycle prints one line, parsed by tests:
+ * Each cycle: health check, open, count, hold, close. Closes are arranged so that no client-side
+ * TIME_WAIT is left (the backend closes first), and before the health check and before the pool
+ * opens the service waits until the kernel's socket table holds no client end of its own
+ * connections any more (one still in LAST_ACK holds its port), so each cycle starts from the whole
+ * range and its count is the capacity the kernel allows, whatever the previous cycle left. Each
+ * cycle prints one line, parsed by tests ({@code closingAtStart}: client ends of the previous cycle
+ * still in the kernel's table when it ended, waited for; {@code portsInUseAtRefill}: client ends
+ * left when the pool opened, 0 unless the kernel kept one for 10 s):
  *
  * <pre>
- * CAPACITY cycle=3 held=100 attempted=120 failed=20 destinations=10 health=ok errors={...}
+ * CAPACITY cycle=3 held=100 attempted=120 failed=20 destinations=10 closingAtStart=0
+ *     portsInUseAtRefill=0 health=ok errors={...}
  * </pre>
+ *
+ * The pool holds each cycle's connections for {@code --interval-ms}, or, with {@code --hold stdin},
+ * until a line arrives on standard input (a test steps the cycles that way and reads the service
+ * while it holds).
  *
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.LegacyService [--source 127.0.0.1]
  *     [--destinations 10] [--per-destination 12] [--base-port 20000] [--health-port 19999]
- *     [--interval-ms 500] [--cycles 0 (forever)]
+ *     [--interval-ms 500 | --hold stdin] [--cycles 0 (forever)]
  * </pre>
  */
 public final class LegacyService {
@@ -65,6 +78,15 @@ public final class LegacyService {
     }
     HealthEndpoint health = new HealthEndpoint(new InetSocketAddress(source, o.healthPort));
     daemon(health, "health-selector").start();
+
+    int[] serverPorts = new int[o.destinations + 1];
+    for (int d = 0; d < o.destinations; d++) {
+      serverPorts[d] = o.basePort + d;
+    }
+    serverPorts[o.destinations] = o.healthPort;
+    ClientEnds clientEnds = new ClientEnds(serverPorts);
+    BufferedReader stdin =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
 
     CyclicBarrier phase = new CyclicBarrier(o.destinations + 1);
     List<PoolWorker> workers = new ArrayList<PoolWorker>();
@@ -85,10 +107,12 @@ public final class LegacyService {
     for (int cycle = 1; o.cycles == 0 || cycle <= o.cycles; cycle++) {
       phase.await(); // workers have closed last cycle's connections
       // Their client ends pass through LAST_ACK until the backend's final ACK; on a busy machine
-      // that can outlast the next connect, which would then find one port per backend still taken.
-      Thread.sleep(100);
+      // that can outlast the next connect, which would then find a port still taken.
+      int closingAtStart = clientEnds.count();
+      clientEnds.awaitNone(KERNEL_WAIT_MILLIS);
       // Alone on the ports: with all of them held by exclusive binds, even this connect would fail.
       String healthResult = healthCheck(new InetSocketAddress(source, o.healthPort));
+      int portsInUseAtRefill = clientEnds.awaitNone(KERNEL_WAIT_MILLIS); // the health check's own
       phase.await(); // workers may open
       phase.await(); // workers have opened
       int held = 0;
@@ -113,16 +137,33 @@ public final class LegacyService {
               + (attempted - held)
               + " destinations="
               + o.destinations
+              + " closingAtStart="
+              + closingAtStart
+              + " portsInUseAtRefill="
+              + portsInUseAtRefill
               + " health="
               + healthResult
               + " errors="
               + errors.toString().replace(' ', '_'));
       System.out.flush();
-      Thread.sleep(o.intervalMillis); // the pool holds its connections meanwhile
+      // The pool holds its connections meanwhile.
+      if (o.holdUntilStdin) {
+        if (stdin.readLine() == null) {
+          break;
+        }
+      } else {
+        Thread.sleep(o.intervalMillis);
+      }
       phase.await(); // workers may close
     }
     System.exit(0);
   }
+
+  /**
+   * How long the kernel may keep a client end of the previous cycle before the cycle goes ahead
+   * anyway (and says so in its line). On loopback the last ACK comes within milliseconds.
+   */
+  static final long KERNEL_WAIT_MILLIS = 10_000;
 
   /**
    * One NIO round trip to the health endpoint: connect, send, read the answer until the server
@@ -332,6 +373,7 @@ public final class LegacyService {
     int basePort = 20000;
     int healthPort = 19999;
     long intervalMillis = 500;
+    boolean holdUntilStdin;
     int cycles;
 
     static Options parse(String[] args) {
@@ -359,6 +401,12 @@ public final class LegacyService {
             break;
           case "--interval-ms":
             o.intervalMillis = Long.parseLong(v);
+            break;
+          case "--hold":
+            if (!v.equals("stdin") && !v.equals("interval")) {
+              throw new IllegalArgumentException("--hold must be stdin or interval: " + v);
+            }
+            o.holdUntilStdin = v.equals("stdin");
             break;
           case "--cycles":
             o.cycles = Integer.parseInt(v);

@@ -24,12 +24,16 @@ import java.util.zip.CRC32;
  * <pre>
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.LingerApis \
  *     --path socket-setSoLinger|socket-setOption|channel-setOption|adaptor-setSoLinger|adaptor-setOption \
- *     [--linger 1000] [--bytes 131072] [--peer-stall-millis 3000]
+ *     [--linger 1000] [--bytes 131072] [--peer-stall-millis 3000] [--non-blocking true]
  * </pre>
  *
- * Last line: {@code RESULT path=... requested=1000 readBack=1000 closeMillis=2998 peerBytes=131072
- * expectedBytes=131072 peerIntact=true}. {@code readBack=-1} means linger is off. Paths missing on
- * this JDK (Socket.setOption before 9) print {@code RESULT path=... unsupported=true}.
+ * {@code --non-blocking true} puts the channel of the {@code channel-setOption} path in
+ * non-blocking mode before the set (its writes then spin until the peer reads).
+ *
+ * <p>Last line: {@code RESULT path=... requested=1000 readBack=1000 closeMillis=2998
+ * peerBytes=131072 expectedBytes=131072 peerIntact=true}. {@code readBack=-1} means linger is off.
+ * Paths missing on this JDK (Socket.setOption before 9) print {@code RESULT path=...
+ * unsupported=true}.
  */
 public final class LingerApis {
   private static final SocketOption<Integer> SO_LINGER = StandardSocketOptions.SO_LINGER;
@@ -39,6 +43,7 @@ public final class LingerApis {
     int linger = 1000;
     int bytes = 128 * 1024;
     long stallMillis = 3000;
+    boolean nonBlocking = false;
     for (int i = 0; i < args.length; i += 2) {
       String value = args[i + 1];
       switch (args[i]) {
@@ -53,6 +58,9 @@ public final class LingerApis {
           break;
         case "--peer-stall-millis":
           stallMillis = Long.parseLong(value);
+          break;
+        case "--non-blocking":
+          nonBlocking = Boolean.parseBoolean(value);
           break;
         default:
           throw new IllegalArgumentException("unknown option " + args[i]);
@@ -76,6 +84,7 @@ public final class LingerApis {
     long closeNanos;
     if (path.startsWith("channel")) {
       SocketChannel ch = SocketChannel.open(address);
+      ch.configureBlocking(!nonBlocking);
       ch.setOption(SO_LINGER, linger); // channel-setOption
       readBack = ch.getOption(SO_LINGER);
       ByteBuffer buffer = ByteBuffer.wrap(payload);

@@ -150,10 +150,19 @@ public final class ShortConnections {
         count(failures, e);
       }
     }
+    int[] serverPorts = new int[targets.size()];
+    for (int d = 0; d < serverPorts.length; d++) {
+      serverPorts[d] = targets.get(d).getPort();
+    }
+    ClientEnds clientEnds = new ClientEnds(serverPorts);
     if (leak > 0) {
-      for (int i = 0; i < 5; i++) {
+      // The collector closes them (every JDK, every API): collect until the kernel shows only the
+      // held ones established.
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (clientEnds.count(ClientEnds.ESTABLISHED) > held.size()
+          && System.nanoTime() < deadline) {
         System.gc();
-        Thread.sleep(200);
+        Thread.sleep(10);
       }
     }
     // Short connections at a steady rate.
@@ -182,9 +191,9 @@ public final class ShortConnections {
       System.out.printf("failed %d x %s%n", f.getValue(), f.getKey());
     }
     if (ss) {
-      // Let the last closes finish their handshake (FIN_WAIT2 -> TIME_WAIT) before the table is
-      // read.
-      Thread.sleep(300);
+      // Let the last closes finish their handshake (FIN_WAIT -> TIME_WAIT) before the table is
+      // read, so the ledger's next tick reads the same table.
+      clientEnds.awaitNone(10_000, ClientEnds.FIN_WAIT1, ClientEnds.FIN_WAIT2, ClientEnds.CLOSING);
       printSs(targets);
     }
     if (mbean) {

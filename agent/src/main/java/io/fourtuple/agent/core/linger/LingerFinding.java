@@ -84,17 +84,15 @@ public final class LingerFinding {
     if (!sites.record(type.name() + " " + requested + " s at " + site)) {
       return;
     }
-    log.warn(
+    String line =
         "SO_LINGER {} s set on {} at {} [thread {}, local {}, remote {}]: {}; {}; further sets here"
-            + " are counted in the summary",
-        requested,
-        f.api,
-        site,
-        f.thread,
-        local,
-        remote,
-        explanation(),
-        outcome());
+            + " are counted in the summary";
+    Object[] args = {requested, f.api, site, f.thread, local, remote, explanation(), outcome()};
+    if (type.warned()) {
+      log.warn(line, args);
+    } else {
+      log.info(line, args);
+    }
     log.debug("stack of the SO_LINGER set", f.stack);
   }
 
@@ -111,8 +109,12 @@ public final class LingerFinding {
                 : "";
     switch (type) {
       case ZERO:
-        return "0 means close() sends RST: unsent data is discarded, the peer sees 'Connection"
-            + " reset', and no TIME_WAIT is left";
+        return "0 means close() sends RST instead of FIN: no TIME_WAIT is left, and any data"
+            + " still unsent or unacknowledged at that close is discarded (the peer sees"
+            + " 'Connection reset'). Harmless when nothing is left to send at close, as when it is"
+            + " set to skip TIME_WAIT; fourtuple cannot see a socket's send queue at close"
+            + " without native code of its own, so this is reported once per call site, not"
+            + " warned";
       case NON_BLOCKING:
         return "on a non-blocking channel, close() can block up to "
             + upTo

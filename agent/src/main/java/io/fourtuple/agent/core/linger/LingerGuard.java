@@ -6,6 +6,8 @@ import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
+import io.fourtuple.agent.core.status.FactsSection;
+import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.platform.NettySockets;
 import java.net.Socket;
 import java.nio.channels.NetworkChannel;
@@ -305,6 +307,12 @@ public final class LingerGuard {
           .append(" more are counted by class only)");
     }
     return out.toString();
+  }
+
+  /** The {@code linger} section of {@code status}: the summary, or {@code none} before any set. */
+  public StatusSection statusSection() {
+    String summary = describe();
+    return new FactsSection("linger").put("findings", summary == null ? "none" : summary);
   }
 
   private static LongAdder[] adders(int n) {

@@ -8,12 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.status.StatusReport;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.event.Level;
 import org.slf4j.helpers.NOPLogger;
 
 class LingerGuardTest {
@@ -33,6 +39,20 @@ class LingerGuardTest {
 
   private static LingerFinding detail(Finding f) {
     return (LingerFinding) f.detail;
+  }
+
+  /**
+   * Writes {@code f} as if its set had been made at {@code site} (a unit test's own frames are
+   * fourtuple's, which call-site resolution skips).
+   */
+  private static void writeAt(FindingWriter writer, Finding f, String className, int line) {
+    String file = className.substring(className.lastIndexOf('.') + 1) + ".java";
+    f.stack.setStackTrace(
+        new StackTraceElement[] {
+          new StackTraceElement("java.net.Socket", "setSoLinger", "Socket.java", 1000),
+          new StackTraceElement(className, "run", file, line)
+        });
+    writer.write(f);
   }
 
   @Test
@@ -141,6 +161,125 @@ class LingerGuardTest {
     guard.beforeClose(socket);
     guard.afterClose(socket);
     assertTrue(drain().isEmpty());
+  }
+
+  /** Only a zero linger is reported below WARN: it is usually deliberate. */
+  @Test
+  void everyReportedClassWarnsExceptZero() {
+    EnumSet<LingerClass> informational = EnumSet.noneOf(LingerClass.class);
+    for (LingerClass type : LingerClass.values()) {
+      if (type.reported() && !type.warned()) {
+        informational.add(type);
+      }
+      assertFalse(type.warned() && !type.reported(), type.name());
+    }
+    assertEquals(EnumSet.of(LingerClass.ZERO), informational);
+  }
+
+  /**
+   * Tomcat's case: SO_LINGER 0 on its own unlock connection at every start and stop. One INFO line
+   * per call site, saying what 0 does; never a WARN; every set still counted.
+   */
+  @Test
+  void zeroIsOneInfoLinePerCallSiteAndNoWarning() throws Exception {
+    LingerGuard guard = guard(null);
+    try (SocketChannel nonBlocking = SocketChannel.open()) {
+      nonBlocking.configureBlocking(false);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(0, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 0));
+      }
+      assertEquals(0, guard.beforeSetLinger(Api.SOCKET_CHANNEL, nonBlocking, true, 0));
+      assertEquals(0, guard.beforeSetLinger(Api.NETTY_EPOLL, new Object(), true, 0));
+    }
+    List<Finding> out = drain();
+    assertEquals(5, out.size());
+    RecordingLogger log = new RecordingLogger();
+    FindingWriter writer = new FindingWriter(log);
+    String tomcat = "org.apache.tomcat.util.net.AbstractEndpoint";
+    for (int i = 0; i < 3; i++) {
+      writeAt(writer, out.get(i), tomcat, 1234);
+    }
+    writeAt(writer, out.get(3), "com.example.Selector", 7);
+    writeAt(writer, out.get(4), "com.example.Client", 9);
+
+    assertEquals(List.of(), log.at(Level.WARN));
+    List<String> info = log.at(Level.INFO);
+    assertEquals(3, info.size(), info::toString);
+    assertTrue(
+        info.get(0).startsWith("SO_LINGER 0 s set on java.net.Socket at " + tomcat + ".run("),
+        info.get(0));
+    for (String line : info) {
+      assertTrue(line.contains("0 means close() sends RST instead of FIN"), line);
+      assertTrue(line.contains("data still unsent or unacknowledged at that close"), line);
+      assertTrue(line.contains("Harmless when nothing is left to send at close"), line);
+      assertTrue(line.contains("policy warn: left as is;"), line);
+    }
+    assertEquals(5, guard.sets(LingerClass.ZERO));
+    assertTrue(
+        guard.describe().contains("ZERO 0 s at " + tomcat + ".run(AbstractEndpoint.java:1234) x3"),
+        guard.describe());
+  }
+
+  /** Where harm is likely the line is a WARN, whatever the policy does about it. */
+  @ParameterizedTest(name = "{0} s, non-blocking {1}, policy {2} -> {3}")
+  @CsvSource({
+    "1000, false, warn, looks like milliseconds: 1000 s = 16 min 40 s",
+    "30, false, warn, long: close() can block up to 30 s",
+    "70000, false, warn, above 65535: the JDK silently uses 65535 s",
+    "5, true, warn, on a non-blocking channel, close() can block up to 5 s",
+    "1000, false, fix, policy fix: left linger off",
+    "30, false, 'clamp:2', policy clamp:2: set 2 s instead",
+  })
+  void harmfulClassesStillWarn(int seconds, boolean nonBlocking, String policy, String text)
+      throws Exception {
+    LingerGuard guard = guard("linger.policy=" + policy);
+    try (SocketChannel channel = SocketChannel.open()) {
+      channel.configureBlocking(!nonBlocking);
+      guard.beforeSetLinger(Api.SOCKET_CHANNEL, channel, true, seconds);
+    }
+    RecordingLogger log = new RecordingLogger();
+    FindingWriter writer = new FindingWriter(log);
+    for (Finding f : drain()) {
+      writeAt(writer, f, "com.example.Server", 42);
+    }
+    assertEquals(List.of(), log.at(Level.INFO));
+    List<String> warn = log.at(Level.WARN);
+    assertEquals(1, warn.size(), warn::toString);
+    assertTrue(warn.get(0).startsWith("SO_LINGER " + seconds + " s set on "), warn.get(0));
+    assertTrue(warn.get(0).contains(text), warn.get(0));
+  }
+
+  @Test
+  void aCloseThatBlockedIsAWarning() throws Exception {
+    LingerGuard guard = guard("linger.blocked.millis=0");
+    Object socket = new Object();
+    guard.beforeSetLinger(Api.SOCKET, socket, true, 3);
+    assertTrue(drain().isEmpty(), "3 s on a blocking socket is a deliberate wait");
+    guard.beforeClose(socket);
+    guard.afterClose(socket);
+    RecordingLogger log = new RecordingLogger();
+    FindingWriter writer = new FindingWriter(log);
+    for (Finding f : drain()) {
+      writeAt(writer, f, "com.example.Client", 12);
+    }
+    assertEquals(List.of(), log.at(Level.INFO));
+    List<String> warn = log.at(Level.WARN);
+    assertEquals(1, warn.size(), warn::toString);
+    assertTrue(warn.get(0).startsWith("close() of a java.net.Socket with SO_LINGER 3 s blocked "));
+  }
+
+  @Test
+  void statusSaysNoneUntilASetIsSeen() throws Exception {
+    LingerGuard guard = guard(null);
+    StatusReport before = new StatusReport("t", List.of(guard.statusSection()));
+    assertEquals("t\n\nlinger:\n  findings: none\n", before.text());
+    assertEquals("{\"title\":\"t\",\"linger\":{\"findings\":\"none\"}}", before.json());
+
+    guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000);
+    StatusReport after = new StatusReport("t", List.of(guard.statusSection()));
+    assertTrue(
+        after.text().contains("  findings: 1 sets [looks like milliseconds: 1]"), after.text());
+    assertFalse(after.text().contains("null"), after.text());
   }
 
   @Test
