@@ -47,6 +47,8 @@ final class ChildJvm {
   private String agentArgs;
   private boolean withAgent;
   private String classpath;
+  private int rangeLow = RANGE_LOW;
+  private int rangeHigh = RANGE_HIGH;
 
   private ChildJvm(Jdk jdk) {
     this.jdk = jdk;
@@ -122,6 +124,16 @@ final class ChildJvm {
     return this;
   }
 
+  /**
+   * The namespace's ephemeral range, for a program that makes many short connections and is not
+   * about capacity (the default is {@link #RANGE}: 10 ports).
+   */
+  ChildJvm ephemeralRange(int low, int high) {
+    this.rangeLow = low;
+    this.rangeHigh = high;
+    return this;
+  }
+
   /** Runs the main class from this class path instead of the sample-apps jar. */
   ChildJvm classpath(String classpath) {
     this.classpath = classpath;
@@ -143,9 +155,9 @@ final class ChildJvm {
             "sh",
             "-c",
             "ip link set lo up && echo '"
-                + RANGE_LOW
+                + rangeLow
                 + " "
-                + RANGE_HIGH
+                + rangeHigh
                 + "' > /proc/sys/net/ipv4/ip_local_port_range && exec \"$@\"",
             "sh"));
     command.add(jdk.java().toString());

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.tools.attach.VirtualMachine;
-import java.io.IOException;
+import java.io.FileDescriptor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,9 +23,11 @@ import org.junit.jupiter.api.Test;
  * The in-JVM tier: the agent jar is attached to this very JVM through the JDK's attach API (the
  * route the command line takes, {@code -Djdk.attach.allowAttachSelf=true} in the surefire
  * configuration) and detached again in {@code finally}, so the other tests of this JVM run without
- * it. Behaviour, not bytes: right after {@code bind(127.0.0.1, 0)} a socket's local port is 0 only
- * when {@code IP_BIND_ADDRESS_NO_PORT} was set, and a real port once detach has restored the JDK's
- * original code.
+ * it. Behaviour, not bytes: right after {@code bind(127.0.0.1, 0)} the kernel's own view of a
+ * socket's local port ({@code getsockname} on its descriptor, which the agent does not hook) is 0
+ * only when {@code IP_BIND_ADDRESS_NO_PORT} was set, and a real port once detach has restored the
+ * JDK's original code. The application's own read ({@code getLocalPort()}) shows a real port in
+ * every case: with the agent, that read gives the deferred socket its port.
  */
 class InJvmAttachTest {
   private final InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -69,23 +73,74 @@ class InJvmAttachTest {
     }
   }
 
-  private int socketPortAfterBind(ServerSocket listener) throws IOException {
+  private int socketPortAfterBind(ServerSocket listener) throws Exception {
     try (Socket s = new Socket()) {
       s.bind(new InetSocketAddress(loopback, 0));
-      int port = s.getLocalPort();
+      int port = kernelPort(socketDescriptor(s));
       s.connect(listener.getLocalSocketAddress(), 5000);
       assertNotEquals(0, s.getLocalPort(), "connected sockets always have a port");
       return port;
     }
   }
 
-  private int channelPortAfterBind(ServerSocket listener) throws IOException {
+  private int channelPortAfterBind(ServerSocket listener) throws Exception {
     try (SocketChannel ch = SocketChannel.open()) {
       ch.bind(new InetSocketAddress(loopback, 0));
-      int port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+      int port = kernelPort((FileDescriptor) field(ch, "fd"));
       ch.connect(listener.getLocalSocketAddress());
       return port;
     }
+  }
+
+  @Test
+  void anApplicationReadBetweenBindAndConnectGetsARealPortWithTheAgent() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 50, loopback)) {
+      assertTrue(command("attach").startsWith("exit=0\nattached to pid"));
+      try (Socket s = new Socket()) {
+        s.bind(new InetSocketAddress(loopback, 0));
+        assertEquals(0, kernelPort(socketDescriptor(s)), "deferred until something reads it");
+        int read = s.getLocalPort();
+        assertNotEquals(0, read, "the read gives the socket its port, as the JDK would have");
+        assertEquals(read, kernelPort(socketDescriptor(s)), "the kernel holds that port now");
+        s.connect(listener.getLocalSocketAddress(), 5000);
+        assertEquals(read, s.getLocalPort(), "connect keeps it");
+        String status = command("status");
+        assertTrue(status.contains("local port read before connect 1"), status);
+      } finally {
+        command("detach");
+      }
+    }
+  }
+
+  /** {@code getsockname} through the JDK's {@code sun.nio.ch.Net.localPort(FileDescriptor)}. */
+  private static int kernelPort(FileDescriptor fd) throws Exception {
+    Method localPort =
+        Class.forName("sun.nio.ch.Net").getDeclaredMethod("localPort", FileDescriptor.class);
+    localPort.setAccessible(true);
+    return (Integer) localPort.invoke(null, fd);
+  }
+
+  /** {@code Socket.impl}, its delegate on JDK 13+, and that implementation's descriptor. */
+  private static FileDescriptor socketDescriptor(Socket s) throws Exception {
+    Object impl = field(s, "impl");
+    Class<?> delegating = Class.forName("java.net.DelegatingSocketImpl");
+    if (delegating.isInstance(impl)) {
+      impl = field(impl, "delegate");
+    }
+    return (FileDescriptor) field(impl, "fd");
+  }
+
+  private static Object field(Object target, String name) throws Exception {
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      try {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(target);
+      } catch (NoSuchFieldException next) {
+        // the superclass
+      }
+    }
+    throw new NoSuchFieldException(name);
   }
 
   /** Loads the agent jar into this JVM with {@code command=<what>} and returns its reply file. */
