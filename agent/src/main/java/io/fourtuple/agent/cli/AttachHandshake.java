@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  * to whatever the name leads to.
  *
  * <p>Hazards: {@code SIGQUIT} ends a process that does not handle it, so it is sent only to a JVM
- * whose {@code SigCgt} mask shows a handler ({@link TargetJvm#catchesQuit}); the JVM's pid inside
- * its own namespace names the files.
+ * whose {@code SigCgt} mask shows a handler ({@link TargetJvm#catchesQuit}). A JVM started with
+ * {@code -Xrs} has no handler but opens its socket at start, so it needs no signal. The JVM's pid
+ * inside its own namespace names the files.
  */
 final class AttachHandshake {
   /** As long as the JDK's own client waits ({@code sun.tools.attach.attachTimeout}). */
@@ -54,8 +55,8 @@ final class AttachHandshake {
           Cli.CANNOT_ATTACH,
           "JVM "
               + target.pid
-              + " does not handle SIGQUIT (it runs with -Xrs, or is still starting): its attach"
-              + " listener cannot be started, and the signal would end it; nothing was sent");
+              + " does not handle SIGQUIT (yet: it may still be starting), so its attach listener"
+              + " cannot be started, and the signal could end it; nothing was sent");
     }
     String trigger = ".attach_pid" + target.nsPid;
     makeTrigger(target, tmp, trigger);

@@ -238,8 +238,9 @@ final class TargetJvm {
   }
 
   /**
-   * Whether the JVM handles {@code SIGQUIT} now: HotSpot does once its signal handlers are in,
-   * unless it runs with {@code -Xrs}. Without a handler the signal ends the process.
+   * Whether the JVM handles {@code SIGQUIT} now: HotSpot does once its signal handlers are in (with
+   * {@code -Xrs} it has none, and opens its attach socket at start instead). Without a handler the
+   * signal ends the process.
    */
   boolean catchesQuit() {
     String caught = statusField(Paths.get("/proc/" + pid), "SigCgt");
@@ -368,15 +369,27 @@ final class TargetJvm {
     }
   }
 
+  /**
+   * From the JDK's {@code release} file; a JDK 8 without one (Debian's packages) is known by its
+   * {@code rt.jar}, which JDK 9 replaced with {@code lib/modules}.
+   */
   private static String javaVersion(Path proc, String home) {
-    Path release = Paths.get(proc.toString(), "root", home, "release");
+    Path root = Paths.get(proc.toString(), "root", home);
     try {
-      for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+      for (String line : Files.readAllLines(root.resolve("release"), StandardCharsets.UTF_8)) {
         if (line.startsWith("JAVA_VERSION=")) {
           return line.substring("JAVA_VERSION=".length()).replace("\"", "").trim();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException noReleaseFile) {
+      // below
+    }
+    try {
+      if (Files.isRegularFile(root.resolve("jre/lib/rt.jar"))
+          || Files.isRegularFile(root.resolve("lib/rt.jar"))) {
+        return "1.8";
+      }
+    } catch (RuntimeException e) {
       return "unknown";
     }
     return "unknown";
