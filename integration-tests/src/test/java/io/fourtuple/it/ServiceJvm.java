@@ -91,14 +91,24 @@ final class ServiceJvm implements AutoCloseable {
     cmd.add(samples);
     cmd.add("io.fourtuple.samples.LegacyService");
     cmd.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(cmd);
+    return launch(jdk, cmd, ownMounts);
+  }
+
+  /**
+   * Starts {@code command}, which ends with the JVM's command line (the caller built the namespaces
+   * around it), and waits for {@code READY}. With {@code ownPidNamespace} the JVM is the started
+   * process's child ({@code unshare --fork}), as pid 1 of its namespace.
+   */
+  static ServiceJvm launch(Jdk jdk, List<String> command, boolean ownPidNamespace)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder
         .environment()
         .keySet()
         .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
-    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", cmd));
+    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", command));
     service.awaitLine(l -> l.startsWith("READY "), 30);
-    if (ownMounts) {
+    if (ownPidNamespace) {
       // unshare --fork runs the JVM as its child (pid 1 inside): find its pid out here.
       long parent = service.process.pid();
       String children =
