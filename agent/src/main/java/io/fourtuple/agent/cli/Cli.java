@@ -276,7 +276,7 @@ public final class Cli {
    */
   private int send(TargetJvm vetted, String command, String configArgs, boolean json)
       throws CliException {
-    TargetJvm target = TargetJvm.inspect(vetted.pid);
+    TargetJvm target = TargetJvm.inspect(vetted.pid, true);
     String refusal = target.attachRefusal();
     if (refusal != null) {
       throw new CliException(CANNOT_ATTACH, refusal);

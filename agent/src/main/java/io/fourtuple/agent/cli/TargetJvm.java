@@ -82,6 +82,17 @@ final class TargetJvm {
    * @throws CliException when it is gone, another user's, or not a JVM
    */
   static TargetJvm inspect(int pid) throws CliException {
+    return inspect(pid, false);
+  }
+
+  /**
+   * Inspects {@code pid}; with {@code thorough}, every jar the process holds open is a candidate
+   * for the fourtuple agent jar (its manifest decides), not only those named like it: a command
+   * must find the jar the agent runs from wherever it lies and whatever it is called.
+   *
+   * @throws CliException when it is gone, another user's, or not a JVM
+   */
+  static TargetJvm inspect(int pid, boolean thorough) throws CliException {
     Path proc = Paths.get("/proc/" + pid);
     if (!Files.isDirectory(proc)) {
       throw new CliException(Cli.CANNOT_ATTACH, "no such process: " + pid);
@@ -119,7 +130,7 @@ final class TargetJvm {
     }
     List<String> args = arguments(proc);
     String home = javaHome(proc);
-    Path held = heldAgentJar(proc);
+    Path held = heldAgentJar(proc, thorough);
     String heldText = null;
     if (held != null) {
       try {
@@ -395,15 +406,26 @@ final class TargetJvm {
     return "unknown";
   }
 
-  /** The descriptor of the fourtuple agent jar the process holds open, or null. */
-  private static Path heldAgentJar(Path proc) {
+  /**
+   * The descriptor of the fourtuple agent jar the process holds open, or null. Jars named like it
+   * are checked first; with {@code thorough}, then every other jar it holds open.
+   */
+  private static Path heldAgentJar(Path proc, boolean thorough) {
+    List<Path> others = new ArrayList<Path>();
     try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
       for (Path fd : fds) {
         try {
           String target = Files.readSymbolicLink(fd).toString();
-          // Cheap name filter first; then the manifest decides (the sample apps' jar is no agent).
-          if (target.contains(".jar") && target.contains("fourtuple") && isAgentJar(fd)) {
-            return fd;
+          if (!target.contains(".jar")) {
+            continue;
+          }
+          // The manifest decides: the sample apps' jar is named fourtuple too, and is no agent.
+          if (target.contains("fourtuple")) {
+            if (isAgentJar(fd)) {
+              return fd;
+            }
+          } else if (thorough) {
+            others.add(fd);
           }
         } catch (IOException closed) {
           // gone meanwhile
@@ -411,6 +433,11 @@ final class TargetJvm {
       }
     } catch (IOException | RuntimeException e) {
       return null;
+    }
+    for (Path fd : others) {
+      if (isAgentJar(fd)) {
+        return fd;
+      }
     }
     return null;
   }
@@ -446,6 +473,15 @@ final class TargetJvm {
    * Whether the open file behind {@code fd} is a fourtuple agent jar (read through the fd itself).
    */
   private static boolean isAgentJar(Path fd) {
+    try {
+      // Only a regular file is opened: a FIFO the process holds open would block the open.
+      if (!Files.readAttributes(fd, java.nio.file.attribute.BasicFileAttributes.class)
+          .isRegularFile()) {
+        return false;
+      }
+    } catch (IOException | RuntimeException gone) {
+      return false;
+    }
     try (java.util.jar.JarFile jar = new java.util.jar.JarFile(fd.toFile())) {
       java.util.jar.Manifest manifest = jar.getManifest();
       return manifest != null

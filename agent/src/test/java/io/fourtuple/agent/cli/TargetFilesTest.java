@@ -123,6 +123,21 @@ class TargetFilesTest {
   }
 
   @Test
+  void theAgentJarAJvmHoldsOpenIsFoundWhateverItsName() throws Exception {
+    java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+    manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Agent-Class", "io.fourtuple.agent.FourtupleAgent");
+    Path renamed = dir.resolve("agent-renamed.jar");
+    new java.util.jar.JarOutputStream(Files.newOutputStream(renamed), manifest).close();
+    int pid = (int) ProcessHandle.current().pid();
+    try (java.util.jar.JarFile open = new java.util.jar.JarFile(renamed.toFile())) {
+      assertEquals(renamed.toString(), TargetJvm.inspect(pid, true).heldJar);
+      // list's quick look goes by the name only.
+      assertNull(TargetJvm.inspect(pid, false).heldJar);
+    }
+  }
+
+  @Test
   void onlyTheCommandLinesOwnCopiesAreRecognised() {
     String name = "fourtuple-cli-0123456789abcdef0123";
     assertEquals(name, TargetFiles.copyDirectory("/tmp/" + name + "/fourtuple-agent.jar"));
