@@ -90,10 +90,14 @@ final class AgentStarter {
       config = ConfigParser.parse(args, properties, environment);
       AgentLoggers.configure(config.logLevel(), config.logFile());
     } catch (ConfigException | IOException e) {
+      // OutputFiles' refusals are plain IOExceptions whose message says it all; the JDK's name the
+      // path only, so their type stays.
       String problem =
           e instanceof ConfigException
               ? e.getMessage()
-              : Setting.LOG_FILE.propertyName() + " cannot be opened: " + e;
+              : Setting.LOG_FILE.propertyName()
+                  + " cannot be opened: "
+                  + (e.getClass() == IOException.class ? e.getMessage() : e.toString());
       if (control.reply() != null) {
         answer(
             control,
