@@ -298,7 +298,9 @@ public final class Cli {
     boolean handedOver = false;
     try (TargetFiles files = TargetFiles.open(target)) {
       try {
+        long prepareStart = System.nanoTime();
         String jar = files.prepare(local);
+        long prepared = System.nanoTime();
         StringBuilder agentArgs = new StringBuilder();
         agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
         agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(files.replyPath());
@@ -319,11 +321,12 @@ public final class Cli {
         if (timing) {
           err.printf(
               Locale.ROOT,
-              "timing: %s attach=%.1fms load=%.1fms total=%.1fms%n",
+              "timing: %s attach=%.1fms load=%.1fms total=%.1fms files=%.1fms%n",
               command,
               (t1 - t0) / 1e6,
               (t2 - t1) / 1e6,
-              (t2 - t0) / 1e6);
+              (t2 - t0) / 1e6,
+              (prepared - prepareStart) / 1e6);
         }
         String text = files.readReply();
         if (text == null) {

@@ -411,7 +411,8 @@ final class TargetFiles implements AutoCloseable {
   private void writeCopy(LocalJar jar) throws CliException {
     try (SeekableByteChannel out = exchange.createFile(JAR, "r--------")) {
       copied = true;
-      ByteBuffer buffer = ByteBuffer.wrap(jar.bytes);
+      byte[] content = jar.bytes();
+      ByteBuffer buffer = ByteBuffer.wrap(content);
       while (buffer.hasRemaining()) {
         out.write(buffer);
       }
@@ -426,7 +427,7 @@ final class TargetFiles implements AutoCloseable {
         back.clear();
         total += n;
       }
-      if (total != jar.bytes.length || !MessageDigest.isEqual(digest.digest(), jar.sha256)) {
+      if (total != content.length || !MessageDigest.isEqual(digest.digest(), jar.sha256())) {
         throw new IOException("the copy's SHA-256 differs from " + jar.path + "'s");
       }
     } catch (IOException e) {
@@ -579,42 +580,49 @@ final class TargetFiles implements AutoCloseable {
     }
   }
 
-  /** The jar this command runs from: its real path, its content and the content's SHA-256. */
+  /**
+   * The jar this command runs from: its real path and inode; its content and the content's SHA-256
+   * are read only when a copy is needed.
+   */
   static final class LocalJar {
     final String path;
-    final byte[] bytes;
-    final byte[] sha256;
     final Object key;
+    private byte[] bytes;
+    private byte[] sha256;
 
     LocalJar(String path, byte[] bytes, Object key) {
       this.path = path;
-      this.bytes = bytes;
-      this.sha256 = sha256().digest(bytes);
       this.key = key;
+      this.bytes = bytes;
     }
 
     static LocalJar of(String jar) throws CliException {
       try {
         Path real = Paths.get(jar).toRealPath();
         Object key = Files.readAttributes(real, BasicFileAttributes.class).fileKey();
-        return new LocalJar(real.toString(), Files.readAllBytes(real), key);
+        return new LocalJar(real.toString(), null, key);
       } catch (IOException e) {
         throw new CliException(Cli.FAILED, "cannot read the agent jar " + jar + ": " + e);
       }
     }
 
-    /** The SHA-256 as hex, for messages and tests. */
-    String sha256Hex() {
-      StringBuilder out = new StringBuilder(64);
-      for (byte b : sha256) {
-        out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    byte[] bytes() throws IOException {
+      if (bytes == null) {
+        bytes = Files.readAllBytes(Paths.get(path));
       }
-      return out.toString();
+      return bytes;
+    }
+
+    byte[] sha256() throws IOException {
+      if (sha256 == null) {
+        sha256 = TargetFiles.sha256().digest(bytes());
+      }
+      return sha256;
     }
 
     @Override
     public String toString() {
-      return path + " (" + bytes.length + " bytes, SHA-256 " + sha256Hex() + ")";
+      return path;
     }
   }
 }

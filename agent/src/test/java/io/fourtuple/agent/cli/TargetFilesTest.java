@@ -44,7 +44,7 @@ class TargetFilesTest {
       assertTrue(path.matches("/tmp/fourtuple-cli-[0-9a-f]{20}/fourtuple-agent\\.jar"), path);
       Path copy = Paths.get(path);
       directory = copy.getParent();
-      assertArrayEquals(jar.bytes, Files.readAllBytes(copy));
+      assertArrayEquals(jar.bytes(), Files.readAllBytes(copy));
       assertEquals("r--------", mode(copy));
       assertEquals("rwx------", mode(directory));
       assertEquals(directory.resolve("reply").toString(), files.replyPath());
