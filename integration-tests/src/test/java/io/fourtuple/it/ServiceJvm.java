@@ -246,9 +246,18 @@ final class ServiceJvm implements AutoCloseable {
   @Override
   public void close() {
     // In its own pid namespace the JVM is unshare's child and outlives it: end the JVM itself
-    // first.
+    // first. As pid 1 there it ignores SIGTERM unless it handles it (not with -Xrs): then SIGKILL.
     if (pid != process.pid()) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      ProcessHandle.of(pid)
+          .ifPresent(
+              jvm -> {
+                jvm.destroy();
+                try {
+                  jvm.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception stillRunning) {
+                  jvm.destroyForcibly();
+                }
+              });
     }
     process.destroy();
     try {
