@@ -1,20 +1,9 @@
 package io.fourtuple.agent;
 
-import io.fourtuple.agent.core.control.ControlRequest;
-import java.io.File;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-
 /**
  * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
- * or {@code detach} from the command line, or a second attach): the one place that remembers it,
- * and the reply file the answer goes to.
+ * or {@code detach} from the command line, or a second attach): the one place that remembers it.
+ * The answer to such a command goes to {@code core.control.ReplyFile}.
  *
  * <p>Hazard: this class must not link against {@code io.fourtuple.bootstrap} (it is used before the
  * bootstrap zone exists), so the running agent is held through the {@link Active} interface.
@@ -72,20 +61,5 @@ final class AgentControl {
       current = null;
       System.setProperty(STATE_PROPERTY, "detached");
     }
-  }
-
-  /**
-   * Writes the answer for the command line atomically (a temporary file renamed into place): the
-   * first line {@code exit=<code>}, then the text to print. Without a reply path the caller logs
-   * instead.
-   */
-  static void reply(ControlRequest request, int exitCode, String body) throws IOException {
-    Path target = Paths.get(request.reply());
-    Path temporary = Paths.get(request.reply() + ".tmp");
-    try (OutputStream out = new FileOutputStream(new File(temporary.toString()))) {
-      out.write(("exit=" + exitCode + "\n" + body).getBytes(StandardCharsets.UTF_8));
-    }
-    Files.move(
-        temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

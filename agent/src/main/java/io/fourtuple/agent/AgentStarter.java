@@ -5,6 +5,8 @@ import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.control.ControlRequest;
+import io.fourtuple.agent.core.control.ReplyFile;
+import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
 import java.io.FileDescriptor;
@@ -14,6 +16,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.instrument.Instrumentation;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.slf4j.Logger;
@@ -44,6 +47,19 @@ final class AgentStarter {
       throws Exception {
     long startNanos = System.nanoTime();
     ControlRequest control = ControlRequest.parse(agentArgs);
+    if (control.reply() != null) {
+      String refusal = ReplyFile.refusal(control.reply(), OutputFiles.ownUid());
+      if (refusal != null) {
+        AgentLoggers.get(AgentStarter.class)
+            .warn(
+                "fourtuple refused command={}: reply={} is not in a private directory made by the"
+                    + " fourtuple command line ({}); nothing was done",
+                control.command().name().toLowerCase(Locale.ROOT),
+                control.reply(),
+                refusal);
+        return;
+      }
+    }
     if (control.problem() != null) {
       answer(control, AgentControl.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
       return;
@@ -74,10 +90,14 @@ final class AgentStarter {
       config = ConfigParser.parse(args, properties, environment);
       AgentLoggers.configure(config.logLevel(), config.logFile());
     } catch (ConfigException | IOException e) {
+      // OutputFiles' refusals are plain IOExceptions whose message says it all; the JDK's name the
+      // path only, so their type stays.
       String problem =
           e instanceof ConfigException
               ? e.getMessage()
-              : Setting.LOG_FILE.propertyName() + " cannot be opened: " + e;
+              : Setting.LOG_FILE.propertyName()
+                  + " cannot be opened: "
+                  + (e.getClass() == IOException.class ? e.getMessage() : e.toString());
       if (control.reply() != null) {
         answer(
             control,
@@ -130,7 +150,7 @@ final class AgentStarter {
   }
 
   /** {@code status}, {@code report} and {@code detach}: answered by the running agent, if any. */
-  private static void command(ControlRequest control) throws IOException {
+  private static void command(ControlRequest control) {
     AgentControl.Active running = AgentControl.current();
     if (running == null) {
       answer(
@@ -158,9 +178,14 @@ final class AgentStarter {
   /**
    * Sends the answer to the reply file the command line named, or to the agent's log without one.
    */
-  private static void answer(ControlRequest control, int exitCode, String body) throws IOException {
+  private static void answer(ControlRequest control, int exitCode, String body) {
     if (control.reply() != null) {
-      AgentControl.reply(control, exitCode, body);
+      try {
+        ReplyFile.write(control.reply(), exitCode, body);
+      } catch (IOException | RuntimeException e) {
+        AgentLoggers.get(AgentStarter.class)
+            .warn("fourtuple could not write its answer to reply={}: {}", control.reply(), e);
+      }
     } else if (exitCode == AgentControl.OK) {
       AgentLoggers.get(AgentStarter.class).info("{}", body);
     } else {

@@ -174,12 +174,13 @@ class AttachCommandsTest {
       ServiceJvm.Cli status = ServiceJvm.cli("status", pid, "--json");
       assertEquals(0, status.exit(), status::describe);
       assertTrue(status.stdout().contains("\"mode\":\"enforce\""), status::describe);
-      // The jar the JVM holds open is the copy the command line put in its own /tmp.
+      // The jar the JVM holds open is the copy the command line put in a private directory of its
+      // /tmp (SecurityTest covers what else may be there).
       boolean copyOpen = false;
       try (var fds = Files.list(Paths.get("/proc/" + pid + "/fd"))) {
         for (Path fd : (Iterable<Path>) fds::iterator) {
           try {
-            copyOpen |= Files.readSymbolicLink(fd).toString().startsWith("/tmp/fourtuple-agent-");
+            copyOpen |= Files.readSymbolicLink(fd).toString().startsWith("/tmp/fourtuple-cli-");
           } catch (java.io.IOException closed) {
             // gone meanwhile
           }

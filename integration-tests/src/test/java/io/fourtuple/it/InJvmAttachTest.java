@@ -145,7 +145,8 @@ class InJvmAttachTest {
 
   /** Loads the agent jar into this JVM with {@code command=<what>} and returns its reply file. */
   private static String command(String what) throws Exception {
-    Path dir = Files.createTempDirectory("fourtuple-injvm");
+    // The agent answers only into a private directory named like the command line's (mode 0700).
+    Path dir = Files.createTempDirectory("fourtuple-cli-injvm");
     Path reply = dir.resolve("reply");
     VirtualMachine vm = VirtualMachine.attach(String.valueOf(ProcessHandle.current().pid()));
     try {

@@ -101,15 +101,25 @@ final class ServiceJvm implements AutoCloseable {
     cmd.add(samples);
     cmd.add("io.fourtuple.samples.LegacyService");
     cmd.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(cmd);
+    return launch(jdk, cmd, ownMounts);
+  }
+
+  /**
+   * Starts {@code command}, which ends with the JVM's command line (the caller built the namespaces
+   * around it), and waits for {@code READY}. With {@code ownPidNamespace} the JVM is the started
+   * process's child ({@code unshare --fork}), as pid 1 of its namespace.
+   */
+  static ServiceJvm launch(Jdk jdk, List<String> command, boolean ownPidNamespace)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder
         .environment()
         .keySet()
         .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
-    boolean stepped = String.join(" ", args).contains("--hold stdin");
-    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", cmd), stepped);
+    boolean stepped = String.join(" ", command).contains("--hold stdin");
+    ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", command), stepped);
     service.awaitLine(l -> l.startsWith("READY "), 30);
-    if (ownMounts) {
+    if (ownPidNamespace) {
       // unshare --fork runs the JVM as its child (pid 1 inside): find its pid out here.
       long parent = service.process.pid();
       String children =
@@ -284,9 +294,18 @@ final class ServiceJvm implements AutoCloseable {
   @Override
   public void close() {
     // In its own pid namespace the JVM is unshare's child and outlives it: end the JVM itself
-    // first.
+    // first. As pid 1 there it ignores SIGTERM unless it handles it (not with -Xrs): then SIGKILL.
     if (pid != process.pid()) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      ProcessHandle.of(pid)
+          .ifPresent(
+              jvm -> {
+                jvm.destroy();
+                try {
+                  jvm.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception stillRunning) {
+                  jvm.destroyForcibly();
+                }
+              });
     }
     process.destroy();
     try {

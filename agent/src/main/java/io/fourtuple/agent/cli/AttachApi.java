@@ -143,11 +143,18 @@ final class AttachApi {
   }
 
   /**
-   * Opens an attach session to {@code target}, which {@link TargetJvm#inspect} has vetted.
+   * Opens an attach session to {@code target}, which {@link TargetJvm#inspect} has vetted: refuses
+   * what {@code /proc} already shows the JVM would refuse, and makes the JVM listen through {@link
+   * AttachHandshake} so that the JDK's client never runs its own handshake.
    *
    * @throws CliException with the reason in one line
    */
-  Session attach(TargetJvm target) throws CliException {
+  Session attach(TargetJvm target, TargetFiles files) throws CliException {
+    String refusal = target.attachRefusal();
+    if (refusal != null) {
+      throw new CliException(Cli.CANNOT_ATTACH, refusal);
+    }
+    AttachHandshake.ensureListening(target, files);
     try {
       Object vm =
           vmClass.getMethod("attach", String.class).invoke(null, String.valueOf(target.pid));

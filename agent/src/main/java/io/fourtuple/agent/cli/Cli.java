@@ -5,13 +5,8 @@ import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.core.report.JsonWriter;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,13 +20,15 @@ import java.util.Properties;
  * <p>How a command reaches a running JVM without any port: it loads the agent jar again through the
  * attach API with the agent arguments {@code command=<what>,reply=<file>}; the JVM calls the
  * agent's {@code agentmain}, which finds the agent already running there, does the work on the
- * attach listener thread and writes its answer atomically to the reply file in a private temporary
- * directory, which this side prints. {@code loadAgent} returns only after {@code agentmain} has, so
- * the answer is complete by then.
+ * attach listener thread and writes its answer atomically to the reply file in a private directory
+ * that this side made in the target's own {@code /tmp} (see {@link TargetFiles}) and reads back.
+ * {@code loadAgent} returns only after {@code agentmain} has, so the answer is complete by then.
  *
  * <p>Hazards: a pid is vetted through {@code /proc} before anything is sent to it (see {@link
  * TargetJvm}); configuration arguments are validated here before attaching, so a typo never reaches
- * the target.
+ * the target; the target's files are written and read only through {@link TargetFiles}, and the
+ * attach handshake is this side's own ({@link AttachHandshake}), never the JDK client's. What the
+ * target answers is printed without control characters.
  *
  * <p>Exit codes: 0 done; 1 the command reached the JVM but failed there; 2 bad usage or arguments;
  * 3 the JVM has no fourtuple attached (status, detach); 4 cannot attach (no such process, not a
@@ -50,6 +47,9 @@ public final class Cli {
   private final PrintStream out;
   private final PrintStream err;
   private boolean timing;
+
+  /** The agent jar, read once per run (audit sends three commands). */
+  private TargetFiles.LocalJar localJar;
 
   /** During audit, progress lines go to standard error so standard output is the report alone. */
   private boolean progressToStderr;
@@ -156,7 +156,8 @@ public final class Cli {
           if (api == null) {
             api = AttachApi.load();
           }
-          try (AttachApi.Session s = api.attach(t)) {
+          try (TargetFiles files = TargetFiles.open(t);
+              AttachApi.Session s = api.attach(t, files)) {
             state = s.systemProperties().getProperty(STATE_PROPERTY, "inactive");
           }
         } catch (CliException e) {
@@ -268,116 +269,124 @@ public final class Cli {
    * Loads the agent into {@code target} with {@code command=<command>} and prints its answer: the
    * body to standard output for status and report, to standard error otherwise (so {@code status
    * --json} output stays clean when chained).
+   *
+   * <p>The target is inspected again first: which fourtuple jar it holds open decides which path it
+   * is handed (see {@link TargetFiles}). A JVM that holds none has no agent to ask, so status,
+   * report and detach answer without loading anything into it.
    */
-  private int send(TargetJvm target, String command, String configArgs, boolean json)
+  private int send(TargetJvm vetted, String command, String configArgs, boolean json)
       throws CliException {
-    String disabledBy = target.attachDisabledBy();
-    if (disabledBy != null) {
-      throw new CliException(
-          CANNOT_ATTACH,
-          "JVM "
+    TargetJvm target = TargetJvm.inspect(vetted.pid, true);
+    String refusal = target.attachRefusal();
+    if (refusal != null) {
+      throw new CliException(CANNOT_ATTACH, refusal);
+    }
+    if (!command.equals("attach") && !target.carriesFourtuple) {
+      err.println(
+          "fourtuple is not attached to this JVM (process "
               + target.pid
-              + " runs with -XX:+DisableAttachMechanism (from "
-              + disabledBy
-              + "): it accepts no attach; restart it without that flag, or load fourtuple with"
-              + " -javaagent");
+              + " has no fourtuple agent jar open); nothing was sent to it");
+      return NOT_ATTACHED;
+    }
+    refusal = target.dynamicLoadingRefusal();
+    if (refusal != null) {
+      throw new CliException(CANNOT_ATTACH, refusal);
     }
     AttachApi api = AttachApi.load();
-    TargetFiles files = TargetFiles.of(target.pid);
-    String jar = files.agentJar(agentJar());
-    Path dir = replyDirectory(target, files);
-    Path reply = dir.resolve("reply");
-    StringBuilder agentArgs = new StringBuilder();
-    agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
-    agentArgs
-        .append(',')
-        .append(ControlRequest.REPLY)
-        .append('=')
-        .append(files.asTargetSees(reply));
-    if (json) {
-      agentArgs.append(',').append(ControlRequest.FORMAT).append("=json");
+    TargetFiles.LocalJar local = localJar();
+    boolean removeHeldCopy = false;
+    boolean handedOver = false;
+    try (TargetFiles files = TargetFiles.open(target)) {
+      try {
+        long prepareStart = System.nanoTime();
+        String jar = files.prepare(local);
+        long prepared = System.nanoTime();
+        StringBuilder agentArgs = new StringBuilder();
+        agentArgs.append(ControlRequest.COMMAND).append('=').append(command);
+        agentArgs.append(',').append(ControlRequest.REPLY).append('=').append(files.replyPath());
+        if (json) {
+          agentArgs.append(',').append(ControlRequest.FORMAT).append("=json");
+        }
+        if (configArgs != null && !configArgs.trim().isEmpty()) {
+          agentArgs.append(',').append(configArgs.trim());
+        }
+        long t0 = System.nanoTime();
+        long t1;
+        try (AttachApi.Session session = api.attach(target, files)) {
+          t1 = System.nanoTime();
+          handedOver = true;
+          session.loadAgent(jar, agentArgs.toString());
+        }
+        long t2 = System.nanoTime();
+        if (timing) {
+          err.printf(
+              Locale.ROOT,
+              "timing: %s attach=%.1fms load=%.1fms total=%.1fms files=%.1fms%n",
+              command,
+              (t1 - t0) / 1e6,
+              (t2 - t1) / 1e6,
+              (t2 - t0) / 1e6,
+              (prepared - prepareStart) / 1e6);
+        }
+        String text = files.readReply();
+        if (text == null) {
+          throw new CliException(
+              FAILED,
+              "the agent in "
+                  + target.pid
+                  + " gave no answer (an older fourtuple, or it failed to start: see the target's"
+                  + " standard error)");
+        }
+        int newline = text.indexOf('\n');
+        String head = newline < 0 ? text : text.substring(0, newline);
+        String body = printable(newline < 0 ? "" : text.substring(newline + 1));
+        int code = FAILED;
+        if (head.matches("exit=[0-9]")) {
+          code = Integer.parseInt(head.substring(5));
+        }
+        boolean report = command.equals("status") || command.equals("report");
+        if (code == OK && report) {
+          out.print(body.endsWith("\n") ? body : body + "\n");
+        } else {
+          (code == OK && !progressToStderr ? out : err)
+              .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
+        }
+        removeHeldCopy = command.equals("detach") && (code == OK || code == NOT_ATTACHED);
+        return code;
+      } finally {
+        note(files.finish(handedOver));
+        if (removeHeldCopy) {
+          note(files.removeHeldCopy());
+        }
+      }
     }
-    if (configArgs != null && !configArgs.trim().isEmpty()) {
-      agentArgs.append(',').append(configArgs.trim());
-    }
-    try {
-      long t0 = System.nanoTime();
-      long t1;
-      try (AttachApi.Session session = api.attach(target)) {
-        t1 = System.nanoTime();
-        session.loadAgent(jar, agentArgs.toString());
-      }
-      long t2 = System.nanoTime();
-      if (timing) {
-        err.printf(
-            Locale.ROOT,
-            "timing: %s attach=%.1fms load=%.1fms total=%.1fms%n",
-            command,
-            (t1 - t0) / 1e6,
-            (t2 - t1) / 1e6,
-            (t2 - t0) / 1e6);
-      }
-      if (!Files.exists(reply)) {
-        throw new CliException(
-            FAILED,
-            "the agent in "
-                + target.pid
-                + " gave no answer (an older fourtuple, or it failed to start: see the target's"
-                + " standard error)");
-      }
-      String text = new String(Files.readAllBytes(reply), StandardCharsets.UTF_8);
-      int newline = text.indexOf('\n');
-      String head = newline < 0 ? text : text.substring(0, newline);
-      String body = newline < 0 ? "" : text.substring(newline + 1);
-      int code = head.startsWith("exit=") ? Integer.parseInt(head.substring(5).trim()) : FAILED;
-      boolean report = command.equals("status") || command.equals("report");
-      if (code == OK && report) {
-        out.print(body.endsWith("\n") ? body : body + "\n");
-      } else {
-        (code == OK && !progressToStderr ? out : err)
-            .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
-      }
-      return code;
-    } catch (IOException e) {
-      throw new CliException(FAILED, "cannot read the agent's answer from " + reply + ": " + e);
-    } finally {
-      deleteQuietly(dir);
+  }
+
+  private void note(String line) {
+    if (line != null) {
+      err.println("fourtuple: " + line);
     }
   }
 
   /**
-   * A private directory for the answer: 0700, owned by the target's user (when this command runs as
-   * root for another user's JVM, so the target can write there).
+   * The answer as it may reach a terminal: control characters other than newline and tab become
+   * {@code ?} (the answer comes from a process this command does not trust).
    */
-  private static Path replyDirectory(TargetJvm target, TargetFiles files) throws CliException {
-    try {
-      Path dir = files.createTempDirectory();
-      if (dir.toString().indexOf(',') >= 0) {
-        throw new CliException(
-            USAGE, "the temporary directory " + dir + " contains a comma; set -Djava.io.tmpdir");
-      }
-      int mine = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
-      if (mine != target.uid) {
-        Files.setOwner(dir, Files.getOwner(Paths.get("/proc/" + target.pid)));
-      }
-      return dir;
-    } catch (IOException e) {
-      throw new CliException(FAILED, "cannot create a private temporary directory: " + e);
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean control = (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c < 0xa0);
+      out.append(control ? '?' : c);
     }
+    return out.toString();
   }
 
-  private static void deleteQuietly(Path dir) {
-    try {
-      File[] files = dir.toFile().listFiles();
-      if (files != null) {
-        for (File f : files) {
-          Files.deleteIfExists(f.toPath());
-        }
-      }
-      Files.deleteIfExists(dir);
-    } catch (IOException ignored) {
-      // A leftover empty directory in /tmp is harmless.
+  private TargetFiles.LocalJar localJar() throws CliException {
+    if (localJar == null) {
+      localJar = TargetFiles.LocalJar.of(agentJar());
     }
+    return localJar;
   }
 
   /** The jar this command runs from: the same jar is what gets loaded into the target. */
@@ -458,7 +467,9 @@ public final class Cli {
     if (!target.carriesFourtuple) {
       return "-";
     }
-    try (AttachApi.Session s = AttachApi.load().attach(target)) {
+    AttachApi api = AttachApi.load();
+    try (TargetFiles files = TargetFiles.open(target);
+        AttachApi.Session s = api.attach(target, files)) {
       Properties p = s.systemProperties();
       return p.getProperty(STATE_PROPERTY, "-");
     }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code /proc} says about a process before anything is sent to it: does it exist, whose is
@@ -20,28 +22,50 @@ import java.util.List;
  */
 final class TargetJvm {
   final int pid;
+
+  /** Its pid in its own pid namespace (a container's), which names its attach files. */
+  final int nsPid;
+
   final int uid;
+  final int gid;
   final String command;
   final List<String> arguments;
   final String javaHome;
   final String javaVersion;
+
+  /**
+   * The fourtuple agent jar the JVM holds open, as its own {@code /proc/<pid>/fd} link reads (the
+   * path in its file system, with " (deleted)" when that name is gone), or null.
+   */
+  final String heldJar;
+
+  /** {@code /proc/<pid>/fd/<n>} of {@link #heldJar}: the open file itself. */
+  final Path heldJarDescriptor;
+
   final boolean carriesFourtuple;
 
   private TargetJvm(
       int pid,
+      int nsPid,
       int uid,
+      int gid,
       String command,
       List<String> arguments,
       String javaHome,
       String javaVersion,
-      boolean carriesFourtuple) {
+      Path heldJarDescriptor,
+      String heldJar) {
     this.pid = pid;
+    this.nsPid = nsPid;
     this.uid = uid;
+    this.gid = gid;
     this.command = command;
     this.arguments = arguments;
     this.javaHome = javaHome;
     this.javaVersion = javaVersion;
-    this.carriesFourtuple = carriesFourtuple;
+    this.heldJarDescriptor = heldJarDescriptor;
+    this.heldJar = heldJar;
+    this.carriesFourtuple = heldJar != null;
   }
 
   /** Parses a pid argument: digits only, positive. */
@@ -58,12 +82,23 @@ final class TargetJvm {
    * @throws CliException when it is gone, another user's, or not a JVM
    */
   static TargetJvm inspect(int pid) throws CliException {
+    return inspect(pid, false);
+  }
+
+  /**
+   * Inspects {@code pid}; with {@code thorough}, every jar the process holds open is a candidate
+   * for the fourtuple agent jar (its manifest decides), not only those named like it: a command
+   * must find the jar the agent runs from wherever it lies and whatever it is called.
+   *
+   * @throws CliException when it is gone, another user's, or not a JVM
+   */
+  static TargetJvm inspect(int pid, boolean thorough) throws CliException {
     Path proc = Paths.get("/proc/" + pid);
     if (!Files.isDirectory(proc)) {
       throw new CliException(Cli.CANNOT_ATTACH, "no such process: " + pid);
     }
-    int uid = uidOf(proc);
-    int mine = uidOf(Paths.get("/proc/self"));
+    int uid = idOf(proc, "uid");
+    int mine = idOf(Paths.get("/proc/self"), "uid");
     String comm = firstLine(proc.resolve("comm"));
     if (uid != mine && mine != 0) {
       throw new CliException(
@@ -95,14 +130,148 @@ final class TargetJvm {
     }
     List<String> args = arguments(proc);
     String home = javaHome(proc);
+    Path held = heldAgentJar(proc, thorough);
+    String heldText = null;
+    if (held != null) {
+      try {
+        heldText = Files.readSymbolicLink(held).toString();
+      } catch (IOException closedMeanwhile) {
+        held = null;
+      }
+    }
     return new TargetJvm(
         pid,
+        nsPid(proc, pid),
         uid,
+        idOf(proc, "gid"),
         comm,
         args,
         home,
         home == null ? "unknown" : javaVersion(proc, home),
-        carriesFourtuple(proc));
+        held,
+        heldText);
+  }
+
+  /**
+   * Why this command cannot attach to the JVM at all, from what {@code /proc} shows, or null. Each
+   * of these is decided here because the attach handshake would otherwise reach the JVM: as a
+   * {@code SIGQUIT}, which makes a JVM that will not answer print a thread dump.
+   */
+  String attachRefusal() {
+    String disabledBy = lastSetting("DisableAttachMechanism", "+");
+    if (disabledBy != null) {
+      return "JVM "
+          + pid
+          + " runs with -XX:+DisableAttachMechanism (from "
+          + disabledBy
+          + "): it accepts no attach; restart it without that flag, or load fourtuple with"
+          + " -javaagent";
+    }
+    int mine = ownUid();
+    if (feature() == 8 && mine == 0 && uid != 0) {
+      return "JVM "
+          + pid
+          + " runs JDK 8 as uid "
+          + uid
+          + ": a JDK 8 JVM accepts attach from its own user only, not from root (JDK 9 and later"
+          + " accept root); run the command as that user (e.g. sudo -u '#"
+          + uid
+          + "' java -jar fourtuple-agent.jar ...)";
+    }
+    if (nsPid != pid && System.getProperty("java.specification.version", "").startsWith("1.")) {
+      return "JVM "
+          + pid
+          + " runs in another pid namespace (a container; pid "
+          + nsPid
+          + " inside), which the attach client of JDK 8 cannot reach; run this command with"
+          + " JDK 9 or later";
+    }
+    return null;
+  }
+
+  /** Why the JVM will refuse to load an agent at run time (JEP 451), or null. */
+  String dynamicLoadingRefusal() {
+    String disabledBy = lastSetting("EnableDynamicAgentLoading", "-");
+    if (disabledBy == null || feature() == 8) {
+      return null;
+    }
+    return "JVM "
+        + pid
+        + " runs with -XX:-EnableDynamicAgentLoading (from "
+        + disabledBy
+        + "): it refuses agents loaded at run time; load fourtuple at start with -javaagent instead";
+  }
+
+  /**
+   * Where the last {@code -XX:<sign|other sign><flag>} the JVM read comes from, when its sign is
+   * {@code sign}; null otherwise. HotSpot reads {@code JAVA_TOOL_OPTIONS}, then the launcher's
+   * {@code JDK_JAVA_OPTIONS}, then the command line, then {@code _JAVA_OPTIONS}; the last setting
+   * wins. ({@code -XX:Flags=} files and {@code @argfiles} are not read.)
+   */
+  String lastSetting(String flag, String sign) {
+    String[] sources = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", null, "_JAVA_OPTIONS"};
+    Map<String, String> environment = environment();
+    String lastSign = null;
+    String lastSource = null;
+    for (String source : sources) {
+      List<String> options;
+      if (source == null) {
+        options = arguments;
+      } else {
+        String value = environment.get(source);
+        options =
+            value == null ? new ArrayList<String>() : Arrays.asList(value.trim().split("\\s+"));
+      }
+      for (String option : options) {
+        if (option.equals("-XX:+" + flag) || option.equals("-XX:-" + flag)) {
+          lastSign = option.substring(4, 5);
+          lastSource = source == null ? "its command line" : "its environment (" + source + ")";
+        }
+      }
+    }
+    return sign.equals(lastSign) ? lastSource : null;
+  }
+
+  private Map<String, String> environment() {
+    Map<String, String> out = new HashMap<String, String>();
+    try {
+      byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/environ"));
+      for (String var : new String(raw, StandardCharsets.UTF_8).split("\0")) {
+        int eq = var.indexOf('=');
+        if (eq > 0) {
+          out.put(var.substring(0, eq), var.substring(eq + 1));
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      return out;
+    }
+    return out;
+  }
+
+  /**
+   * Whether the JVM handles {@code SIGQUIT} now: HotSpot does once its signal handlers are in (with
+   * {@code -Xrs} it has none, and opens its attach socket at start instead). Without a handler the
+   * signal ends the process.
+   */
+  boolean catchesQuit() {
+    String caught = statusField(Paths.get("/proc/" + pid), "SigCgt");
+    if (caught == null) {
+      return false;
+    }
+    try {
+      return (Long.parseLong(caught, 16) & (1L << (3 - 1))) != 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** This command's effective uid. */
+  static int ownUid() {
+    try {
+      return idOf(Paths.get("/proc/self"), "uid");
+    } catch (CliException e) {
+      return -1;
+    }
   }
 
   /** Every readable JVM on this host (in this pid namespace). */
@@ -135,41 +304,9 @@ final class TargetJvm {
     return out;
   }
 
-  /**
-   * The flag that makes attach impossible, if the command line or the standard option variables
-   * carry it. ({@code -XX:Flags=} files and {@code @argfiles} are not read: then the attach times
-   * out and the message names this flag as a likely cause.)
-   */
-  String attachDisabledBy() {
-    for (String a : arguments) {
-      if (a.equals("-XX:+DisableAttachMechanism")) {
-        return "its command line";
-      }
-    }
-    try {
-      byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/environ"));
-      for (String var : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-        if ((var.startsWith("JAVA_TOOL_OPTIONS=")
-                || var.startsWith("JDK_JAVA_OPTIONS=")
-                || var.startsWith("_JAVA_OPTIONS="))
-            && var.contains("-XX:+DisableAttachMechanism")) {
-          return "its environment (" + var.substring(0, var.indexOf('=')) + ")";
-        }
-      }
-    } catch (IOException | RuntimeException unreadable) {
-      return null;
-    }
-    return null;
-  }
-
   /** Whether the JVM was started with {@code -XX:+EnableDynamicAgentLoading} (JEP 451). */
   boolean acknowledgesDynamicAgents() {
-    for (String a : arguments) {
-      if (a.equals("-XX:+EnableDynamicAgentLoading")) {
-        return true;
-      }
-    }
-    return false;
+    return lastSetting("EnableDynamicAgentLoading", "+") != null;
   }
 
   /** The JDK's feature release (8, 11, 17, 21, 25), or 0 if unknown. */
@@ -243,43 +380,108 @@ final class TargetJvm {
     }
   }
 
+  /**
+   * From the JDK's {@code release} file; a JDK 8 without one (Debian's packages) is known by its
+   * {@code rt.jar}, which JDK 9 replaced with {@code lib/modules}.
+   */
   private static String javaVersion(Path proc, String home) {
-    Path release = Paths.get(proc.toString(), "root", home, "release");
+    Path root = Paths.get(proc.toString(), "root", home);
     try {
-      for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+      for (String line : Files.readAllLines(root.resolve("release"), StandardCharsets.UTF_8)) {
         if (line.startsWith("JAVA_VERSION=")) {
           return line.substring("JAVA_VERSION=".length()).replace("\"", "").trim();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException noReleaseFile) {
+      // below
+    }
+    try {
+      if (Files.isRegularFile(root.resolve("jre/lib/rt.jar"))
+          || Files.isRegularFile(root.resolve("lib/rt.jar"))) {
+        return "1.8";
+      }
+    } catch (RuntimeException e) {
       return "unknown";
     }
     return "unknown";
   }
 
-  private static boolean carriesFourtuple(Path proc) {
+  /**
+   * The descriptor of the fourtuple agent jar the process holds open, or null. Jars named like it
+   * are checked first; with {@code thorough}, then every other jar it holds open.
+   */
+  private static Path heldAgentJar(Path proc, boolean thorough) {
+    List<Path> others = new ArrayList<Path>();
     try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
       for (Path fd : fds) {
         try {
           String target = Files.readSymbolicLink(fd).toString();
-          // Cheap name filter first; then the manifest decides (the sample apps' jar is no agent).
-          if (target.endsWith(".jar") && target.contains("fourtuple") && isAgentJar(fd)) {
-            return true;
+          if (!target.contains(".jar")) {
+            continue;
+          }
+          // The manifest decides: the sample apps' jar is named fourtuple too, and is no agent.
+          if (target.contains("fourtuple")) {
+            if (isAgentJar(fd)) {
+              return fd;
+            }
+          } else if (thorough) {
+            others.add(fd);
           }
         } catch (IOException closed) {
           // gone meanwhile
         }
       }
     } catch (IOException | RuntimeException e) {
-      return false;
+      return null;
     }
-    return false;
+    for (Path fd : others) {
+      if (isAgentJar(fd)) {
+        return fd;
+      }
+    }
+    return null;
+  }
+
+  /** The last pid of the {@code NSpid} line: the pid inside the innermost pid namespace. */
+  private static int nsPid(Path proc, int pid) {
+    String line = statusField(proc, "NSpid");
+    if (line == null) {
+      return pid;
+    }
+    String[] pids = line.trim().split("\\s+");
+    try {
+      return Integer.parseInt(pids[pids.length - 1]);
+    } catch (NumberFormatException e) {
+      return pid;
+    }
+  }
+
+  private static String statusField(Path proc, String name) {
+    try {
+      for (String line : Files.readAllLines(proc.resolve("status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith(name + ":")) {
+          return line.substring(name.length() + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return null;
   }
 
   /**
    * Whether the open file behind {@code fd} is a fourtuple agent jar (read through the fd itself).
    */
   private static boolean isAgentJar(Path fd) {
+    try {
+      // Only a regular file is opened: a FIFO the process holds open would block the open.
+      if (!Files.readAttributes(fd, java.nio.file.attribute.BasicFileAttributes.class)
+          .isRegularFile()) {
+        return false;
+      }
+    } catch (IOException | RuntimeException gone) {
+      return false;
+    }
     try (java.util.jar.JarFile jar = new java.util.jar.JarFile(fd.toFile())) {
       java.util.jar.Manifest manifest = jar.getManifest();
       return manifest != null
@@ -290,9 +492,9 @@ final class TargetJvm {
     }
   }
 
-  private static int uidOf(Path path) throws CliException {
+  private static int idOf(Path path, String id) throws CliException {
     try {
-      return (Integer) Files.getAttribute(path, "unix:uid");
+      return (Integer) Files.getAttribute(path, "unix:" + id);
     } catch (IOException | RuntimeException e) {
       throw new CliException(Cli.CANNOT_ATTACH, "cannot read the owner of " + path + ": " + e);
     }

@@ -1,11 +1,13 @@
 package io.fourtuple.agent.logging;
 
+import io.fourtuple.agent.core.report.OutputFiles;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -33,7 +35,8 @@ public final class AgentLoggers {
    * Points every logger at a new threshold and destination.
    *
    * @param level error, warn, info or debug
-   * @param destination {@code stderr} or a file path, appended to
+   * @param destination {@code stderr} or a file path, appended to (see {@link OutputFiles#append}
+   *     for the files it refuses)
    * @throws IOException if the file cannot be opened; the previous destination stays in force
    */
   public static void configure(String level, String destination) throws IOException {
@@ -41,7 +44,7 @@ public final class AgentLoggers {
     PrintStream out =
         "stderr".equals(destination)
             ? streamFor(FileDescriptor.err)
-            : new PrintStream(new FileOutputStream(destination, true), true, "UTF-8");
+            : new PrintStream(OutputFiles.append(Paths.get(destination)), true, "UTF-8");
     sink = new Sink(threshold, out);
   }
 

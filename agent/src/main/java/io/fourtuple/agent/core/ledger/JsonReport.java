@@ -1,14 +1,6 @@
 package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.report.JsonWriter;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.text.SimpleDateFormat;
 import java.util.Date;
 import java.util.Locale;
@@ -16,9 +8,9 @@ import java.util.Map;
 import java.util.TimeZone;
 
 /**
- * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md), and the
- * atomic write of the report file: the text goes to a temporary file in the same directory, then is
- * renamed over the report, so a reader sees the old file or the new one, never half of one.
+ * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md). The report
+ * file is written by {@link io.fourtuple.agent.core.report.OutputFiles#replace}, so a reader sees
+ * the old file or the new one, never half of one.
  */
 public final class JsonReport {
   public static final String SCHEMA = "fourtuple.ledger/1";
@@ -127,30 +119,5 @@ public final class JsonReport {
     j.strings("findings", r.findings);
     j.endObject();
     return j + "\n";
-  }
-
-  /**
-   * Writes {@code text} to {@code file} atomically (temporary file + rename in the same directory).
-   */
-  public static void writeAtomically(String file, String text) throws IOException {
-    Path target = Paths.get(file).toAbsolutePath();
-    Path dir = target.getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-    try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-      }
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 }

@@ -5,8 +5,10 @@ import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.kernel.TcpTable;
+import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
+import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Locale;
@@ -226,7 +228,7 @@ public final class LedgerMonitor {
     if (settings.json != null && (atExit || now - lastJsonMillis >= settings.jsonMillis)) {
       lastJsonMillis = now;
       try {
-        JsonReport.writeAtomically(settings.json, JsonReport.toJson(report, pid));
+        OutputFiles.replace(Paths.get(settings.json), JsonReport.toJson(report, pid));
       } catch (Exception e) {
         log.warn("port ledger JSON report {} not written: {}", settings.json, e.toString());
       }

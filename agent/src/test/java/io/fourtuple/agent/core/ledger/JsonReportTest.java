@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.agent.core.connect.ConnectFailure;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class JsonReportTest {
-  @TempDir Path dir;
-
   @Test
   void reportIsJsonWithTheDocumentedTopLevelKeys() {
     PortLedger ledger = new PortLedger(10, 100, 100);
@@ -38,16 +32,5 @@ class JsonReportTest {
     }
     assertEquals(
         json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
-  }
-
-  @Test
-  void fileIsReplacedAtomically() throws Exception {
-    Path file = dir.resolve("sub/ledger.json");
-    JsonReport.writeAtomically(file.toString(), "{\"a\":1}\n");
-    JsonReport.writeAtomically(file.toString(), "{\"a\":2}\n");
-    assertEquals("{\"a\":2}\n", Files.readString(file, StandardCharsets.UTF_8));
-    try (var files = Files.list(file.getParent())) {
-      assertEquals(1, files.count(), "no temporary file left behind");
-    }
   }
 }
