@@ -148,7 +148,7 @@ fetch_tree() {
   done < <(source_versions "openjdk-$1")
   for v in ${exact[@]+"${exact[@]}"} ${others[@]+"${others[@]}"}; do
     tree=$cache/openjdk-${1}_$v tree_version=$v
-    [[ -f $tree/test/jdk/TEST.ROOT ]] && return
+    [[ -f $tree/test/jdk/TEST.ROOT ]] && { rm -rf "$dl"; return; }
     rm -rf "$dl" && mkdir -p "$dl"
     (cd "$dl" && python3 "$root/$aptsrc" -qq source --download-only "openjdk-$1=$v") \
       >"$cache/download-openjdk-$1.log" 2>&1 || continue
