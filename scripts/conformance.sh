@@ -247,7 +247,7 @@ echo "conformance.sh: agent $javaagent; test directories: ${dirs[*]}"
 differing_jdks=0
 rows=()
 for home in "${jdks[@]}"; do
-  release=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$home/release")
+  release=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$home/release" 2>/dev/null || true)
   [[ -n $release ]] || release=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.runtime.version = //p')
   upstream=${release%%-*} # 17.0.15+6-Debian-1deb12u1 -> 17.0.15+6, the upstream part of a Debian version
   major=${upstream%%[.+]*}
@@ -296,7 +296,7 @@ for home in "${jdks[@]}"; do
   say "JDK $release ($home)"
   say "  test sources: $sources"
   say "  tests: $total; passed without the agent: $npass_without; passed with it: $npass_with"
-  say "  JVMs that ran a test with the agent: $jvms, of which without the agent's start line: $(grep -c . <<<"$missing" || true)"
+  say "  test actions run with the agent (main, testng, junit, driver): $jvms; tests with one in a JVM without the agent's start line: $(grep -c . <<<"$missing" || true)"
   for t in $differing; do
     if grep -qxF "$t" "$run/passed-without"; then
       was="passes without the agent, fails with it: $(reason "$run/with" "$t")"
