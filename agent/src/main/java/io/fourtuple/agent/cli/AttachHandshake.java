@@ -170,7 +170,16 @@ final class AttachHandshake {
     }
   }
 
+  /**
+   * Sends SIGQUIT: through the JDK attach provider's own native {@code sendQuitTo(int)} (what the
+   * JDK's attach client calls; {@code sun.tools.attach} is opened to this jar by its manifest's
+   * {@code Add-Opens}), else by running {@code kill -QUIT}. The native needs no process spawn,
+   * which fails on a JDK whose {@code jspawnhelper} cannot run.
+   */
   private static void signal(TargetJvm target) throws CliException {
+    if (sendQuitNatively(target.pid)) {
+      return;
+    }
     try {
       Process kill =
           new ProcessBuilder("kill", "-QUIT", String.valueOf(target.pid))
@@ -209,6 +218,31 @@ final class AttachHandshake {
           + " in its working directory, which fourtuple did not make, blocks the handshake";
     } catch (IOException | RuntimeException absent) {
       return "";
+    }
+  }
+
+  /** True when the attach provider's native sent the signal; false when it is not reachable. */
+  static boolean sendQuitNatively(long pid) {
+    java.lang.reflect.Method send;
+    try {
+      Class<?> vm = Class.forName("com.sun.tools.attach.VirtualMachine");
+      ClassLoader loader = vm.getClassLoader();
+      Class<?> impl;
+      try {
+        impl = Class.forName("sun.tools.attach.VirtualMachineImpl", false, loader);
+      } catch (ClassNotFoundException java8) {
+        impl = Class.forName("sun.tools.attach.LinuxVirtualMachine", false, loader);
+      }
+      send = impl.getDeclaredMethod("sendQuitTo", int.class);
+      send.setAccessible(true);
+    } catch (Throwable notReachable) {
+      return false; // JDK 8 without tools.jar on the class path, or the package not opened
+    }
+    try {
+      send.invoke(null, (int) pid);
+      return true;
+    } catch (Throwable failed) {
+      return false; // the fallback reports what kill says
     }
   }
 
