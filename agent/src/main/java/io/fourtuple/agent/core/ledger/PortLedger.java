@@ -78,7 +78,9 @@ public final class PortLedger {
    * Runs {@code listener} once, on the application thread of the first client socket the ledger
    * sees (a client bind, a connect, its failure): the ledger's thread, its MBean and its JFR events
    * start there, so a program that opens no socket pays for none of them. It must be quick and must
-   * not throw.
+   * not throw: it may run under a JDK socket's state lock (the bind hooks), so it only starts a
+   * thread built in advance, which takes no socket lock; the MBean, JFR and the kernel table are
+   * that thread's work.
    */
   public void onFirstUse(Runnable listener) {
     firstUse = listener;
