@@ -50,6 +50,7 @@ public final class LedgerMonitor {
   private boolean stopped;
   private boolean setUp;
   private LedgerEvents events;
+  private volatile Throwable startFailure;
   private boolean failureLogged;
   private String lastSummary;
   private long lastSummaryMillis;
@@ -97,11 +98,9 @@ public final class LedgerMonitor {
     try {
       thread.start();
     } catch (Throwable t) {
-      // Fail open: the application's socket call goes on; the exit tick still reports.
-      if (!failureLogged) {
-        failureLogged = true;
-        log.warn("port ledger thread did not start (the exit tick still reports)", t);
-      }
+      // Fail open: the application's socket call goes on, nothing logs on its thread; the exit
+      // tick reports, and says why there were no ticks before it.
+      startFailure = t;
     }
   }
 
@@ -143,6 +142,10 @@ public final class LedgerMonitor {
     }
     if (!ledger.used() && settings.json == null) {
       return; // no socket, no file: nothing to report, and nothing for the JVM's exit to wait for
+    }
+    Throwable failed = startFailure;
+    if (failed != null) {
+      log.warn("port ledger thread did not start; only this exit tick reports", failed);
     }
     thread.interrupt();
     try {
