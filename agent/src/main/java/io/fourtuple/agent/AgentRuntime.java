@@ -5,8 +5,6 @@ import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
-import io.fourtuple.agent.core.ledger.LedgerEvents;
-import io.fourtuple.agent.core.ledger.LedgerEventsLoader;
 import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
@@ -85,7 +83,7 @@ final class AgentRuntime {
     ExitSummary exitSummary = new ExitSummary(log, stats, reporter, handler);
     Runtime.getRuntime().addShutdownHook(exitSummary);
     LedgerRun ledgerRun =
-        ledger == null ? null : startLedger(config, options, ledgerSettings, ledger, log);
+        ledger == null ? null : startLedger(config, options, ledgerSettings, ledger);
     // At hot attach the application may hold connections already: count them now, from the kernel.
     int openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
     RunningAgent running =
@@ -123,34 +121,24 @@ final class AgentRuntime {
         (System.nanoTime() - startNanos) / 1_000_000);
   }
 
-  /** The ledger thread, its JFR sink if the JDK has JFR, and its exit tick. */
+  /**
+   * The ledger thread (started at the first client socket), and its exit tick; the MBean and the
+   * JFR sink come with the thread (see {@link LedgerMonitor}).
+   */
   private static LedgerRun startLedger(
-      AgentConfig config,
-      SocketOptions options,
-      LedgerSettings settings,
-      PortLedger ledger,
-      Logger log) {
+      AgentConfig config, SocketOptions options, LedgerSettings settings, PortLedger ledger) {
     boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
     boolean active = !audit && config.noPortEnabled() && options.isAvailable();
     String problem =
         !config.noPortEnabled()
             ? Setting.NOPORT_ENABLED.propertyName() + "=false"
             : options.isAvailable() ? null : options.unavailabilityCause();
-    LedgerEvents events = null;
-    if ("true".equals(config.value(Setting.LEDGER_JFR))) {
-      LedgerEventsLoader loader = new LedgerEventsLoader();
-      events = loader.load(AgentRuntime.class.getClassLoader());
-      if (events == null) {
-        log.debug("port ledger: no JFR events ({})", loader.problem());
-      }
-    }
     LedgerMonitor monitor =
         new LedgerMonitor(
             settings,
             ledger,
             new LedgerReport.Context(audit, active, problem),
-            AgentLoggers.get(PortLedger.class),
-            events);
+            AgentLoggers.get(PortLedger.class));
     monitor.start();
     LedgerExit exit = new LedgerExit(monitor);
     Runtime.getRuntime().addShutdownHook(exit);

@@ -16,16 +16,14 @@ import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.instrumentation.Installer;
+import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
-import java.text.SimpleDateFormat;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Locale;
-import java.util.TimeZone;
 import org.slf4j.Logger;
 
 /**
@@ -226,9 +224,7 @@ final class RunningAgent implements AgentControl.Active {
   }
 
   static String timestamp(long millis) {
-    SimpleDateFormat f = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss'Z'", Locale.ROOT);
-    f.setTimeZone(TimeZone.getTimeZone("UTC"));
-    return f.format(new Date(millis));
+    return AgentLoggers.utcSeconds(millis);
   }
 
   /**

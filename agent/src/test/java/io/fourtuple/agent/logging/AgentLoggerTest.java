@@ -38,6 +38,13 @@ class AgentLoggerTest {
   }
 
   @Test
+  void secondsOnlyForTheStatusLines() {
+    assertEquals(
+        "2026-11-21T08:31:00Z", AgentLoggers.utcSeconds(millis(2026, 11, 21, 8, 31, 0, 999)));
+    assertEquals("1969-12-31T23:59:59Z", AgentLoggers.utcSeconds(-1));
+  }
+
+  @Test
   void alwaysThreeMillisecondDigits() {
     assertEquals(
         "2026-11-21T08:31:00.123Z", AgentLogger.timestamp(millis(2026, 11, 21, 8, 31, 0, 123)));

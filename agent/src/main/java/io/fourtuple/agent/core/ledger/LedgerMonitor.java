@@ -21,6 +21,13 @@ import org.slf4j.Logger;
  * file, the MBean, JFR. At JVM exit {@link #finish} runs one last tick and writes the file whatever
  * its interval.
  *
+ * <p>Lazy by design (a program that opens no socket pays for none of it): the thread starts at the
+ * ledger's first client socket ({@link PortLedger#onFirstUse}), or at once when a JSON file is
+ * configured (the file is written on its interval whatever the traffic); the MBean is registered
+ * and the JFR events are set up on that thread, or at the first tick that follows the first socket,
+ * never in {@code premain}; and at exit a ledger that saw no socket and writes no file does
+ * nothing, so the JVM's exit waits for no kernel table, no JMX and no JFR.
+ *
  * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never
  * reach the hooks; it holds no lock a hook takes except a stripe of the socket table while copying
  * it; any failure in a tick is logged once and the next tick runs.
@@ -32,14 +39,18 @@ public final class LedgerMonitor {
   private final PortLedger ledger;
   private final LedgerReport.Context context;
   private final Logger log;
-  private final LedgerEvents events;
   private final PortLedgerMBean mbean;
-  private final TcpTable reader = new TcpTable();
+  private TcpTable reader; // made at the first tick: no kernel table on the way to main
   private final HeadroomWarnings warnings = new HeadroomWarnings();
   private final ArrayDeque<String> findings = new ArrayDeque<String>();
   private final Thread thread;
   private final long pid;
-  private boolean registered;
+  private final Object lifecycle = new Object();
+  private boolean started;
+  private boolean stopped;
+  private boolean setUp;
+  private LedgerEvents events;
+  private volatile Throwable startFailure;
   private boolean failureLogged;
   private String lastSummary;
   private long lastSummaryMillis;
@@ -47,24 +58,74 @@ public final class LedgerMonitor {
   private volatile LedgerReport last;
 
   public LedgerMonitor(
-      LedgerSettings settings,
-      PortLedger ledger,
-      LedgerReport.Context context,
-      Logger log,
-      LedgerEvents events) {
+      LedgerSettings settings, PortLedger ledger, LedgerReport.Context context, Logger log) {
     this.settings = settings;
     this.ledger = ledger;
     this.context = context;
     this.log = log;
-    this.events = events;
     this.pid = ProcessId.current();
     this.mbean = new PortLedgerMBean(pid);
+    // Built here, on the thread that loads the agent, so that starting it later from an
+    // application's thread inherits nothing of that thread (group, context loader, locals).
     this.thread = new Thread(new Loop(), "fourtuple-ledger");
     this.thread.setDaemon(true);
   }
 
+  /** Starts the thread at the ledger's first client socket, or now if a JSON file is configured. */
   public void start() {
-    thread.start();
+    if (settings.json != null) {
+      startThread();
+    } else {
+      ledger.onFirstUse(new StartThread());
+    }
+  }
+
+  /** A named class, not a lambda: the agent bootstraps no {@code java.lang.invoke} at JVM start. */
+  private final class StartThread implements Runnable {
+    @Override
+    public void run() {
+      startThread();
+    }
+  }
+
+  private void startThread() {
+    synchronized (lifecycle) {
+      if (started || stopped) {
+        return;
+      }
+      started = true;
+    }
+    try {
+      thread.start();
+    } catch (Throwable t) {
+      // Fail open: the application's socket call goes on, nothing logs on its thread; the exit
+      // tick reports, and says why there were no ticks before it.
+      startFailure = t;
+    }
+  }
+
+  /**
+   * Registers the MBean and loads the JFR sink, once, after the first client socket: on the ledger
+   * thread as it starts, or at the first tick that sees the ledger used.
+   */
+  private synchronized void setUp() {
+    if (setUp || !ledger.used()) {
+      return;
+    }
+    setUp = true;
+    if (settings.jmx) {
+      String problem = mbean.register();
+      if (problem != null) {
+        log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
+      }
+    }
+    if (settings.jfr) {
+      LedgerEventsLoader loader = new LedgerEventsLoader();
+      events = loader.load(LedgerMonitor.class.getClassLoader());
+      if (events == null) {
+        log.debug("port ledger: no JFR events ({})", loader.problem());
+      }
+    }
   }
 
   /** The last report, or null before the first tick. */
@@ -76,6 +137,16 @@ public final class LedgerMonitor {
    * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file.
    */
   public void finish() {
+    synchronized (lifecycle) {
+      stopped = true;
+    }
+    if (!ledger.used() && settings.json == null) {
+      return; // no socket, no file: nothing to report, and nothing for the JVM's exit to wait for
+    }
+    Throwable failed = startFailure;
+    if (failed != null) {
+      log.warn("port ledger thread did not start; only this exit tick reports", failed);
+    }
     thread.interrupt();
     try {
       thread.join(2000);
@@ -90,6 +161,9 @@ public final class LedgerMonitor {
    * running without the agent).
    */
   public void stop() {
+    synchronized (lifecycle) {
+      stopped = true;
+    }
     thread.interrupt();
     try {
       thread.join(2000);
@@ -103,6 +177,11 @@ public final class LedgerMonitor {
     @Override
     public void run() {
       Dispatcher.markAgentThread();
+      try {
+        setUp();
+      } catch (Throwable t) {
+        log.warn("port ledger MBean or JFR set-up failed (the ledger keeps running)", t);
+      }
       while (!Thread.currentThread().isInterrupted()) {
         try {
           Thread.sleep(settings.intervalMillis);
@@ -127,17 +206,14 @@ public final class LedgerMonitor {
 
   /** One tick; public for tests that drive the ledger without its thread. */
   public synchronized LedgerReport tick(boolean atExit) {
-    if (settings.jmx && !registered) {
-      registered = true;
-      String problem = mbean.register();
-      if (problem != null) {
-        log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
-      }
-    }
+    setUp();
     int epoch = ledger.advanceEpoch();
     PortRange range = PortRange.current();
     KernelView view = null;
     if (range != null) {
+      if (reader == null) {
+        reader = new TcpTable();
+      }
       OwnSockets own = OwnSockets.current();
       view = KernelView.read(reader, range, own, ledger.endpoints());
       if (!view.available()) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -57,6 +58,8 @@ public final class PortLedger {
   private final LongAdder samplesDropped = new LongAdder();
   private final AtomicLongArray bindFailures = new AtomicLongArray(ConnectFailure.values().length);
   private final LongAdder connects = new LongAdder();
+  private final AtomicBoolean used = new AtomicBoolean();
+  private volatile Runnable firstUse;
   private volatile int epoch;
 
   // Ledger thread only.
@@ -71,6 +74,35 @@ public final class PortLedger {
     this.live = new LiveSockets(maxSockets);
   }
 
+  /**
+   * Runs {@code listener} once, on the application thread of the first client socket the ledger
+   * sees (a client bind, a connect, its failure): the ledger's thread, its MBean and its JFR events
+   * start there, so a program that opens no socket pays for none of them. It must be quick and must
+   * not throw: it may run under a JDK socket's state lock (the bind hooks), so it only starts a
+   * thread built in advance, which takes no socket lock; the MBean, JFR and the kernel table are
+   * that thread's work.
+   */
+  public void onFirstUse(Runnable listener) {
+    firstUse = listener;
+    if (used.get()) {
+      listener.run();
+    }
+  }
+
+  /** Whether any client socket reached the ledger. */
+  public boolean used() {
+    return used.get();
+  }
+
+  private void use() {
+    if (!used.get() && used.compareAndSet(false, true)) {
+      Runnable listener = firstUse;
+      if (listener != null) {
+        listener.run();
+      }
+    }
+  }
+
   // ---- hooks (application threads) ----
 
   /** A client socket is about to bind; {@code outcome} says how (listeners are ignored). */
@@ -79,6 +111,7 @@ public final class PortLedger {
     if (kind == null) {
       return;
     }
+    use();
     LiveSockets.Entry e = live.getOrAdd(socket, kind, true);
     if (e != null && address != null && !address.isAnyLocalAddress()) {
       e.source(address);
@@ -106,6 +139,7 @@ public final class PortLedger {
     if (to.isUnresolved()) {
       return;
     }
+    use();
     connects.increment();
     Destination d = destination(to);
     LiveSockets.Entry e = live.getOrAdd(socket, SetupKind.PLAIN_CONNECT, false);
@@ -141,6 +175,7 @@ public final class PortLedger {
     if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
       return;
     }
+    use();
     InetSocketAddress to = (InetSocketAddress) remote;
     Destination d = destinations.get(to);
     if (d == null && destinationCount.get() < maxDestinations) {
@@ -156,6 +191,7 @@ public final class PortLedger {
     if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
       return;
     }
+    use();
     Destination d = destination((InetSocketAddress) remote);
     d.failed(cause);
     if (isExhaustion(cause) || d.failures() <= 8) {

@@ -31,8 +31,8 @@ public final class LedgerSection implements StatusSection {
   public void writeText(StringBuilder out) {
     if (report == null) {
       out.append(
-          "  no report yet: the port ledger reports at its first tick"
-              + " (fourtuple.ledger.interval)\n");
+          "  no report yet: the port ledger reports at its first tick after the first client"
+              + " socket (fourtuple.ledger.interval)\n");
       return;
     }
     for (String line :
