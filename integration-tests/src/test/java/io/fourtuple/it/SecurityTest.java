@@ -445,8 +445,27 @@ class SecurityTest {
     throw new AssertionError("no line with '" + text + "' in\n" + service.describe());
   }
 
-  /** The command line run as {@code uid} (not root). */
+  /**
+   * The command line run as {@code uid} (not root), from a world-readable copy of the jar in a
+   * directory of its own: the checkout may sit in a directory only root can enter (CI clones into a
+   * mktemp directory, mode 0700).
+   */
   private static ServiceJvm.Cli cliAs(int uid, String... args) throws Exception {
+    Path dir = Files.createTempDirectory(Paths.get("/var/tmp"), "fourtuple-as-user");
+    Path jar = dir.resolve("fourtuple-agent.jar");
+    try {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.copy(ChildJvm.AGENT, jar);
+      Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+      return cliAs(uid, dir, jar, args);
+    } finally {
+      Files.deleteIfExists(jar);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static ServiceJvm.Cli cliAs(int uid, Path dir, Path jar, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.addAll(
         List.of(
@@ -456,9 +475,9 @@ class SecurityTest {
             "--clear-groups",
             ProcessHandle.current().info().command().orElse("java"),
             "-jar",
-            ChildJvm.AGENT.toAbsolutePath().toString()));
+            jar.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).start();
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).start();
     byte[] out = p.getInputStream().readAllBytes();
     byte[] err = p.getErrorStream().readAllBytes();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
