@@ -2,20 +2,20 @@
 # Builds the agent and the benchmarks, then runs them: child JVMs with and without the agent, compared
 # in the same run, each figure printed with its goal. Not part of `mvn test` or `mvn verify`.
 #
-#   benchmarks/run.sh [startup|connect|hotpath|throughput|all] [options]   (default all, ~10 min on 2 cores)
+#   benchmarks/run.sh [startup|connect|hotpath|throughput|all] [options]   (default all, 10-12 min on 2 cores)
 #
 #   benchmarks/run.sh startup --runs 30
 #   benchmarks/run.sh startup --jdks /usr/lib/jvm/java-17-openjdk-amd64,$HOME/.cache/jdks/jdk-21
 #   benchmarks/run.sh connect --rounds 10 --seconds 5 --warmup-seconds 2 --api channel
-#   benchmarks/run.sh hotpath --jmh-rounds 3 --jmh-iterations 10
+#   benchmarks/run.sh hotpath --jmh-rounds 5 --jmh-iterations 10
 #   benchmarks/run.sh throughput --throughput-jdks /usr/lib/jvm/temurin-25-jdk-amd64 --throughput-rounds 5
 #
 # Startup:    --jdks HOME[,HOME...] (default JDK 17 and 25), --runs N (20), --warmup-runs N (2),
 #             --breakdown true|false (true: also an empty agent and the agent with enabled=false)
 # Connect:    --jdk HOME (JDK 17), --rounds N (5), --warmup-seconds S (2), --seconds S (5),
 #             --slice-ms MS (250), --api socket|channel|async (socket), --acceptor inline|thread (inline)
-# Hot path:   --jmh-jdk HOME (JDK 17), --jmh-rounds N (2), --jmh-warmup-iterations N (3),
-#             --jmh-iterations N (5), --jmh-iteration-ms MS (1000)
+# Hot path:   --jmh-jdk HOME (JDK 17), --jmh-rounds N (3), --jmh-warmup-iterations N (2),
+#             --jmh-iterations N (3), --jmh-iteration-ms MS (1000)
 # Throughput: --throughput-jdks HOME[,HOME...] (JDK 21 and 25), --throughput-rounds N (3),
 #             --tasks N (2000 virtual threads), --cycles N (50 each)
 # All:        --agent PATH (default agent/target/fourtuple-agent.jar); every mode prints the jar's size.

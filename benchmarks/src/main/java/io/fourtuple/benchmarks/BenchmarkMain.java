@@ -36,8 +36,8 @@ import java.util.Map;
  *   --acceptor inline|thread  where the listener accepts: on the client's thread after each connect,
  *                           or on a thread of its own (default inline)
  *   --jmh-jdk HOME          JAVA_HOME of the JMH forks (default: JDK 17)
- *   --jmh-rounds N          JMH rounds, each one fork per benchmark and config (default 2)
- *   --jmh-warmup-iterations N, --jmh-iterations N, --jmh-iteration-ms MS   (default 3, 5, 1000)
+ *   --jmh-rounds N          JMH rounds, each one fork per benchmark and config (default 3)
+ *   --jmh-warmup-iterations N, --jmh-iterations N, --jmh-iteration-ms MS   (default 2, 3, 1000)
  *   --throughput-jdks HOME[,HOME...]  JAVA_HOMEs of the throughput workloads (default: JDK 21, 25)
  *   --throughput-rounds N   throughput rounds, each one JVM per config (default 3)
  *   --tasks N, --cycles N   virtual threads and connect cycles each (default 2000, 50); the
@@ -103,9 +103,9 @@ public final class BenchmarkMain {
     options.put("acceptor", "inline");
     options.put("slice-ms", "250");
     options.put("jmh-jdk", JDK17);
-    options.put("jmh-rounds", "2");
-    options.put("jmh-warmup-iterations", "3");
-    options.put("jmh-iterations", "5");
+    options.put("jmh-rounds", "3");
+    options.put("jmh-warmup-iterations", "2");
+    options.put("jmh-iterations", "3");
     options.put("jmh-iteration-ms", "1000");
     options.put("throughput-jdks", JDK21 + "," + JDK25);
     options.put("throughput-rounds", "3");
