@@ -44,6 +44,7 @@ final class HotPathBenchmark {
     final String name;
     final List<String> jvmArgs = new ArrayList<String>();
     final Map<String, Samples> scores = new LinkedHashMap<String, Samples>();
+    final Map<String, List<Double>> perRound = new LinkedHashMap<String, List<Double>>();
 
     Config(String name, Jdk jdk, String agent, String noport, String expect) {
       this.name = name;
@@ -55,6 +56,7 @@ final class HotPathBenchmark {
       jvmArgs.add("-Dbench.expect=" + expect);
       for (String b : BENCHMARKS) {
         scores.put(b, new Samples());
+        perRound.put(b, new ArrayList<Double>());
       }
     }
   }
@@ -108,6 +110,7 @@ final class HotPathBenchmark {
           String name = method.substring(method.lastIndexOf('.') + 1);
           double score = r.getPrimaryResult().getScore();
           c.scores.get(name).add(score);
+          c.perRound.get(name).add(score);
           line.append(String.format(Locale.ROOT, " %s/%s=%.0f", c.name, name, score));
         }
       }
@@ -153,8 +156,21 @@ final class HotPathBenchmark {
 
   private static double added(String benchmark, Config with, Config without) {
     double d = with.scores.get(benchmark).median() - without.scores.get(benchmark).median();
+    Samples paired = new Samples();
+    for (int r = 0; r < with.perRound.get(benchmark).size(); r++) {
+      paired.add(with.perRound.get(benchmark).get(r) - without.perRound.get(benchmark).get(r));
+    }
     System.out.printf(
-        Locale.ROOT, "  %-13s %-7s - %-7s %+8.0f ns/op%n", benchmark, with.name, without.name, d);
+        Locale.ROOT,
+        "  %-13s %-7s - %-7s %+8.0f ns/op; paired within each round: median %+.0f, min %+.0f, max"
+            + " %+.0f%n",
+        benchmark,
+        with.name,
+        without.name,
+        d,
+        paired.median(),
+        paired.min(),
+        paired.max());
     return d;
   }
 
