@@ -1,6 +1,7 @@
 package io.fourtuple.agent.cli;
 
 import io.fourtuple.agent.core.control.ReplyFile;
+import io.fourtuple.agent.core.report.OutputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -115,7 +116,7 @@ final class TargetFiles implements AutoCloseable {
                 + " no link in a target's file system (resolved from here, it would lead outside"
                 + " it); nothing was done");
       }
-      return new TargetFiles(target, root, root.child("tmp"), TargetJvm.ownUid());
+      return new TargetFiles(target, root, root.child("tmp"), OutputFiles.ownUid());
     } catch (IOException e) {
       root.close();
       throw new CliException(

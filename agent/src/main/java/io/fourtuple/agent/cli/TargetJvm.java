@@ -1,5 +1,7 @@
 package io.fourtuple.agent.cli;
 
+import io.fourtuple.agent.core.kernel.Proc;
+import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.platform.ProcessId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +101,8 @@ final class TargetJvm {
     }
     int uid = idOf(proc, "uid");
     int mine = idOf(Paths.get("/proc/self"), "uid");
-    String comm = firstLine(proc.resolve("comm"));
+    String comm = Proc.firstLine(proc + "/comm");
+    comm = comm == null ? "?" : comm;
     if (uid != mine && mine != 0) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
@@ -167,7 +170,7 @@ final class TargetJvm {
           + "): it accepts no attach; restart it without that flag, or load fourtuple with"
           + " -javaagent";
     }
-    int mine = ownUid();
+    int mine = OutputFiles.ownUid();
     if (feature() == 8 && mine == 0 && uid != 0) {
       return "JVM "
           + pid
@@ -262,15 +265,6 @@ final class TargetJvm {
       return (Long.parseLong(caught, 16) & (1L << (3 - 1))) != 0;
     } catch (NumberFormatException e) {
       return false;
-    }
-  }
-
-  /** This command's effective uid. */
-  static int ownUid() {
-    try {
-      return idOf(Paths.get("/proc/self"), "uid");
-    } catch (CliException e) {
-      return -1;
     }
   }
 
@@ -497,15 +491,6 @@ final class TargetJvm {
       return (Integer) Files.getAttribute(path, "unix:" + id);
     } catch (IOException | RuntimeException e) {
       throw new CliException(Cli.CANNOT_ATTACH, "cannot read the owner of " + path + ": " + e);
-    }
-  }
-
-  private static String firstLine(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return lines.isEmpty() ? "?" : lines.get(0).trim();
-    } catch (IOException e) {
-      return "?";
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.fourtuple.agent.core.kernel;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,10 +56,6 @@ public final class OwnSockets {
       out.add(inode);
     }
     return out;
-  }
-
-  static boolean isProcAvailable() {
-    return new File("/proc/self/fd").isDirectory();
   }
 
   void add(long inode) {
