@@ -14,7 +14,6 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,6 @@ final class TargetFiles implements AutoCloseable {
 
   /** An answer larger than this is not read (the agent's reports are bounded far below). */
   private static final long MAX_REPLY = 16L << 20;
-
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final TargetJvm target;
   private final OpenDirectory root;
@@ -226,58 +223,28 @@ final class TargetFiles implements AutoCloseable {
       return null;
     }
     boolean keep = copied && firstCopy && handedOver;
-    List<String> left = new ArrayList<String>();
     try {
-      for (String entry : exchange.names()) {
-        if (keep && entry.equals(JAR)) {
-          continue;
-        }
-        Map<String, Object> attributes = exchange.lstat(entry);
-        if (attributes != null
-            && OpenDirectory.Kind.of(attributes) == OpenDirectory.Kind.DIRECTORY) {
-          left.add(entry);
-        } else if (attributes != null) {
-          exchange.delete(entry);
-        }
+      String left = empty(exchange, keep ? JAR : null);
+      if (left != null) {
+        return left;
       }
-      if (!keep && left.isEmpty()) {
+      if (!keep) {
         exchange.close();
         tmp.deleteDirectory(exchangeName);
         exchange = null;
         return null;
       }
     } catch (IOException e) {
-      return "could not remove "
-          + exchange.shown
-          + " from the file system of process "
-          + target.pid
-          + ": "
-          + e.getMessage();
-    }
-    if (!left.isEmpty()) {
-      return "left "
-          + exchange.shown
-          + " in the file system of process "
-          + target.pid
-          + ": it holds directories fourtuple did not make ("
-          + String.join(", ", left)
-          + "), which it does not enter";
-    }
-    if (isOpenInTarget(exchange, JAR)) {
-      return "the agent jar stays at "
-          + exchange.shown(JAR)
-          + " in the file system of process "
-          + target.pid
-          + " while that JVM holds it open; 'detach "
-          + target.pid
-          + "' removes it";
+      return "could not remove " + exchange.shown + " from" + fileSystem() + ": " + e.getMessage();
     }
     return "the agent jar stays at "
         + exchange.shown(JAR)
-        + " in the file system of process "
-        + target.pid
-        + ": that JVM has the path on its class path for good (it runs fourtuple classes from"
-        + " elsewhere), so the name stays taken";
+        + " in"
+        + fileSystem()
+        + (isOpenInTarget(exchange, JAR)
+            ? " while that JVM holds it open; 'detach " + target.pid + "' removes it"
+            : ": that JVM has the path on its class path for good (it runs fourtuple classes"
+                + " from elsewhere), so the name stays taken");
   }
 
   /**
@@ -285,10 +252,7 @@ final class TargetFiles implements AutoCloseable {
    * Returns a line for the operator, or null when there was none.
    */
   String removeHeldCopy() {
-    if (target.heldJar == null) {
-      return null;
-    }
-    String name = copyDirectory(target.heldJar);
+    String name = target.heldJar == null ? null : copyDirectory(target.heldJar);
     if (name == null) {
       return null;
     }
@@ -304,44 +268,58 @@ final class TargetFiles implements AutoCloseable {
           || ((Integer) attributes.get("mode") & 0777) != 0700) {
         return "left "
             + shown
-            + " in the file system of process "
-            + target.pid
+            + " in"
+            + fileSystem()
             + ": it is not a private directory fourtuple made";
       }
-      List<String> left = new ArrayList<String>();
+      String left;
       try (OpenDirectory directory = tmp.child(name)) {
-        for (String entry : directory.names()) {
-          Map<String, Object> a = directory.lstat(entry);
-          if (a != null && OpenDirectory.Kind.of(a) == OpenDirectory.Kind.DIRECTORY) {
-            left.add(entry);
-          } else if (a != null) {
-            directory.delete(entry);
-          }
-        }
+        left = empty(directory, null);
       }
-      if (!left.isEmpty()) {
-        return "left "
-            + shown
-            + " in the file system of process "
-            + target.pid
-            + ": it holds directories fourtuple did not make ("
-            + left
-            + ")";
+      if (left != null) {
+        return left;
       }
       tmp.deleteDirectory(name);
       return "removed "
           + shown
-          + " (the agent jar copy) from the file system of process "
-          + target.pid
+          + " (the agent jar copy) from"
+          + fileSystem()
           + "; the JVM keeps reading the copy it has open";
     } catch (IOException e) {
-      return "could not remove "
-          + shown
-          + " from the file system of process "
-          + target.pid
-          + ": "
-          + e.getMessage();
+      return "could not remove " + shown + " from" + fileSystem() + ": " + e.getMessage();
     }
+  }
+
+  /**
+   * Deletes every entry of {@code directory} but {@code keep} and the directories, which it never
+   * enters (the target could have planted them); returns a line naming those, or null.
+   */
+  private String empty(OpenDirectory directory, String keep) throws IOException {
+    List<String> left = new ArrayList<String>();
+    for (String entry : directory.names()) {
+      Map<String, Object> attributes = directory.lstat(entry);
+      if (attributes == null || entry.equals(keep)) {
+        continue;
+      }
+      if (OpenDirectory.Kind.of(attributes) == OpenDirectory.Kind.DIRECTORY) {
+        left.add(entry);
+      } else {
+        directory.delete(entry);
+      }
+    }
+    return left.isEmpty()
+        ? null
+        : "left "
+            + directory.shown
+            + " in"
+            + fileSystem()
+            + ": it holds directories fourtuple did not make ("
+            + String.join(", ", left)
+            + "), which it does not enter";
+  }
+
+  private String fileSystem() {
+    return " the file system of process " + target.pid;
   }
 
   @Override
@@ -357,7 +335,7 @@ final class TargetFiles implements AutoCloseable {
 
   private void makeExchange(String wanted) throws CliException {
     for (int attempt = 0; ; attempt++) {
-      String name = wanted != null ? wanted : ReplyFile.DIRECTORY_PREFIX + randomName();
+      String name = wanted != null ? wanted : ReplyFile.DIRECTORY_PREFIX + OutputFiles.randomName();
       try {
         tmp.createDirectory(name);
         exchangeName = name;
@@ -434,8 +412,8 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.FAILED,
-          "cannot copy the agent jar into the file system of process "
-              + target.pid
+          "cannot copy the agent jar into"
+              + fileSystem()
               + " (it does not see "
               + jar.path
               + "): "
@@ -561,16 +539,6 @@ final class TargetFiles implements AutoCloseable {
       return parts[2];
     }
     return null;
-  }
-
-  private static String randomName() {
-    byte[] bytes = new byte[10];
-    RANDOM.nextBytes(bytes);
-    StringBuilder out = new StringBuilder(20);
-    for (byte b : bytes) {
-      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return out.toString();
   }
 
   static MessageDigest sha256() {

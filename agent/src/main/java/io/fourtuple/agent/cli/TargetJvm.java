@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What {@code /proc} says about a process before anything is sent to it: does it exist, whose is
@@ -23,6 +25,20 @@ import java.util.Map;
  * -XX:+DisableAttachMechanism} print a thread dump.
  */
 final class TargetJvm {
+  private static final Pattern FEATURE = Pattern.compile("^(?:1\\.)?([0-9]+)");
+
+  /** Launcher options whose value follows as the next argument. */
+  private static final List<String> OPTIONS_WITH_VALUE =
+      Arrays.asList(
+          "-cp",
+          "-classpath",
+          "--class-path",
+          "-p",
+          "--module-path",
+          "--add-opens",
+          "--add-exports",
+          "--add-modules");
+
   final int pid;
 
   /** Its pid in its own pid namespace (a container's), which names its attach files. */
@@ -131,7 +147,7 @@ final class TargetJvm {
           Cli.CANNOT_ATTACH,
           "process " + pid + " (" + comm + ") is not a Java virtual machine (no libjvm.so mapped)");
     }
-    List<String> args = arguments(proc);
+    List<String> args = nulSeparated(proc.resolve("cmdline"));
     String home = javaHome(proc);
     Path held = heldAgentJar(proc, thorough);
     String heldText = null;
@@ -237,16 +253,11 @@ final class TargetJvm {
 
   private Map<String, String> environment() {
     Map<String, String> out = new HashMap<String, String>();
-    try {
-      byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/environ"));
-      for (String var : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-        int eq = var.indexOf('=');
-        if (eq > 0) {
-          out.put(var.substring(0, eq), var.substring(eq + 1));
-        }
+    for (String var : nulSeparated(Paths.get("/proc/" + pid + "/environ"))) {
+      int eq = var.indexOf('=');
+      if (eq > 0) {
+        out.put(var.substring(0, eq), var.substring(eq + 1));
       }
-    } catch (IOException | RuntimeException unreadable) {
-      return out;
     }
     return out;
   }
@@ -287,14 +298,7 @@ final class TargetJvm {
     } catch (IOException e) {
       return out;
     }
-    java.util.Collections.sort(
-        out,
-        new java.util.Comparator<TargetJvm>() {
-          @Override
-          public int compare(TargetJvm a, TargetJvm b) {
-            return Integer.compare(a.pid, b.pid);
-          }
-        });
+    out.sort((a, b) -> Integer.compare(a.pid, b.pid));
     return out;
   }
 
@@ -305,18 +309,8 @@ final class TargetJvm {
 
   /** The JDK's feature release (8, 11, 17, 21, 25), or 0 if unknown. */
   int feature() {
-    String v = javaVersion;
-    if (v.startsWith("1.")) {
-      v = v.substring(2);
-    }
-    StringBuilder digits = new StringBuilder();
-    for (char c : v.toCharArray()) {
-      if (!Character.isDigit(c)) {
-        break;
-      }
-      digits.append(c);
-    }
-    return digits.length() == 0 ? 0 : Integer.parseInt(digits.toString());
+    Matcher m = FEATURE.matcher(javaVersion);
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
   /** The main class or {@code -jar} file, as {@code jps} would name it. */
@@ -326,14 +320,7 @@ final class TargetJvm {
       if (a.equals("-jar") || a.equals("-m") || a.equals("--module")) {
         return i + 1 < arguments.size() ? arguments.get(i + 1) : a;
       }
-      if (a.equals("-cp")
-          || a.equals("-classpath")
-          || a.equals("--class-path")
-          || a.equals("-p")
-          || a.equals("--module-path")
-          || a.equals("--add-opens")
-          || a.equals("--add-exports")
-          || a.equals("--add-modules")) {
+      if (OPTIONS_WITH_VALUE.contains(a)) {
         i++;
         continue;
       }
@@ -344,12 +331,12 @@ final class TargetJvm {
     return command;
   }
 
-  private static List<String> arguments(Path proc) {
+  /** A {@code /proc} file of NUL-terminated strings ({@code cmdline}, {@code environ}). */
+  private static List<String> nulSeparated(Path file) {
     try {
-      byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
-      String all = new String(raw, StandardCharsets.UTF_8);
+      String all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
       return new ArrayList<String>(Arrays.asList(all.split("\0")));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException unreadable) {
       return new ArrayList<String>();
     }
   }
