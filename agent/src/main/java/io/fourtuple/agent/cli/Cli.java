@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 
 /**
  * The attach commands of {@code java -jar fourtuple-agent.jar}: {@code list}, {@code attach},
@@ -50,6 +49,8 @@ public final class Cli {
 
   /** The agent jar, read once per run (audit sends three commands). */
   private TargetFiles.LocalJar localJar;
+
+  private AttachApi attachApi;
 
   /** During audit, progress lines go to standard error so standard output is the report alone. */
   private boolean progressToStderr;
@@ -142,7 +143,6 @@ public final class Cli {
 
   private int list(boolean json) throws CliException {
     List<TargetJvm> jvms = TargetJvm.all();
-    AttachApi api = null;
     JsonWriter j = new JsonWriter().beginArray();
     if (!json) {
       out.printf(
@@ -150,19 +150,10 @@ public final class Cli {
     }
     for (TargetJvm t : jvms) {
       String state = "-";
-      if (t.carriesFourtuple) {
-        // Only a JVM that already holds the fourtuple jar is asked; others get no attach at all.
-        try {
-          if (api == null) {
-            api = AttachApi.load();
-          }
-          try (TargetFiles files = TargetFiles.open(t);
-              AttachApi.Session s = api.attach(t, files)) {
-            state = s.systemProperties().getProperty(STATE_PROPERTY, "inactive");
-          }
-        } catch (CliException e) {
-          state = "unknown";
-        }
+      try {
+        state = stateOf(t, "inactive");
+      } catch (CliException e) {
+        state = "unknown";
       }
       if (json) {
         j.beginObject()
@@ -210,7 +201,7 @@ public final class Cli {
       throw new CliException(
           USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
     }
-    String state = stateOf(target);
+    String state = stateOf(target, "-");
     if (state.equals("enforce") || state.equals("audit")) {
       throw new CliException(
           FAILED,
@@ -292,7 +283,7 @@ public final class Cli {
     if (refusal != null) {
       throw new CliException(CANNOT_ATTACH, refusal);
     }
-    AttachApi api = AttachApi.load();
+    AttachApi api = api();
     TargetFiles.LocalJar local = localJar();
     boolean removeHeldCopy = false;
     boolean handedOver = false;
@@ -463,16 +454,26 @@ public final class Cli {
         "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
   }
 
-  private String stateOf(TargetJvm target) throws CliException {
+  /**
+   * The agent's state property in {@code target}, or {@code absent} when it has none. Only a JVM
+   * that already holds the fourtuple jar is asked; others get no attach at all ({@code -}).
+   */
+  private String stateOf(TargetJvm target, String absent) throws CliException {
     if (!target.carriesFourtuple) {
       return "-";
     }
-    AttachApi api = AttachApi.load();
     try (TargetFiles files = TargetFiles.open(target);
-        AttachApi.Session s = api.attach(target, files)) {
-      Properties p = s.systemProperties();
-      return p.getProperty(STATE_PROPERTY, "-");
+        AttachApi.Session s = api().attach(target, files)) {
+      return s.systemProperties().getProperty(STATE_PROPERTY, absent);
     }
+  }
+
+  /** The attach API, loaded once per run. */
+  private AttachApi api() throws CliException {
+    if (attachApi == null) {
+      attachApi = AttachApi.load();
+    }
+    return attachApi;
   }
 
   /** {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1h}; a bare number is seconds. */
