@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -62,11 +63,7 @@ public final class Cli {
 
   /** Whether {@code command} is one of this class's. */
   public static boolean handles(String command) {
-    return command.equals("list")
-        || command.equals("attach")
-        || command.equals("detach")
-        || command.equals("status")
-        || command.equals("audit");
+    return Arrays.asList("list", "attach", "detach", "status", "audit").contains(command);
   }
 
   /** Runs {@code args} (the command first); returns the exit code. */
@@ -112,10 +109,10 @@ public final class Cli {
         return attach(resolve(args.get(0)), args.size() > 1 ? args.get(1) : null);
       case "detach":
         expect(args, 1, 1, "detach <pid>");
-        return simple(resolve(args.get(0)), "detach", false);
+        return send(resolve(args.get(0)), "detach", null, false);
       case "status":
         expect(args, 1, 1, "status <pid> [--json]");
-        return simple(resolve(args.get(0)), "status", json);
+        return send(resolve(args.get(0)), "status", null, json);
       case "audit":
         expect(
             args,
@@ -188,10 +185,6 @@ public final class Cli {
       noteDynamicLoading(target);
     }
     return code;
-  }
-
-  private int simple(TargetJvm target, String command, boolean json) throws CliException {
-    return send(target, command, null, json);
   }
 
   private int audit(TargetJvm target, long millis, String configArgs, boolean json)

@@ -190,11 +190,6 @@ final class TargetFiles implements AutoCloseable {
     return exchange.shown(ReplyFile.NAME);
   }
 
-  /** The path of this command's private directory, as the target sees it. */
-  String exchangePath() {
-    return exchange == null ? null : exchange.shown;
-  }
-
   /**
    * The agent's answer, or null when there is none.
    *
