@@ -206,26 +206,22 @@ public final class Cli {
               + target.pid
               + "', or detach it first for a clean audit");
     }
-    String args = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
     progressToStderr = true;
-    int code = send(target, "attach", args, false);
+    int code = attach(target, "mode=audit" + (configArgs == null ? "" : "," + configArgs));
     if (code != OK) {
       return code;
     }
-    noteDynamicLoading(target);
-    final TargetJvm t = target;
     Thread detachOnInterrupt =
-        new Thread("fourtuple-audit-cleanup") {
-          @Override
-          public void run() {
-            try {
-              err.println("fourtuple: interrupted, detaching from " + t.pid);
-              send(t, "detach", null, false);
-            } catch (CliException e) {
-              err.println("fourtuple: " + e.getMessage());
-            }
-          }
-        };
+        new Thread(
+            () -> {
+              try {
+                err.println("fourtuple: interrupted, detaching from " + target.pid);
+                send(target, "detach", null, false);
+              } catch (CliException e) {
+                err.println("fourtuple: " + e.getMessage());
+              }
+            },
+            "fourtuple-audit-cleanup");
     Runtime.getRuntime().addShutdownHook(detachOnInterrupt);
     err.printf(
         Locale.ROOT,
