@@ -5,7 +5,6 @@ import io.fourtuple.agent.core.report.OutputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -491,23 +490,10 @@ final class TargetFiles implements AutoCloseable {
       if (attributes == null) {
         return false;
       }
-      Object key = attributes.get("fileKey");
-      try (DirectoryStream<Path> fds =
-          Files.newDirectoryStream(Paths.get("/proc/" + target.pid + "/fd"))) {
-        for (Path fd : fds) {
-          try {
-            if (key.equals(Files.readAttributes(fd, BasicFileAttributes.class).fileKey())) {
-              return true;
-            }
-          } catch (IOException closed) {
-            // closed meanwhile
-          }
-        }
-      }
+      return OpenDirectory.descriptorOf(target.pid, attributes.get("fileKey")) != null;
     } catch (IOException | RuntimeException e) {
       return false;
     }
-    return false;
   }
 
   private boolean absent(String name) {

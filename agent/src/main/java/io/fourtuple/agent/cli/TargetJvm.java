@@ -268,7 +268,7 @@ final class TargetJvm {
    * signal ends the process.
    */
   boolean catchesQuit() {
-    String caught = statusField(Paths.get("/proc/" + pid), "SigCgt");
+    String caught = lineAfter(Paths.get("/proc/" + pid + "/status"), "SigCgt:");
     if (caught == null) {
       return false;
     }
@@ -367,14 +367,9 @@ final class TargetJvm {
    */
   private static String javaVersion(Path proc, String home) {
     Path root = Paths.get(proc.toString(), "root", home);
-    try {
-      for (String line : Files.readAllLines(root.resolve("release"), StandardCharsets.UTF_8)) {
-        if (line.startsWith("JAVA_VERSION=")) {
-          return line.substring("JAVA_VERSION=".length()).replace("\"", "").trim();
-        }
-      }
-    } catch (IOException | RuntimeException noReleaseFile) {
-      // below
+    String release = lineAfter(root.resolve("release"), "JAVA_VERSION=");
+    if (release != null) {
+      return release.replace("\"", "").trim();
     }
     try {
       if (Files.isRegularFile(root.resolve("jre/lib/rt.jar"))
@@ -425,7 +420,7 @@ final class TargetJvm {
 
   /** The last pid of the {@code NSpid} line: the pid inside the innermost pid namespace. */
   private static int nsPid(Path proc, int pid) {
-    String line = statusField(proc, "NSpid");
+    String line = lineAfter(proc.resolve("status"), "NSpid:");
     if (line == null) {
       return pid;
     }
@@ -437,14 +432,15 @@ final class TargetJvm {
     }
   }
 
-  private static String statusField(Path proc, String name) {
+  /** The rest of the first line of {@code file} that starts with {@code key}, trimmed, or null. */
+  private static String lineAfter(Path file, String key) {
     try {
-      for (String line : Files.readAllLines(proc.resolve("status"), StandardCharsets.UTF_8)) {
-        if (line.startsWith(name + ":")) {
-          return line.substring(name.length() + 1).trim();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (line.startsWith(key)) {
+          return line.substring(key.length()).trim();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException unreadable) {
       return null;
     }
     return null;
