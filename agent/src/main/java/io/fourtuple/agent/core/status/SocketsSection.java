@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core.status;
 
 import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.kernel.IntSet;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.TcpState;
 import io.fourtuple.agent.core.kernel.TcpTable;
@@ -56,9 +57,13 @@ public final class SocketsSection implements StatusSection {
     }
   }
 
-  /** Keeps the rows whose inode this process holds. */
+  /**
+   * Keeps the rows whose inode this process holds, each once: the kernel writes the table a chunk
+   * at a time, and a row can be listed twice.
+   */
   static final class Collector implements TcpTable.Visitor {
     final OwnSockets own;
+    final IntSet seen = new IntSet();
     final List<Own> rows = new ArrayList<Own>();
 
     Collector(OwnSockets own) {
@@ -67,7 +72,7 @@ public final class SocketsSection implements StatusSection {
 
     @Override
     public void row(TcpTable.Row r) {
-      if (own.contains(r.inode)) {
+      if (own.contains(r.inode) && seen.add(r.inode)) {
         rows.add(new Own(r));
       }
     }
