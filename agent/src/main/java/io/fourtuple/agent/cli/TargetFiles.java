@@ -328,6 +328,7 @@ final class TargetFiles implements AutoCloseable {
   // ---- the steps ----
 
   private void makeExchange(String wanted) throws CliException {
+    String cannot = "cannot make a private directory in the /tmp of process " + target.pid;
     for (int attempt = 0; ; attempt++) {
       String name = wanted != null ? wanted : ReplyFile.DIRECTORY_PREFIX + OutputFiles.randomName();
       try {
@@ -336,19 +337,12 @@ final class TargetFiles implements AutoCloseable {
         break;
       } catch (FileAlreadyExistsException taken) {
         if (wanted != null || attempt == 8) {
-          throw new CliException(
-              Cli.FAILED,
-              "cannot make a private directory in the /tmp of process "
-                  + target.pid
-                  + ": "
-                  + tmp.shown(name)
-                  + " exists already");
+          throw new CliException(Cli.FAILED, cannot + ": " + tmp.shown(name) + " exists already");
         }
       } catch (FileSystemException e) {
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            "cannot make a private directory in the /tmp of process "
-                + target.pid
+            cannot
                 + " ("
                 + e.getReason()
                 + "): fourtuple needs one to hand over its jar and read the answer"
@@ -358,9 +352,7 @@ final class TargetFiles implements AutoCloseable {
                     : "")
                 + "; nothing was done");
       } catch (IOException e) {
-        throw new CliException(
-            Cli.CANNOT_ATTACH,
-            "cannot make a private directory in the /tmp of process " + target.pid + ": " + e);
+        throw new CliException(Cli.CANNOT_ATTACH, cannot + ": " + e);
       }
     }
     try {
