@@ -11,7 +11,7 @@ import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
-import io.fourtuple.agent.core.status.OwnSocketTable;
+import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
@@ -85,7 +85,7 @@ final class AgentRuntime {
     LedgerRun ledgerRun =
         ledger == null ? null : startLedger(config, options, ledgerSettings, ledger);
     // At hot attach the application may hold connections already: count them now, from the kernel.
-    int openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
+    int openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
     RunningAgent running =
         new RunningAgent(
             config,

@@ -8,15 +8,14 @@ import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.report.UtcTime;
 import io.fourtuple.agent.core.status.CountersSection;
 import io.fourtuple.agent.core.status.FactsSection;
 import io.fourtuple.agent.core.status.LedgerSection;
-import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.instrumentation.Installer;
-import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
 import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
@@ -114,7 +113,7 @@ final class RunningAgent implements AgentControl.Active {
     }
     boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
     sections.add(new CallSitesSection(sites, audit, kernel.ephemeralPortCount()));
-    sections.add(new SocketsSection(OwnSocketTable.read(), openAtStart));
+    sections.add(SocketsSection.read(openAtStart));
     if (ledger != null) {
       sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
     }
@@ -224,7 +223,7 @@ final class RunningAgent implements AgentControl.Active {
   }
 
   static String timestamp(long millis) {
-    return AgentLoggers.utcSeconds(millis);
+    return UtcTime.seconds(millis);
   }
 
   /**

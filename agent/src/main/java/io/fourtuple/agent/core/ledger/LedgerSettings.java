@@ -47,11 +47,6 @@ public final class LedgerSettings {
     return threshold(warnHeadroom, pool);
   }
 
-  /** The threshold setting as written: {@code 10%} or {@code 500}. */
-  public String warnHeadroomText() {
-    return warnHeadroom;
-  }
-
   static int threshold(String text, int pool) {
     if (text.endsWith("%")) {
       long percent = Long.parseLong(text.substring(0, text.length() - 1));
