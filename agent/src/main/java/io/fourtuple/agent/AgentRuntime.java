@@ -9,6 +9,8 @@ import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
+import io.fourtuple.agent.core.ledger.PrometheusFile;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.status.SocketsSection;
@@ -83,7 +85,9 @@ final class AgentRuntime {
     ExitSummary exitSummary = new ExitSummary(log, stats, reporter, handler);
     Runtime.getRuntime().addShutdownHook(exitSummary);
     LedgerRun ledgerRun =
-        ledger == null ? null : startLedger(config, options, ledgerSettings, ledger);
+        ledger == null
+            ? null
+            : startLedger(config, options, ledgerSettings, ledger, stats, handler.linger());
     // At hot attach the application may hold connections already: count them now, from the kernel.
     int openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
     RunningAgent running =
@@ -126,7 +130,12 @@ final class AgentRuntime {
    * JFR sink come with the thread (see {@link LedgerMonitor}).
    */
   private static LedgerRun startLedger(
-      AgentConfig config, SocketOptions options, LedgerSettings settings, PortLedger ledger) {
+      AgentConfig config,
+      SocketOptions options,
+      LedgerSettings settings,
+      PortLedger ledger,
+      AgentStats stats,
+      LingerGuard linger) {
     boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
     boolean active = !audit && config.noPortEnabled() && options.isAvailable();
     String problem =
@@ -139,6 +148,7 @@ final class AgentRuntime {
             ledger,
             new LedgerReport.Context(audit, active, problem),
             AgentLoggers.get(PortLedger.class));
+    monitor.prometheus(PrometheusFile.of(settings, stats, linger));
     monitor.start();
     LedgerExit exit = new LedgerExit(monitor);
     Runtime.getRuntime().addShutdownHook(exit);

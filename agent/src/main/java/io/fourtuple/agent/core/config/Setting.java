@@ -76,6 +76,23 @@ public enum Setting {
       "60s",
       Kind.duration(false),
       "How often the JSON report file is rewritten."),
+  LEDGER_PROMETHEUS_FILE(
+      "ledger.prometheus.file",
+      "none",
+      Kind.TEXT,
+      "A Prometheus text-format file for node_exporter's textfile collector, rewritten atomically"
+          + " at every ledger tick and at exit; {pid} in the path is the JVM's pid; none: no file."),
+  LEDGER_PROMETHEUS_REMOVE_ON_EXIT(
+      "ledger.prometheus.remove.on.exit",
+      "false",
+      Kind.BOOLEAN,
+      "true: remove the Prometheus file when the JVM exits cleanly or the agent detaches."),
+  LEDGER_PROMETHEUS_MAX_DESTINATIONS(
+      "ledger.prometheus.max.destinations",
+      "50",
+      Kind.positiveInt(1, 10000),
+      "Destinations with series of their own in the Prometheus file, tightest first; the rest are"
+          + " summed as destination=\"other\"."),
   LEDGER_JMX(
       "ledger.jmx",
       "true",

@@ -56,6 +56,7 @@ public final class LedgerMonitor {
   private long lastSummaryMillis;
   private long lastJsonMillis;
   private volatile LedgerReport last;
+  private PrometheusFile prometheus;
 
   public LedgerMonitor(
       LedgerSettings settings, PortLedger ledger, LedgerReport.Context context, Logger log) {
@@ -71,9 +72,14 @@ public final class LedgerMonitor {
     this.thread.setDaemon(true);
   }
 
-  /** Starts the thread at the ledger's first client socket, or now if a JSON file is configured. */
+  /** The Prometheus file output (null: none); set before {@link #start}. */
+  public void prometheus(PrometheusFile file) {
+    this.prometheus = file;
+  }
+
+  /** Starts the thread at the ledger's first client socket, or now if a file is configured. */
   public void start() {
-    if (settings.json != null) {
+    if (settings.json != null || prometheus != null) {
       startThread();
     } else {
       ledger.onFirstUse(new StartThread());
@@ -140,7 +146,7 @@ public final class LedgerMonitor {
     synchronized (lifecycle) {
       stopped = true;
     }
-    if (!ledger.used() && settings.json == null) {
+    if (!ledger.used() && settings.json == null && prometheus == null) {
       return; // no socket, no file: nothing to report, and nothing for the JVM's exit to wait for
     }
     Throwable failed = startFailure;
@@ -171,6 +177,9 @@ public final class LedgerMonitor {
       Thread.currentThread().interrupt();
     }
     mbean.unregister();
+    if (prometheus != null) {
+      prometheus.detached(log);
+    }
   }
 
   private final class Loop implements Runnable {
@@ -308,6 +317,9 @@ public final class LedgerMonitor {
       } catch (Exception e) {
         log.warn("port ledger JSON report {} not written: {}", settings.json, e.toString());
       }
+    }
+    if (prometheus != null) {
+      prometheus.tick(report, atExit, log);
     }
     return report;
   }

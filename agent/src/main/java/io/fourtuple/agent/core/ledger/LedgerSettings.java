@@ -11,6 +11,9 @@ public final class LedgerSettings {
   final long summaryMillis;
   final String json;
   final long jsonMillis;
+  final String prometheus;
+  final boolean prometheusRemove;
+  final int prometheusMaxDestinations;
   final boolean jmx;
   final boolean jfr;
   final int maxDestinations;
@@ -25,6 +28,11 @@ public final class LedgerSettings {
     String file = config.value(Setting.LEDGER_JSON_FILE);
     this.json = "none".equalsIgnoreCase(file) ? null : file;
     this.jsonMillis = Durations.millis(config.value(Setting.LEDGER_JSON_INTERVAL));
+    String prom = config.value(Setting.LEDGER_PROMETHEUS_FILE);
+    this.prometheus = "none".equalsIgnoreCase(prom) ? null : prom;
+    this.prometheusRemove = "true".equals(config.value(Setting.LEDGER_PROMETHEUS_REMOVE_ON_EXIT));
+    this.prometheusMaxDestinations =
+        Integer.parseInt(config.value(Setting.LEDGER_PROMETHEUS_MAX_DESTINATIONS));
     this.jmx = "true".equals(config.value(Setting.LEDGER_JMX));
     this.jfr = "true".equals(config.value(Setting.LEDGER_JFR));
     this.maxDestinations = Integer.parseInt(config.value(Setting.LEDGER_MAX_DESTINATIONS));

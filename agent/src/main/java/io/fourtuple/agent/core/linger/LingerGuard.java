@@ -77,6 +77,7 @@ public final class LingerGuard {
   private final LongAdder untracked = new LongAdder();
   private final LongAdder closesTimed = new LongAdder();
   private final LongAdder closesBlocked = new LongAdder();
+  private final LongAdder closeNanos = new LongAdder();
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
   public LingerGuard(AgentConfig config, Reporter reporter) {
@@ -174,6 +175,7 @@ public final class LingerGuard {
     }
     long elapsed = System.nanoTime() - t.closeStart;
     closesTimed.increment();
+    closeNanos.add(elapsed);
     long longest;
     while (elapsed > (longest = longestCloseNanos.get())
         && !longestCloseNanos.compareAndSet(longest, elapsed)) {
@@ -259,6 +261,11 @@ public final class LingerGuard {
 
   public long closesBlocked() {
     return closesBlocked.sum();
+  }
+
+  /** Time all timed closes (of sockets with linger on) spent in {@code close()}. */
+  public long closeNanos() {
+    return closeNanos.sum();
   }
 
   /** One line for the exit summary; null when no SO_LINGER set was seen. */

@@ -55,6 +55,10 @@ public final class OutputFiles {
   static final Set<PosixFilePermission> OWNER_READ_WRITE =
       PosixFilePermissions.fromString("rw-------");
 
+  /** Mode of a file that a collector running as another user reads (0644). */
+  public static final Set<PosixFilePermission> READABLE_BY_ALL =
+      PosixFilePermissions.fromString("rw-r--r--");
+
   private static final int S_IFMT = 0170000;
   private static final int S_IFLNK = 0120000;
   private static final int S_IFREG = 0100000;
@@ -69,6 +73,16 @@ public final class OutputFiles {
    * @throws IOException with the reason in one line; the old file, if any, is left as it was
    */
   public static void replace(Path file, String text) throws IOException {
+    replace(file, text, OWNER_READ_WRITE);
+  }
+
+  /**
+   * As {@link #replace(Path, String)}, the file then given {@code mode} (not narrowed by the umask)
+   * before it is renamed into place: for a file another user's process must read, such as
+   * node_exporter's textfile collector.
+   */
+  public static void replace(Path file, String text, Set<PosixFilePermission> mode)
+      throws IOException {
     Path target = file.toAbsolutePath().normalize();
     Path dir = target.getParent();
     if (dir == null || target.getFileName() == null) {
@@ -104,6 +118,9 @@ public final class OutputFiles {
       } finally {
         out.close();
       }
+      if (!mode.equals(OWNER_READ_WRITE)) {
+        Files.setPosixFilePermissions(temporary, mode);
+      }
       Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
       temporary = null;
     } finally {
@@ -111,6 +128,18 @@ public final class OutputFiles {
         Files.deleteIfExists(temporary);
       }
     }
+  }
+
+  /**
+   * Removes {@code file} if it exists, refusing a directory behind another user's link as {@link
+   * #replace} does; a link at {@code file} itself is removed, never what it points to.
+   */
+  public static void remove(Path file) throws IOException {
+    Path target = file.toAbsolutePath().normalize();
+    if (target.getParent() != null) {
+      checkLinks(target.getParent(), ownUid());
+    }
+    Files.deleteIfExists(target);
   }
 
   /**

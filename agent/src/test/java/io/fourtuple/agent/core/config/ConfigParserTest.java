@@ -150,9 +150,12 @@ class ConfigParserTest {
       case LEDGER_MAX_DESTINATIONS:
       case LEDGER_MAX_SOCKETS:
       case LEDGER_MAX_CALLSITES:
+      case LEDGER_PROMETHEUS_MAX_DESTINATIONS:
         return "42";
       case LEDGER_JSON_FILE:
         return "/tmp/ledger.json";
+      case LEDGER_PROMETHEUS_FILE:
+        return "/var/lib/node_exporter/fourtuple-{pid}.prom";
       case LINGER_POLICY:
         return "clamp:5";
       case LINGER_LONG:

@@ -1,0 +1,79 @@
+package io.fourtuple.agent.core.ledger;
+
+import io.fourtuple.agent.core.AgentStats;
+import io.fourtuple.agent.core.linger.LingerGuard;
+import io.fourtuple.agent.core.report.OutputFiles;
+import io.fourtuple.agent.platform.ProcessId;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.slf4j.Logger;
+
+/**
+ * The {@code ledger.prometheus.file} output: {@link PrometheusText} written at every ledger tick
+ * and at exit through {@link OutputFiles#replace} (a temporary file in the same directory renamed
+ * over the target, as node_exporter's textfile collector requires), and removed when the agent
+ * stops if the user asked for it.
+ *
+ * <p>Mode 0644, unlike the agent's other files: node_exporter runs as a user of its own, and its
+ * collector must read the file (docs/security.md). Runs on the ledger thread or the exit hook only.
+ */
+public final class PrometheusFile {
+  private final Path path;
+  private final boolean removeOnExit;
+  private final int maxDestinations;
+  private final long pid;
+  private final String jvm;
+  private final AgentStats stats;
+  private final LingerGuard linger;
+  private String problem;
+
+  private PrometheusFile(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
+    this.pid = ProcessId.current();
+    this.path = Paths.get(settings.prometheus.replace("{pid}", String.valueOf(pid)));
+    this.removeOnExit = settings.prometheusRemove;
+    this.maxDestinations = settings.prometheusMaxDestinations;
+    this.jvm = PrometheusText.jvmName(System.getProperty("sun.java.command"));
+    this.stats = stats;
+    this.linger = linger;
+  }
+
+  /** The file output, or null when {@code ledger.prometheus.file} is {@code none}. */
+  public static PrometheusFile of(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
+    return settings.prometheus == null ? null : new PrometheusFile(settings, stats, linger);
+  }
+
+  /**
+   * Writes the report; at exit, removes the file instead when asked to. A failure is logged when it
+   * first happens (not at every tick), and again if another follows a success.
+   */
+  void tick(LedgerReport report, boolean atExit, Logger log) {
+    try {
+      if (atExit && removeOnExit) {
+        OutputFiles.remove(path);
+      } else {
+        OutputFiles.replace(
+            path,
+            PrometheusText.render(report, stats, linger, pid, jvm, maxDestinations),
+            OutputFiles.READABLE_BY_ALL);
+      }
+      problem = null;
+    } catch (Exception e) {
+      String now = e.toString();
+      if (!now.equals(problem)) {
+        log.warn("port ledger Prometheus file {} not written: {}", path, now);
+      }
+      problem = now;
+    }
+  }
+
+  /** At detach: the file would go stale, so it goes when the user asked for removal at exit. */
+  void detached(Logger log) {
+    if (removeOnExit) {
+      try {
+        OutputFiles.remove(path);
+      } catch (Exception e) {
+        log.warn("port ledger Prometheus file {} not removed: {}", path, e.toString());
+      }
+    }
+  }
+}
