@@ -9,6 +9,8 @@ import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.linger.LingerGuard;
+import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.ProcessId;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,6 +144,44 @@ class PrometheusTextTest {
   void noFileWhenTheSettingIsNone() throws Exception {
     LedgerSettings settings = new LedgerSettings(ConfigParser.parse("", Map.of(), Map.of()));
     assertEquals(null, PrometheusFile.of(settings, new AgentStats(), null));
+  }
+
+  /** The dashboard and the alert rules in docs/ use only names the agent writes. */
+  @Test
+  void docsUseOnlyTheNamesTheAgentWrites() throws Exception {
+    LingerGuard linger =
+        new LingerGuard(
+            ConfigParser.parse("", Map.of(), Map.of()),
+            new Reporter(NOPLogger.NOP_LOGGER, finding -> {}));
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    String text =
+        PrometheusText.render(
+            HeadroomWarningsTest.report(ledger, new ArrayList<>(), 1, CONTEXT),
+            new AgentStats(),
+            linger,
+            1,
+            "x",
+            50);
+    Set<String> written = new LinkedHashSet<>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        written.add(line.split(" ")[2]);
+      }
+    }
+    assertEquals(9, written.size(), text);
+    Path docs = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("../docs");
+    for (String name :
+        List.of("grafana-dashboard.json", "prometheus-alerts.yml", "prometheus.md")) {
+      Matcher m =
+          Pattern.compile("fourtuple_[a-z_]+").matcher(Files.readString(docs.resolve(name)));
+      Set<String> used = new LinkedHashSet<>();
+      while (m.find()) {
+        used.add(m.group());
+      }
+      assertFalse(used.isEmpty(), name);
+      used.removeAll(written);
+      assertTrue(used.isEmpty(), name + " uses names the agent does not write: " + used);
+    }
   }
 
   /**
