@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, then child JVMs with the agent in network namespaces on JDK 8, 11, 17,
-# 21 and 25. Installs what is missing (Maven, iproute2, jattach, nginx, PostgreSQL, the extra JDKs) on a
-# Debian machine.
+# 21 and 25. Installs what is missing (Maven, iproute2, jattach, nginx, PostgreSQL, Prometheus and node_exporter,
+# the extra JDKs) on a Debian machine.
 #
 #   scripts/test.sh            # from the repository root
 #
@@ -18,6 +18,9 @@ command -v jattach >/dev/null || need_apt+=(jattach) # attach through jattach, a
 # ThirdPartyClientsTest's servers: nginx for the HTTP clients, PostgreSQL for the JDBC driver.
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx-light)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
+# PrometheusTest: node_exporter's textfile collector, Prometheus scraping it, promtool.
+command -v promtool >/dev/null || need_apt+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
 if ((${#need_apt[@]})) && [[ $(id -u) == 0 ]]; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
