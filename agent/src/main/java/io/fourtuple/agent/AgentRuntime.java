@@ -9,7 +9,6 @@ import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
-import io.fourtuple.agent.core.ledger.PrometheusFile;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -148,7 +147,7 @@ final class AgentRuntime {
             ledger,
             new LedgerReport.Context(audit, active, problem),
             AgentLoggers.get(PortLedger.class));
-    monitor.prometheus(PrometheusFile.of(settings, stats, linger));
+    monitor.prometheus(stats, linger);
     monitor.start();
     LedgerExit exit = new LedgerExit(monitor);
     Runtime.getRuntime().addShutdownHook(exit);

@@ -1,10 +1,12 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.kernel.TcpTable;
+import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.bootstrap.Dispatcher;
@@ -72,9 +74,14 @@ public final class LedgerMonitor {
     this.thread.setDaemon(true);
   }
 
-  /** The Prometheus file output (null: none); set before {@link #start}. */
-  public void prometheus(PrometheusFile file) {
-    this.prometheus = file;
+  /**
+   * Sets up the Prometheus file when {@code ledger.prometheus.file} is set (its class is not even
+   * loaded otherwise); before {@link #start}.
+   */
+  public void prometheus(AgentStats stats, LingerGuard linger) {
+    if (settings.prometheus != null) {
+      this.prometheus = new PrometheusFile(settings, stats, linger);
+    }
   }
 
   /** Starts the thread at the ledger's first client socket, or now if a file is configured. */

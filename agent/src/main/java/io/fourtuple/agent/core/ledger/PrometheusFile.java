@@ -17,7 +17,7 @@ import org.slf4j.Logger;
  * <p>Mode 0644, unlike the agent's other files: node_exporter runs as a user of its own, and its
  * collector must read the file (docs/security.md). Runs on the ledger thread or the exit hook only.
  */
-public final class PrometheusFile {
+final class PrometheusFile {
   private final Path path;
   private final boolean removeOnExit;
   private final int maxDestinations;
@@ -27,7 +27,7 @@ public final class PrometheusFile {
   private final LingerGuard linger;
   private String problem;
 
-  private PrometheusFile(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
+  PrometheusFile(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
     this.pid = ProcessId.current();
     this.path = Paths.get(settings.prometheus.replace("{pid}", String.valueOf(pid)));
     this.removeOnExit = settings.prometheusRemove;
@@ -35,11 +35,6 @@ public final class PrometheusFile {
     this.jvm = PrometheusText.jvmName(System.getProperty("sun.java.command"));
     this.stats = stats;
     this.linger = linger;
-  }
-
-  /** The file output, or null when {@code ledger.prometheus.file} is {@code none}. */
-  public static PrometheusFile of(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
-    return settings.prometheus == null ? null : new PrometheusFile(settings, stats, linger);
   }
 
   /**

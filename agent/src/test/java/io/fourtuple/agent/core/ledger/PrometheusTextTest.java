@@ -125,7 +125,7 @@ class PrometheusTextTest {
                     + ",ledger.prometheus.remove.on.exit=true",
                 Map.of(),
                 Map.of()));
-    PrometheusFile file = PrometheusFile.of(settings, new AgentStats(), null);
+    PrometheusFile file = new PrometheusFile(settings, new AgentStats(), null);
     LedgerReport r =
         HeadroomWarningsTest.report(new PortLedger(10, 100, 100), new ArrayList<>(), 2, CONTEXT);
     Path written = dir.resolve("fourtuple-" + ProcessId.current() + ".prom");
@@ -143,7 +143,7 @@ class PrometheusTextTest {
   @Test
   void noFileWhenTheSettingIsNone() throws Exception {
     LedgerSettings settings = new LedgerSettings(ConfigParser.parse("", Map.of(), Map.of()));
-    assertEquals(null, PrometheusFile.of(settings, new AgentStats(), null));
+    assertEquals(null, settings.prometheus);
   }
 
   /** The dashboard and the alert rules in docs/ use only names the agent writes. */
