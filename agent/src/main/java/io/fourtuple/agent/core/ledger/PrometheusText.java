@@ -181,10 +181,10 @@ public final class PrometheusText {
     Series other = null;
     for (LedgerReport.Row row : r.rows) {
       if (!row.overflow && out.size() < max) {
-        out.add(new Series(row));
+        out.add(new Series(row.destination, row));
       } else {
         if (other == null) {
-          other = new Series(OTHER);
+          other = new Series(OTHER, null);
         }
         other.add(row);
       }
@@ -207,24 +207,17 @@ public final class PrometheusText {
     long connects;
     final Map<String, Long> failures = new LinkedHashMap<String, Long>(4);
 
-    Series(LedgerReport.Row row) {
-      this.label = row.destination;
-      this.headroomKnown = row.headroomKnown;
-      this.free = row.headroom;
-      this.projected = row.projected;
+    /** {@code row} null: the sum of the rows past the cap, added one by one. */
+    Series(String label, LedgerReport.Row row) {
+      this.label = label;
+      this.headroomKnown = row != null && row.headroomKnown;
+      this.free = row == null ? -1 : row.headroom;
+      this.projected = row == null ? -1 : row.projected;
       for (ConnectFailure f : EXHAUSTION) {
         failures.put(cause(f), 0L);
       }
-      add(row);
-    }
-
-    Series(String label) {
-      this.label = label;
-      this.headroomKnown = false;
-      this.free = -1;
-      this.projected = -1;
-      for (ConnectFailure f : EXHAUSTION) {
-        failures.put(cause(f), 0L);
+      if (row != null) {
+        add(row);
       }
     }
 
