@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, then child JVMs with the agent in network namespaces on JDK 8, 11, 17,
-# 21 and 25. Installs what is missing (Maven, iproute2, jattach, nginx, PostgreSQL, Prometheus and node_exporter,
-# the extra JDKs) on a Debian machine.
+# 21 and 25. Installs what is missing (Maven, iproute2, jattach, nginx, PostgreSQL, Prometheus and
+# node_exporter, the extra JDKs) on a Debian machine.
 #
 #   scripts/test.sh            # from the repository root
 #
