@@ -92,13 +92,10 @@ public final class CallSiteLedger {
     pending.put(new IdentityKey(socket), new Sample(kind, api, outcome, local, new Throwable()));
   }
 
-  /** A connect returned or threw; completes the socket's sample if it has one. */
-  public void onConnect(Object socket, Object remote, boolean completed, Throwable thrown) {
+  /** A connect completed ({@code thrown} null) or failed: completes the socket's sample, if any. */
+  public void onConnect(Object socket, Object remote, Throwable thrown) {
     if (pending.isEmpty() || socket == null) {
       return;
-    }
-    if (!completed && thrown == null) {
-      return; // a non-blocking connect in progress: finishConnect will report the result
     }
     Sample s = pending.remove(new IdentityKey(socket));
     if (s != null) {

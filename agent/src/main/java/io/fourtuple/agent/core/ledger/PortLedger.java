@@ -129,9 +129,10 @@ public final class PortLedger {
   /**
    * A connect completed.
    *
-   * @param local the local {@code InetSocketAddress}, or an {@code Integer} port (java.net.Socket)
+   * @param local the local {@code InetSocketAddress}, or null with the port in {@code localPort}
+   *     (java.net.Socket)
    */
-  public void connected(Object socket, Object remote, Object local) {
+  public void connected(Object socket, Object remote, Object local, int localPort) {
     if (!(remote instanceof InetSocketAddress)) {
       return;
     }
@@ -146,11 +147,8 @@ public final class PortLedger {
     if (e != null && e.destination() != null) {
       return; // counted already (a second completion report for the same socket)
     }
-    int localPort = 0;
     InetAddress source = e == null ? null : e.source();
-    if (local instanceof Integer) {
-      localPort = ((Integer) local).intValue();
-    } else if (local instanceof InetSocketAddress) {
+    if (local instanceof InetSocketAddress) {
       InetSocketAddress l = (InetSocketAddress) local;
       localPort = l.getPort();
       if (l.getAddress() != null && !l.getAddress().isAnyLocalAddress()) {

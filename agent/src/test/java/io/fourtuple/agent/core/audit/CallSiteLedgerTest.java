@@ -29,7 +29,7 @@ class CallSiteLedgerTest {
     for (int i = 0; i < 3; i++) {
       Object socket = new Object();
       pool(socket, loopback);
-      ledger.onConnect(socket, new InetSocketAddress(loopback, 20000 + i % 2), true, null);
+      ledger.onConnect(socket, new InetSocketAddress(loopback, 20000 + i % 2), null);
     }
     Object failing = new Object();
     pool(failing, loopback);
@@ -78,8 +78,8 @@ class CallSiteLedgerTest {
     assertTrue(ledger.onLocalRead(read));
     assertFalse(ledger.onLocalRead(read), "a second read of the same socket is not counted");
     assertFalse(ledger.onLocalRead(new Object()), "a socket with no pending sample");
-    ledger.onConnect(read, new InetSocketAddress(loopback, 20000), true, null);
-    ledger.onConnect(notRead, new InetSocketAddress(loopback, 20001), true, null);
+    ledger.onConnect(read, new InetSocketAddress(loopback, 20000), null);
+    ledger.onConnect(notRead, new InetSocketAddress(loopback, 20001), null);
     assertFalse(ledger.onLocalRead(read), "after connect the read is an ordinary one");
     reporter.flush();
     for (Finding f : submitted) {
@@ -99,15 +99,14 @@ class CallSiteLedgerTest {
   }
 
   @Test
-  void serverSocketsAndNonBlockingConnectsInProgressAreNotCompletedEarly() throws Exception {
+  void serverSocketsAreNotSampledAndAConnectCompletesTheSample() throws Exception {
     Object server = new Object();
     ledger.onBind(Api.SOCKET, BindOutcome.SERVER_SOCKET, server, null, 8080);
     Object channel = new Object();
     ledger.onBind(Api.SOCKET_CHANNEL, BindOutcome.WOULD_APPLY, channel, null, 0);
-    ledger.onConnect(channel, "somewhere", false, null);
     reporter.flush();
     assertTrue(submitted.isEmpty());
-    ledger.onConnect(channel, "somewhere", true, null);
+    ledger.onConnect(channel, "somewhere", null);
     reporter.flush();
     assertEquals(1, submitted.size());
     assertEquals(1, ledger.seen(CallSiteLedger.Kind.BIND_PORT_ZERO));

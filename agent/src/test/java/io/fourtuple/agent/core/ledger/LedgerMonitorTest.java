@@ -50,8 +50,8 @@ class LedgerMonitorTest {
     ledger.bound(new Object(), BindOutcome.SERVER_SOCKET, null); // a listener is not a client
     assertEquals(0, fired.get());
     assertFalse(ledger.used());
-    ledger.connected(new Object(), A, 60000);
-    ledger.connected(new Object(), A, 60001);
+    ledger.connected(new Object(), A, null, 60000);
+    ledger.connected(new Object(), A, null, 60001);
     assertEquals(1, fired.get());
     assertTrue(ledger.used());
 
@@ -82,7 +82,7 @@ class LedgerMonitorTest {
     assertFalse(ledgerThreadAlive());
     monitor.finish();
     assertNull(monitor.last(), "the exit of a program with no socket runs no tick");
-    ledger.connected(new Object(), A, 60000); // after finish: starts nothing
+    ledger.connected(new Object(), A, null, 60000); // after finish: starts nothing
     assertFalse(ledgerThreadAlive());
   }
 
@@ -96,7 +96,7 @@ class LedgerMonitorTest {
       monitor.start();
       assertFalse(ledgerThreadAlive());
       assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
-      ledger.connected(new Object(), A, 60000);
+      ledger.connected(new Object(), A, null, 60000);
       assertTrue(ledgerThreadAlive());
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (!ManagementFactory.getPlatformMBeanServer().isRegistered(name)
