@@ -10,8 +10,6 @@ import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.linger.LingerPolicy;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
-import io.fourtuple.agent.platform.DeferredPorts;
-import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
@@ -21,7 +19,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,12 +34,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
   private final BindPolicy policy;
+  private final SocketOptions sockets;
   private final boolean audit;
   private final AgentStats stats;
   private final Reporter reporter;
 
-  /** Null when the ledger is switched off. */
-  private final PortLedger ledger;
+  /** The optional parts that follow client sockets: the port ledger, the call-site ledger. */
+  private final SocketListener[] listeners;
 
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
@@ -58,9 +59,6 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   static final int MAX_OWN_OPTION = 65536;
 
-  /** Null when call sites are not tracked (unit tests of the rest). */
-  private final CallSiteLedger sites;
-
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
     this(config, options, stats, reporter, null, null);
@@ -78,12 +76,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       PortLedger ledger,
       CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
+    this.sockets = options;
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
     this.stats = stats;
     this.reporter = reporter;
-    this.ledger = ledger;
-    this.sites = sites;
-    this.linger = new LingerGuard(config, reporter);
+    List<SocketListener> parts = new ArrayList<SocketListener>();
+    for (SocketListener part : new SocketListener[] {ledger, sites}) {
+      if (part != null) {
+        parts.add(part);
+      }
+    }
+    this.listeners = parts.toArray(new SocketListener[0]);
+    this.linger = new LingerGuard(config, reporter, options);
   }
 
   /** The SO_LINGER guard, for the exit summary. */
@@ -115,8 +119,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         connectOutcome(which, socket, a, b, (Throwable) c);
         return null;
       case CLOSING:
-        if (ledger != null) {
-          ledger.closed(socket);
+        for (SocketListener l : listeners) {
+          l.closed(socket);
         }
         return null;
       case LINGER_CLOSING:
@@ -144,7 +148,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   public void bind(Api api, Object socket, Object fd, Object local, int port, boolean server) {
     BindOutcome outcome;
     InetAddress address = null;
-    if (api == Api.NETTY_EPOLL && (local == null || !NettySockets.isTcpClient(socket))) {
+    if (api == Api.NETTY_EPOLL && (local == null || !sockets.isNettyTcpClient(socket))) {
       return; // doConnect without a local address, or not a TCP client: never touched nor counted
     }
     if (local instanceof InetAddress) {
@@ -165,11 +169,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       outcome = BindOutcome.NOT_INET;
     }
     recordBind(api, outcome, address, port);
-    if (ledger != null) {
-      ledger.bound(socket, outcome, address);
-    }
-    if (sites != null) {
-      sites.onBind(api, outcome, socket, address, port);
+    for (SocketListener l : listeners) {
+      l.bound(api, socket, outcome, address, port);
     }
   }
 
@@ -184,7 +185,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (decided != BindOutcome.APPLIED) {
       return decided;
     }
-    FileDescriptor fd = NettySockets.descriptor(socket);
+    FileDescriptor fd = sockets.nettyDescriptor(socket);
     if (fd == null) {
       onFailure(
           BindOutcome.FAILED,
@@ -224,7 +225,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * InetAddress}.
    */
   public void bindFailed(Api api, Object socket, Object local, int port, Throwable thrown) {
-    if (api == Api.NETTY_EPOLL && !NettySockets.isTcpClient(socket)) {
+    if (api == Api.NETTY_EPOLL && !sockets.isNettyTcpClient(socket)) {
       return;
     }
     if (local instanceof InetAddress || local == null) {
@@ -235,11 +236,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     }
     ConnectFailure cause = ConnectFailure.classify(thrown);
-    if (ledger != null) {
-      ledger.bindFailed(socket, local, cause);
-    }
-    if (sites != null) {
-      sites.onBindFailure(socket, thrown);
+    for (SocketListener l : listeners) {
+      l.bindFailed(socket, local, thrown, cause);
     }
     if (stats.bindFailed(api, cause)) {
       reporter.submit(
@@ -256,27 +254,26 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   public void connected(
       Api api, Object socket, Object remote, Object local, int port, boolean completed) {
     if (api == Api.NETTY_EPOLL) {
-      if (!NettySockets.isTcpClient(socket)) {
+      if (!sockets.isNettyTcpClient(socket)) {
         return;
       }
       if (remote == null) {
-        remote = NettySockets.remoteAddress(socket);
-        local = NettySockets.localAddress(socket);
+        remote = sockets.nettyRemoteAddress(socket, false);
+        local = sockets.nettyLocalAddress(socket);
       }
-    }
-    if (sites != null && completed) {
-      sites.onConnect(socket, remote, null);
     }
     if (completed) {
       stats.connectSucceeded(api);
-      if (ledger != null) {
-        ledger.connected(socket, remote, local, port);
+      for (SocketListener l : listeners) {
+        l.connected(socket, remote, local, port);
       }
     } else {
       stats.connectInProgress(api);
-      if (ledger != null && api == Api.ASYNC_SOCKET_CHANNEL) {
+      if (api == Api.ASYNC_SOCKET_CHANNEL) {
         // Completes on the poller thread, whose stack has no application frame.
-        ledger.connectPending(remote);
+        for (SocketListener l : listeners) {
+          l.connectPending(remote);
+        }
       }
     }
   }
@@ -299,7 +296,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       return;
     }
     if (api == Api.NETTY_EPOLL) {
-      if (!NettySockets.isTcpClient(socket)) {
+      if (!sockets.isNettyTcpClient(socket)) {
         return;
       }
       if (isNettyBindFailure(failure)) {
@@ -308,15 +305,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         return;
       }
       if (remote == null) {
-        remote = NettySockets.requestedRemoteAddress(socket);
+        remote = sockets.nettyRemoteAddress(socket, true);
       }
     }
-    if (sites != null) {
-      sites.onConnect(socket, remote, failure);
-    }
     ConnectFailure cause = ConnectFailure.classify(failure);
-    if (ledger != null) {
-      ledger.connectFailed(remote, cause);
+    for (SocketListener l : listeners) {
+      l.connectFailed(socket, remote, failure, cause);
     }
     if (stats.connectFailed(api, cause)) {
       reporter.submit(
@@ -396,7 +390,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    */
   void localAddressRead(Api which, Object socket, int cachedPort) {
     if (cachedPort != 0) {
-      if (audit && sites != null && sites.onLocalRead(socket)) {
+      if (audit && localPortRead(socket, false)) {
         stats.localPortReadBeforeConnect(which);
       }
       return;
@@ -404,14 +398,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (!policy.hasApplied()) {
       return;
     }
-    switch (DeferredPorts.assignPort(socket)) {
+    switch (sockets.assignPort(socket)) {
       case ASSIGNED:
-        if (sites != null) {
-          sites.onLocalRead(socket);
-        }
-        if (ledger != null) {
-          ledger.portAssignedBeforeConnect(socket);
-        }
+        localPortRead(socket, true);
         if (stats.localPortReadBeforeConnect(which)) {
           reporter.submit(
               new Finding(
@@ -424,13 +413,13 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
               new Finding(
                   Finding.Kind.PORT_READ_BEFORE_CONNECT,
                   which,
-                  DeferredPorts.lastFailure(),
+                  sockets.assignPortFailure(),
                   null,
                   new Throwable()));
         }
         break;
       case FAILED:
-        onInternalError("localAddressRead", DeferredPorts.lastFailure());
+        onInternalError("localAddressRead", sockets.assignPortFailure());
         break;
       default:
         break;
@@ -456,6 +445,14 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         || reportedErrors.putIfAbsent("setsockopt", Boolean.TRUE) == null) {
       reporter.submit(new Finding(Finding.Kind.OPTION_FAILURE, null, outcome, null, error));
     }
+  }
+
+  private boolean localPortRead(Object socket, boolean assigned) {
+    boolean first = false;
+    for (SocketListener l : listeners) {
+      first |= l.localPortRead(socket, assigned);
+    }
+    return first;
   }
 
   private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
@@ -87,7 +88,7 @@ class HeadroomWarningsTest {
     List<Object> sockets = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Object s = new Object();
-      ledger.bound(s, BindOutcome.WOULD_APPLY, null);
+      ledger.bound(Api.SOCKET, s, BindOutcome.WOULD_APPLY, null, 0);
       sockets.add(s);
       ledger.connected(s, DEST, null, 60000 + i);
     }

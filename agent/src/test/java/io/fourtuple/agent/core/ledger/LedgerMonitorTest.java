@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.connect.ConnectFailure;
@@ -47,7 +48,8 @@ class LedgerMonitorTest {
     PortLedger ledger = new PortLedger(10, 100, 100);
     AtomicInteger fired = new AtomicInteger();
     ledger.onFirstUse(fired::incrementAndGet);
-    ledger.bound(new Object(), BindOutcome.SERVER_SOCKET, null); // a listener is not a client
+    ledger.bound(
+        Api.SOCKET, new Object(), BindOutcome.SERVER_SOCKET, null, 0); // a listener is not a client
     assertEquals(0, fired.get());
     assertFalse(ledger.used());
     ledger.connected(new Object(), A, null, 60000);
@@ -65,12 +67,12 @@ class LedgerMonitorTest {
     PortLedger failed = new PortLedger(10, 100, 100);
     AtomicInteger fired = new AtomicInteger();
     failed.onFirstUse(fired::incrementAndGet);
-    failed.connectFailed(A, ConnectFailure.REFUSED);
+    failed.connectFailed(null, A, null, ConnectFailure.REFUSED);
     assertEquals(1, fired.get());
 
     PortLedger bound = new PortLedger(10, 100, 100);
     bound.onFirstUse(fired::incrementAndGet);
-    bound.bound(new Object(), BindOutcome.APPLIED, null);
+    bound.bound(Api.SOCKET, new Object(), BindOutcome.APPLIED, null, 0);
     assertEquals(2, fired.get());
   }
 

@@ -3,6 +3,7 @@ package io.fourtuple.agent.core.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
@@ -56,10 +57,10 @@ class PortLedgerTest {
     Object plainBind = new Object();
     Object explicit = new Object();
     Object listener = new Object();
-    l.bound(noPort, BindOutcome.APPLIED, InetAddress.getLoopbackAddress());
-    l.bound(plainBind, BindOutcome.WOULD_APPLY, null);
-    l.bound(explicit, BindOutcome.EXPLICIT_PORT, null);
-    l.bound(listener, BindOutcome.SERVER_SOCKET, null);
+    l.bound(Api.SOCKET, noPort, BindOutcome.APPLIED, InetAddress.getLoopbackAddress(), 0);
+    l.bound(Api.SOCKET, plainBind, BindOutcome.WOULD_APPLY, null, 0);
+    l.bound(Api.SOCKET, explicit, BindOutcome.EXPLICIT_PORT, null, 0);
+    l.bound(Api.SOCKET, listener, BindOutcome.SERVER_SOCKET, null, 0);
     l.connected(noPort, A, null, 60000);
     l.connected(plainBind, A, null, 60001);
     l.connected(explicit, B, null, 40000);
@@ -75,15 +76,15 @@ class PortLedgerTest {
   @Test
   void failuresByCauseAndBindFailuresOnlyForFollowedSockets() {
     PortLedger l = new PortLedger(100, 100, 100);
-    l.connectFailed(A, ConnectFailure.ADDRESS_NOT_AVAILABLE);
-    l.connectFailed(A, ConnectFailure.REFUSED);
+    l.connectFailed(null, A, null, ConnectFailure.ADDRESS_NOT_AVAILABLE);
+    l.connectFailed(null, A, null, ConnectFailure.REFUSED);
     Destination a = find(l, A);
     assertEquals(1, a.failures(ConnectFailure.ADDRESS_NOT_AVAILABLE));
     assertEquals(2, a.failures());
     Object client = new Object();
-    l.bound(client, BindOutcome.WOULD_APPLY, null);
-    l.bindFailed(client, "*:0", ConnectFailure.ADDRESS_IN_USE);
-    l.bindFailed(new Object(), "*:8080", ConnectFailure.ADDRESS_IN_USE); // a listener's bind
+    l.bound(Api.SOCKET, client, BindOutcome.WOULD_APPLY, null, 0);
+    l.bindFailed(client, "*:0", null, ConnectFailure.ADDRESS_IN_USE);
+    l.bindFailed(new Object(), "*:8080", null, ConnectFailure.ADDRESS_IN_USE); // a listener's bind
     assertEquals(1, l.bindFailures(ConnectFailure.ADDRESS_IN_USE));
     List<String> failures = new ArrayList<>();
     l.drainSamples((to, atBind, cause, site, t) -> failures.add(to + " " + atBind + " " + cause));
@@ -220,7 +221,7 @@ class PortLedgerTest {
   void bindHeldPortsAreCountedPerDestination() {
     PortLedger l = new PortLedger(10, 100, 100);
     Object s = new Object();
-    l.bound(s, BindOutcome.WOULD_APPLY, null);
+    l.bound(Api.SOCKET, s, BindOutcome.WOULD_APPLY, null, 0);
     l.connected(s, A, null, 60004);
     l.reconcile(null, l.advanceEpoch(), RANGE);
     assertEquals(1, find(l, A).heldForAllInRange);
