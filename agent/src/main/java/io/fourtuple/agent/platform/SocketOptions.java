@@ -138,23 +138,30 @@ public interface SocketOptions {
             "kernel " + kernel.release() + " predates IP_BIND_ADDRESS_NO_PORT (Linux 4.2)", "none");
       }
       try {
-        // Initialized here, at start, so that no hook ever triggers Net's static initializer.
-        Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
-        Method m =
-            net.getDeclaredMethod(
-                "setIntOption0",
-                FileDescriptor.class,
-                boolean.class,
-                int.class,
-                int.class,
-                int.class,
-                boolean.class);
-        m.setAccessible(true);
-        return new ForJdkNet(MethodHandles.lookup().unreflect(m));
+        return new ForJdkNet(MethodHandles.lookup().unreflect(setIntOption0()));
       } catch (Throwable t) {
         return new Unavailable(
             "sun.nio.ch.Net.setIntOption0 is not usable on this JDK (" + t + ")", "none");
       }
+    }
+
+    /**
+     * {@code Net.setIntOption0(fd, mayNeedConversion, level, option, value, isIPv6)}, accessible.
+     * Initializes {@code Net} at start, so that no hook ever triggers its static initializer.
+     */
+    static Method setIntOption0() throws Exception {
+      Method m =
+          Class.forName("sun.nio.ch.Net", true, null)
+              .getDeclaredMethod(
+                  "setIntOption0",
+                  FileDescriptor.class,
+                  boolean.class,
+                  int.class,
+                  int.class,
+                  int.class,
+                  boolean.class);
+      m.setAccessible(true);
+      return m;
     }
 
     @Override
