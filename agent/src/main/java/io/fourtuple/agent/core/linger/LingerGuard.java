@@ -8,7 +8,7 @@ import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
 import io.fourtuple.agent.core.status.FactsSection;
 import io.fourtuple.agent.core.status.StatusSection;
-import io.fourtuple.agent.platform.NettySockets;
+import io.fourtuple.agent.platform.SocketOptions;
 import java.net.Socket;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
@@ -62,6 +62,7 @@ public final class LingerGuard {
   private final boolean audit;
   private final long blockedNanos;
   private final Reporter reporter;
+  private final SocketOptions sockets;
   private final LingerSites sites = new LingerSites(MAX_SITES);
   private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final LongAdder notSampled = new LongAdder();
@@ -79,26 +80,13 @@ public final class LingerGuard {
   private final LongAdder closesBlocked = new LongAdder();
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
-  public LingerGuard(AgentConfig config, Reporter reporter) {
-    this(
-        new LingerClassifier(config.intValue(Setting.LINGER_LONG)),
-        LingerPolicy.parse(config.value(Setting.LINGER_POLICY)),
-        config.mode() == AgentConfig.Mode.AUDIT,
-        config.intValue(Setting.LINGER_BLOCKED_MILLIS),
-        reporter);
-  }
-
-  LingerGuard(
-      LingerClassifier classifier,
-      LingerPolicy policy,
-      boolean audit,
-      long blockedMillis,
-      Reporter reporter) {
-    this.classifier = classifier;
-    this.policy = policy;
-    this.audit = audit;
-    this.blockedNanos = blockedMillis * 1_000_000L;
+  public LingerGuard(AgentConfig config, Reporter reporter, SocketOptions sockets) {
+    this.classifier = new LingerClassifier(config.intValue(Setting.LINGER_LONG));
+    this.policy = LingerPolicy.parse(config.value(Setting.LINGER_POLICY));
+    this.audit = config.mode() == AgentConfig.Mode.AUDIT;
+    this.blockedNanos = config.intValue(Setting.LINGER_BLOCKED_MILLIS) * 1_000_000L;
     this.reporter = reporter;
+    this.sockets = sockets;
   }
 
   /**
@@ -217,7 +205,7 @@ public final class LingerGuard {
     return socket instanceof SelectableChannel && !((SelectableChannel) socket).isBlocking();
   }
 
-  private static String localAddress(Object socket) {
+  private String localAddress(Object socket) {
     try {
       if (socket instanceof Socket) {
         return String.valueOf(((Socket) socket).getLocalSocketAddress());
@@ -225,7 +213,7 @@ public final class LingerGuard {
       if (socket instanceof NetworkChannel) {
         return String.valueOf(((NetworkChannel) socket).getLocalAddress());
       }
-      Object netty = NettySockets.localAddress(socket);
+      Object netty = sockets.nettyLocalAddress(socket);
       if (netty != null) {
         return String.valueOf(netty);
       }
@@ -235,7 +223,7 @@ public final class LingerGuard {
     return "unknown";
   }
 
-  private static String remoteAddress(Object socket) {
+  private String remoteAddress(Object socket) {
     try {
       if (socket instanceof Socket) {
         return String.valueOf(((Socket) socket).getRemoteSocketAddress());
@@ -243,7 +231,7 @@ public final class LingerGuard {
       if (socket instanceof SocketChannel) {
         return String.valueOf(((SocketChannel) socket).getRemoteAddress());
       }
-      Object netty = NettySockets.remoteAddress(socket);
+      Object netty = sockets.nettyRemoteAddress(socket, false);
       if (netty != null) {
         return String.valueOf(netty);
       }
