@@ -1,5 +1,9 @@
 package io.fourtuple.agent;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 /**
  * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
  * or {@code detach} from the command line, or a second attach): the one place that remembers it.
@@ -54,6 +58,20 @@ final class AgentControl {
   static synchronized void started(Active agent) {
     current = agent;
     System.setProperty(STATE_PROPERTY, agent.mode());
+  }
+
+  /** The agent's version, from the jar. */
+  static String version() {
+    try (InputStream in =
+        AgentControl.class.getResourceAsStream("/io/fourtuple/agent/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   static synchronized void detached(Active agent) {

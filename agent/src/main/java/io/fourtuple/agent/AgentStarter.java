@@ -9,10 +9,10 @@ import io.fourtuple.agent.core.control.ReplyFile;
 import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
+import io.fourtuple.agent.platform.ProcessId;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.instrument.Instrumentation;
 import java.util.HashMap;
@@ -43,8 +43,12 @@ final class AgentStarter {
     }
   }
 
-  static void start(String agentArgs, Instrumentation instrumentation, boolean attached)
-      throws Exception {
+  /**
+   * Synchronized: with {@link AgentControl#current()} this is the one attach-once guard (two
+   * attaches at once see one start).
+   */
+  static synchronized void start(
+      String agentArgs, Instrumentation instrumentation, boolean attached) throws Exception {
     long startNanos = System.nanoTime();
     ControlRequest control = ControlRequest.parse(agentArgs);
     if (control.reply() != null) {
@@ -112,7 +116,7 @@ final class AgentStarter {
     if (!config.enabled()) {
       log.info(
           "fourtuple {} is disabled by {}=false ({}); nothing was changed",
-          version(),
+          AgentControl.version(),
           Setting.ENABLED.propertyName(),
           config.source(Setting.ENABLED));
       answer(
@@ -125,28 +129,32 @@ final class AgentStarter {
               + "); nothing was changed");
       return;
     }
-    // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM
+    // Everything that links against io.fourtuple.bootstrap lives in RunningAgent, which the JVM
     // loads only when this line runs: after prepare() has defined those classes in the bootstrap
     // loader.
     long configuredNanos = System.nanoTime();
-    Installer.prepare(instrumentation, FourtupleAgent.class);
+    Installer.prepare(instrumentation, AgentStarter.class);
     log.debug(
         "startup: configuration {} ms, bootstrap injection and module edges {} ms",
         (configuredNanos - startNanos) / 1_000_000,
         (System.nanoTime() - configuredNanos) / 1_000_000);
-    AgentRuntime.start(config, instrumentation, attached, log, startNanos);
-    AgentControl.Active started = AgentControl.current();
+    RunningAgent started;
+    try {
+      started = RunningAgent.start(config, instrumentation, attached, startNanos);
+    } catch (RuntimeException | LinkageError e) {
+      answer(control, AgentControl.FAILED, "fourtuple did not start: " + e);
+      throw e;
+    }
+    AgentControl.started(started);
     answer(
         control,
-        started == null ? AgentControl.FAILED : AgentControl.OK,
-        started == null
-            ? "fourtuple did not start; see the target's standard error"
-            : "attached to pid "
-                + RunningAgent.pid()
-                + " in "
-                + (System.nanoTime() - startNanos) / 1_000_000
-                + " ms: "
-                + started.describe());
+        AgentControl.OK,
+        "attached to pid "
+            + ProcessId.text()
+            + " in "
+            + (System.nanoTime() - startNanos) / 1_000_000
+            + " ms: "
+            + started.describe());
   }
 
   /** {@code status}, {@code report} and {@code detach}: answered by the running agent, if any. */
@@ -215,18 +223,5 @@ final class AgentStarter {
       out.put(name, properties.getProperty(name));
     }
     return out;
-  }
-
-  static String version() {
-    try (InputStream in =
-        AgentStarter.class.getResourceAsStream("/io/fourtuple/agent/version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

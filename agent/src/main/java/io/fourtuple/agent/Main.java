@@ -23,7 +23,7 @@ public final class Main {
     switch (command) {
       case "version":
       case "--version":
-        out.println("fourtuple " + AgentStarter.version());
+        out.println("fourtuple " + AgentControl.version());
         return 0;
       case "doctor":
         return Doctor.run(out);
@@ -42,7 +42,7 @@ public final class Main {
   }
 
   private static void usage(PrintStream out) {
-    out.println("fourtuple " + AgentStarter.version() + " - outbound socket setup, fixed in place");
+    out.println("fourtuple " + AgentControl.version() + " - outbound socket setup, fixed in place");
     out.println();
     out.println("As an agent:  java -javaagent:fourtuple-agent.jar[=key=value,...] ...");
     out.println("              keys: see docs/configuration.md (mode=audit, log.level=debug, ...)");

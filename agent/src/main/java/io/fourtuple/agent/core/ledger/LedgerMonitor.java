@@ -37,19 +37,20 @@ public final class LedgerMonitor {
 
   private final LedgerSettings settings;
   private final PortLedger ledger;
-  private final LedgerReport.Context context;
+  private final ContextSource contextSource;
+  private LedgerReport.Context context;
   private final Logger log;
-  private final PortLedgerMBean mbean;
+  private volatile PortLedgerMBean mbean;
   private TcpTable reader; // made at the first tick: no kernel table on the way to main
   private final HeadroomWarnings warnings = new HeadroomWarnings();
   private final ArrayDeque<String> findings = new ArrayDeque<String>();
   private final Thread thread;
-  private final long pid;
+  private long pid;
   private final Object lifecycle = new Object();
   private boolean started;
   private boolean stopped;
   private boolean setUp;
-  private LedgerEvents events;
+  private volatile LedgerEvents events;
   private volatile Throwable startFailure;
   private boolean failureLogged;
   private String lastSummary;
@@ -57,14 +58,20 @@ public final class LedgerMonitor {
   private long lastJsonMillis;
   private volatile LedgerReport last;
 
+  /**
+   * What the report says of the rewrite, asked at the first tick: the option probe it depends on is
+   * not made on the way to {@code main}.
+   */
+  public interface ContextSource {
+    LedgerReport.Context context();
+  }
+
   public LedgerMonitor(
-      LedgerSettings settings, PortLedger ledger, LedgerReport.Context context, Logger log) {
+      LedgerSettings settings, PortLedger ledger, ContextSource contextSource, Logger log) {
     this.settings = settings;
     this.ledger = ledger;
-    this.context = context;
+    this.contextSource = contextSource;
     this.log = log;
-    this.pid = ProcessId.current();
-    this.mbean = new PortLedgerMBean(pid);
     // Built here, on the thread that loads the agent, so that starting it later from an
     // application's thread inherits nothing of that thread (group, context loader, locals).
     this.thread = new Thread(new Loop(), "fourtuple-ledger");
@@ -106,17 +113,27 @@ public final class LedgerMonitor {
 
   /**
    * Registers the MBean and loads the JFR sink, once, after the first client socket: on the ledger
-   * thread as it starts, or at the first tick that sees the ledger used.
+   * thread as it starts, or at the first tick that sees the ledger used; never at exit. Its own
+   * lock, not the tick's: the exit tick does not wait for JMX.
    */
-  private synchronized void setUp() {
-    if (setUp || !ledger.used()) {
-      return;
+  private void setUp() {
+    synchronized (lifecycle) {
+      if (setUp || stopped || !ledger.used()) {
+        return;
+      }
+      setUp = true;
     }
-    setUp = true;
     if (settings.jmx) {
-      String problem = mbean.register();
+      PortLedgerMBean bean = new PortLedgerMBean(ProcessId.current());
+      String problem = bean.register();
       if (problem != null) {
         log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
+      } else {
+        LedgerReport report = last;
+        if (report != null) {
+          bean.update(report, warnings.belowCount());
+        }
+        mbean = bean;
       }
     }
     if (settings.jfr) {
@@ -134,7 +151,8 @@ public final class LedgerMonitor {
   }
 
   /**
-   * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file.
+   * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file;
+   * waits for no MBean or JFR set-up under way.
    */
   public void finish() {
     synchronized (lifecycle) {
@@ -148,11 +166,6 @@ public final class LedgerMonitor {
       log.warn("port ledger thread did not start; only this exit tick reports", failed);
     }
     thread.interrupt();
-    try {
-      thread.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     tickSafely(true);
   }
 
@@ -170,7 +183,10 @@ public final class LedgerMonitor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    mbean.unregister();
+    PortLedgerMBean bean = mbean;
+    if (bean != null) {
+      bean.unregister();
+    }
   }
 
   private final class Loop implements Runnable {
@@ -206,7 +222,14 @@ public final class LedgerMonitor {
 
   /** One tick; public for tests that drive the ledger without its thread. */
   public synchronized LedgerReport tick(boolean atExit) {
-    setUp();
+    if (!atExit) {
+      setUp();
+    }
+    if (context == null) {
+      context = contextSource.context();
+      pid = ProcessId.current();
+    }
+    LedgerEvents events = this.events;
     int epoch = ledger.advanceEpoch();
     PortRange range = PortRange.current();
     KernelView view = null;
@@ -289,7 +312,10 @@ public final class LedgerMonitor {
         events.usage(row);
       }
     }
-    mbean.update(report, warnings.belowCount());
+    PortLedgerMBean bean = mbean;
+    if (bean != null) {
+      bean.update(report, warnings.belowCount());
+    }
     last = report;
     if (settings.summaryMillis > 0
         && !report.rows.isEmpty()

@@ -29,7 +29,7 @@ class LedgerMonitorTest {
     return new LedgerMonitor(
         settings,
         ledger,
-        new LedgerReport.Context(false, true, null),
+        () -> new LedgerReport.Context(false, true, null),
         AgentLoggers.get(LedgerMonitorTest.class));
   }
 
