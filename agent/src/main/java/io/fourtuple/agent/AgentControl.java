@@ -1,5 +1,6 @@
 package io.fourtuple.agent;
 
+import io.fourtuple.agent.core.control.ControlRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -17,21 +18,6 @@ import java.util.Properties;
  * load are the statics every later load sees.
  */
 final class AgentControl {
-  /**
-   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or
-   * {@code detached}), readable from outside through the attach API. Outside the {@code fourtuple.}
-   * namespace on purpose: that namespace is configuration, and an unknown key there fails the next
-   * attach.
-   */
-  static final String STATE_PROPERTY = "io.fourtuple.state";
-
-  /** Exit codes of the command line, carried back in the reply. */
-  static final int OK = 0;
-
-  static final int FAILED = 1;
-  static final int USAGE = 2;
-  static final int NOT_ATTACHED = 3;
-
   /** What a later command can do with the running agent. */
   interface Active {
     /** {@code enforce} or {@code audit}. */
@@ -57,7 +43,7 @@ final class AgentControl {
 
   static synchronized void started(Active agent) {
     current = agent;
-    System.setProperty(STATE_PROPERTY, agent.mode());
+    System.setProperty(ControlRequest.STATE_PROPERTY, agent.mode());
   }
 
   /** The agent's version, from the jar. */
@@ -77,7 +63,7 @@ final class AgentControl {
   static synchronized void detached(Active agent) {
     if (current == agent) {
       current = null;
-      System.setProperty(STATE_PROPERTY, "detached");
+      System.setProperty(ControlRequest.STATE_PROPERTY, "detached");
     }
   }
 }

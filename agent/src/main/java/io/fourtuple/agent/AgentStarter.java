@@ -65,7 +65,8 @@ final class AgentStarter {
       }
     }
     if (control.problem() != null) {
-      answer(control, AgentControl.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
+      answer(
+          control, ControlRequest.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
       return;
     }
     if (control.command() != ControlRequest.Command.ATTACH) {
@@ -80,7 +81,7 @@ final class AgentStarter {
               running.describe());
       answer(
           control,
-          AgentControl.OK,
+          ControlRequest.OK,
           "fourtuple is already attached to this JVM ("
               + running.describe()
               + "); nothing changed. To change its settings, detach and attach again.");
@@ -105,7 +106,7 @@ final class AgentStarter {
       if (control.reply() != null) {
         answer(
             control,
-            AgentControl.USAGE,
+            ControlRequest.USAGE,
             "fourtuple: invalid configuration: " + problem + "; nothing was changed");
       }
       refuse(problem, ConfigParser.strictRequested(args, properties, environment));
@@ -121,7 +122,7 @@ final class AgentStarter {
           config.source(Setting.ENABLED));
       answer(
           control,
-          AgentControl.OK,
+          ControlRequest.OK,
           "fourtuple is disabled by "
               + Setting.ENABLED.propertyName()
               + "=false ("
@@ -142,13 +143,13 @@ final class AgentStarter {
     try {
       started = RunningAgent.start(config, instrumentation, attached, startNanos);
     } catch (RuntimeException | LinkageError e) {
-      answer(control, AgentControl.FAILED, "fourtuple did not start: " + e);
+      answer(control, ControlRequest.FAILED, "fourtuple did not start: " + e);
       throw e;
     }
     AgentControl.started(started);
     answer(
         control,
-        AgentControl.OK,
+        ControlRequest.OK,
         "attached to pid "
             + ProcessId.text()
             + " in "
@@ -163,22 +164,22 @@ final class AgentStarter {
     if (running == null) {
       answer(
           control,
-          AgentControl.NOT_ATTACHED,
+          ControlRequest.NOT_ATTACHED,
           "fourtuple is not attached to this JVM"
-              + ("detached".equals(System.getProperty(AgentControl.STATE_PROPERTY))
+              + ("detached".equals(System.getProperty(ControlRequest.STATE_PROPERTY))
                   ? " (it was, and has been detached)"
                   : ""));
       return;
     }
     switch (control.command()) {
       case DETACH:
-        answer(control, AgentControl.OK, running.detach());
+        answer(control, ControlRequest.OK, running.detach());
         break;
       case REPORT:
-        answer(control, AgentControl.OK, running.status(true, control.json()));
+        answer(control, ControlRequest.OK, running.status(true, control.json()));
         break;
       default:
-        answer(control, AgentControl.OK, running.status(false, control.json()));
+        answer(control, ControlRequest.OK, running.status(false, control.json()));
         break;
     }
   }
@@ -194,7 +195,7 @@ final class AgentStarter {
         AgentLoggers.get(AgentStarter.class)
             .warn("fourtuple could not write its answer to reply={}: {}", control.reply(), e);
       }
-    } else if (exitCode == AgentControl.OK) {
+    } else if (exitCode == ControlRequest.OK) {
       AgentLoggers.get(AgentStarter.class).info("{}", body);
     } else {
       AgentLoggers.get(AgentStarter.class).warn("{}", body);

@@ -86,7 +86,7 @@ final class RunningAgent implements AgentControl.Active {
     this.attached = attached;
     this.startNanos = startNanos;
     this.log = AgentLoggers.get(AgentStarter.class);
-    boolean nettyOn = "true".equals(config.value(Setting.NETTY_ENABLED));
+    boolean nettyOn = config.nettyEnabled();
     long installNanos = System.nanoTime();
     // Until the delegate is installed below, the woven hooks do nothing.
     this.installation = Installer.install(instrumentation, nettyOn);
@@ -98,7 +98,7 @@ final class RunningAgent implements AgentControl.Active {
     this.reporter = new Reporter(log, writer);
     this.sites = new CallSiteLedger(reporter);
     writer.sites = sites;
-    LedgerSettings ledgerSettings = new LedgerSettings(config);
+    LedgerSettings ledgerSettings = config.ledger();
     PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger() : null;
     this.handler = new SocketEventHandler(config, probe, stats, reporter, portLedger, sites);
     this.ledger =
@@ -372,7 +372,7 @@ final class RunningAgent implements AgentControl.Active {
       return "IP_BIND_ADDRESS_NO_PORT available, set via "
           + mechanism()
           + " before client binds to port 0"
-          + (nettyProblem == null && "true".equals(config.value(Setting.NETTY_ENABLED))
+          + (nettyProblem == null && config.nettyEnabled()
               ? " (java.net.Socket, SocketChannel, AsynchronousSocketChannel, Netty epoll)"
               : " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)");
     }

@@ -48,27 +48,14 @@ public final class ConfigParser {
         accept(e.getKey(), e.getValue(), Source.SYSTEM_PROPERTY, values, sources, problems);
       }
     }
-    if (agentArgs != null) {
-      for (String pair : agentArgs.split(",")) {
-        String trimmed = pair.trim();
-        if (trimmed.isEmpty()) {
-          continue;
-        }
-        int eq = trimmed.indexOf('=');
-        if (eq <= 0) {
-          problems.add(
-              "agent argument '"
-                  + trimmed
-                  + "' is not key=value (expected for example mode=audit,log.level=debug)");
-          continue;
-        }
-        accept(
-            trimmed.substring(0, eq).trim(),
-            trimmed.substring(eq + 1),
-            Source.AGENT_ARGUMENT,
-            values,
-            sources,
-            problems);
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      if (pair.value == null) {
+        problems.add(
+            "agent argument '"
+                + pair.text
+                + "' is not key=value (expected for example mode=audit,log.level=debug)");
+      } else {
+        accept(pair.key, pair.value, Source.AGENT_ARGUMENT, values, sources, problems);
       }
     }
     if (!problems.isEmpty()) {
@@ -85,13 +72,10 @@ public final class ConfigParser {
   public static boolean strictRequested(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
     Boolean decided = null;
-    if (agentArgs != null) {
-      for (String pair : agentArgs.split(",")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0 && Setting.find(pair.substring(0, eq).trim()) == Setting.STRICT) {
-          Boolean b = asBoolean(pair.substring(eq + 1));
-          decided = b == null ? decided : b;
-        }
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      if (pair.value != null && Setting.find(pair.key) == Setting.STRICT) {
+        Boolean b = asBoolean(pair.value);
+        decided = b == null ? decided : b;
       }
     }
     if (decided == null) {
@@ -101,6 +85,16 @@ public final class ConfigParser {
       decided = asBoolean(environment.get(Setting.STRICT.envName()));
     }
     return decided != null && decided;
+  }
+
+  /** Whether the agent arguments set {@code setting} (the command line's audit checks mode). */
+  public static boolean sets(String agentArgs, Setting setting) {
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      if (pair.value != null && Setting.find(pair.key) == setting) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Boolean asBoolean(String raw) {

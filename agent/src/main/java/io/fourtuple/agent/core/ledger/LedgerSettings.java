@@ -4,7 +4,7 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Durations;
 import io.fourtuple.agent.core.config.Setting;
 
-/** The ledger's settings, read once from the validated configuration. */
+/** The ledger's settings, typed: made once with the validated configuration ({@code ledger()}). */
 public final class LedgerSettings {
   final boolean enabled;
   final long intervalMillis;
@@ -18,6 +18,7 @@ public final class LedgerSettings {
   final int maxCallSites;
   private final String warnHeadroom;
 
+  /** Only {@code AgentConfig} calls this; everyone else asks it for {@code ledger()}. */
   public LedgerSettings(AgentConfig config) {
     this.enabled = "true".equals(config.value(Setting.LEDGER_ENABLED));
     this.intervalMillis = Durations.millis(config.value(Setting.LEDGER_INTERVAL));
@@ -45,11 +46,6 @@ public final class LedgerSettings {
   /** The warning threshold in ports for a pool of {@code pool} ports (at least 1). */
   public int warnThreshold(int pool) {
     return threshold(warnHeadroom, pool);
-  }
-
-  /** The threshold setting as written: {@code 10%} or {@code 500}. */
-  public String warnHeadroomText() {
-    return warnHeadroom;
   }
 
   static int threshold(String text, int pool) {

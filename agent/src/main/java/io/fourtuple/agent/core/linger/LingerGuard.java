@@ -2,7 +2,6 @@ package io.fourtuple.agent.core.linger;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.AgentConfig;
-import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
@@ -81,10 +80,10 @@ public final class LingerGuard {
 
   public LingerGuard(AgentConfig config, Reporter reporter) {
     this(
-        new LingerClassifier(config.intValue(Setting.LINGER_LONG)),
-        LingerPolicy.parse(config.value(Setting.LINGER_POLICY)),
+        new LingerClassifier(config.lingerLongSeconds()),
+        config.lingerPolicy(),
         config.mode() == AgentConfig.Mode.AUDIT,
-        config.intValue(Setting.LINGER_BLOCKED_MILLIS),
+        config.lingerBlockedMillis(),
         reporter);
   }
 

@@ -168,7 +168,7 @@ class ConfigParserTest {
   void lingerSettingsAreValidatedWithOneClearMessage() throws Exception {
     assertEquals("fix", parse("linger.policy=FIX").value(Setting.LINGER_POLICY));
     assertEquals("clamp:3", parse("linger.policy=clamp: 3").value(Setting.LINGER_POLICY));
-    assertEquals(30, parse("linger.long=30").intValue(Setting.LINGER_LONG));
+    assertEquals(30, parse("linger.long=30").lingerLongSeconds());
     assertEquals(
         "linger.policy='clamp:0' (from agent argument) is not valid: expected warn, fix, or clamp:N"
             + " with N from 1 to 65535 seconds",

@@ -22,7 +22,7 @@ class LedgerMonitorTest {
   static final InetSocketAddress A = new InetSocketAddress("10.0.0.1", 443);
 
   static LedgerSettings settings(String args) throws Exception {
-    return new LedgerSettings(ConfigParser.parse(args, Map.of(), Map.of()));
+    return ConfigParser.parse(args, Map.of(), Map.of()).ledger();
   }
 
   static LedgerMonitor monitor(LedgerSettings settings, PortLedger ledger) {
