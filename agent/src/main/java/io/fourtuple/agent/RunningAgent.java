@@ -58,7 +58,7 @@ import org.slf4j.Logger;
  *   <li>Status and detach run on the JVM's attach listener thread, never on an application thread.
  * </ul>
  */
-final class RunningAgent implements AgentControl.Active {
+final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSource {
   private final AgentConfig config;
   private final Instrumentation instrumentation;
   private final boolean attached;
@@ -105,10 +105,7 @@ final class RunningAgent implements AgentControl.Active {
         portLedger == null
             ? null
             : new LedgerMonitor(
-                ledgerSettings,
-                portLedger,
-                new LedgerContext(),
-                AgentLoggers.get(PortLedger.class));
+                ledgerSettings, portLedger, this, AgentLoggers.get(PortLedger.class));
     // At hot attach the application may hold connections already: count them now, from the kernel.
     this.openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
     if (!Dispatcher.install(handler)) {
@@ -200,8 +197,7 @@ final class RunningAgent implements AgentControl.Active {
     if (!auditReport) {
       sections.add(new CountersSection(stats, reporter.dropped()));
     }
-    boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
-    sections.add(new CallSitesSection(sites, audit, probe.kernel().ephemeralPortCount()));
+    sections.add(new CallSitesSection(sites, config.audit(), probe.kernel().ephemeralPortCount()));
     sections.add(new SocketsSection(OwnSocketTable.read(), openAtStart));
     if (ledger != null) {
       sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
@@ -310,6 +306,7 @@ final class RunningAgent implements AgentControl.Active {
   private final class Probe implements SocketOptions {
     private KernelInfo kernel;
     private volatile SocketOptions options;
+    private String rewrite;
 
     synchronized KernelInfo kernel() {
       if (kernel == null) {
@@ -353,8 +350,15 @@ final class RunningAgent implements AgentControl.Active {
     }
 
     /** What the agent does to client binds, for the startup line and {@code status}. */
-    String rewrite() {
-      if (config.mode() == AgentConfig.Mode.AUDIT) {
+    synchronized String rewrite() {
+      if (rewrite == null) {
+        rewrite = describeRewrite();
+      }
+      return rewrite;
+    }
+
+    private String describeRewrite() {
+      if (config.audit()) {
         return "audit: client binds to port 0 are reported, nothing is changed";
       }
       if (!config.noPortEnabled()) {
@@ -379,16 +383,13 @@ final class RunningAgent implements AgentControl.Active {
   }
 
   /** What the ledger's report says of the rewrite; asked at its first tick, off premain. */
-  private final class LedgerContext implements LedgerMonitor.ContextSource {
-    @Override
-    public LedgerReport.Context context() {
-      boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
-      String problem =
-          !config.noPortEnabled()
-              ? Setting.NOPORT_ENABLED.propertyName() + "=false"
-              : probe.isAvailable() ? null : probe.unavailabilityCause();
-      return new LedgerReport.Context(audit, !audit && problem == null, problem);
-    }
+  @Override
+  public LedgerReport.Context context() {
+    String problem =
+        !config.noPortEnabled()
+            ? Setting.NOPORT_ENABLED.propertyName() + "=false"
+            : probe.isAvailable() ? null : probe.unavailabilityCause();
+    return new LedgerReport.Context(config.audit(), !config.audit() && problem == null, problem);
   }
 
   /** The agent's own threads: marked first, so the sockets and files they touch skip the hooks. */
