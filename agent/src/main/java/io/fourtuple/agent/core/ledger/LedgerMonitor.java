@@ -24,9 +24,9 @@ import org.slf4j.Logger;
  * <p>Lazy by design (a program that opens no socket pays for none of it): the thread starts at the
  * ledger's first client socket ({@link PortLedger#onFirstUse}), or at once when a JSON file is
  * configured (the file is written on its interval whatever the traffic); the MBean is registered
- * and the JFR events are set up on that thread, or at the first tick that follows the first socket,
- * never in {@code premain}; and at exit a ledger that saw no socket and writes no file does
- * nothing, so the JVM's exit waits for no kernel table, no JMX and no JFR.
+ * and the JFR events are set up at the first tick that follows the first socket, never in {@code
+ * premain} nor at exit; and at exit a ledger that saw no socket and writes no file does nothing, so
+ * the JVM's exit waits for no kernel table, no JMX and no JFR.
  *
  * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never
  * reach the hooks; it holds no lock a hook takes except a stripe of the socket table while copying
@@ -112,9 +112,8 @@ public final class LedgerMonitor {
   }
 
   /**
-   * Registers the MBean and loads the JFR sink, once, after the first client socket: on the ledger
-   * thread as it starts, or at the first tick that sees the ledger used; never at exit. Its own
-   * lock, not the tick's: the exit tick does not wait for JMX.
+   * Registers the MBean and loads the JFR sink, once, at the first tick that sees the ledger used;
+   * never at exit: a short program pays for neither, on any thread.
    */
   private void setUp() {
     synchronized (lifecycle) {
@@ -193,16 +192,16 @@ public final class LedgerMonitor {
     @Override
     public void run() {
       Dispatcher.markAgentThread();
-      try {
-        setUp();
-      } catch (Throwable t) {
-        log.warn("port ledger MBean or JFR set-up failed (the ledger keeps running)", t);
-      }
       while (!Thread.currentThread().isInterrupted()) {
         try {
           Thread.sleep(settings.intervalMillis);
         } catch (InterruptedException stop) {
           return;
+        }
+        try {
+          setUp(); // outside the tick's lock: the exit tick never waits for JMX or JFR
+        } catch (Throwable t) {
+          log.warn("port ledger MBean or JFR set-up failed (the ledger keeps running)", t);
         }
         tickSafely(false);
       }

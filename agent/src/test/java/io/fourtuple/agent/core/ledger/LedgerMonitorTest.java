@@ -87,11 +87,11 @@ class LedgerMonitorTest {
   }
 
   @Test
-  void theFirstSocketStartsTheThreadAndRegistersTheMBean() throws Exception {
+  void theFirstSocketStartsTheThreadWhoseFirstTickRegistersTheMBean() throws Exception {
     ObjectName name = new ObjectName(PortLedgerMBean.NAME);
     PortLedger ledger = new PortLedger(10, 100, 100);
     LedgerMonitor monitor =
-        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+        monitor(settings("ledger.interval=100ms,ledger.summary.interval=off"), ledger);
     try {
       monitor.start();
       assertFalse(ledgerThreadAlive());
