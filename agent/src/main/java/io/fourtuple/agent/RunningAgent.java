@@ -63,7 +63,6 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final Instrumentation instrumentation;
   private final boolean attached;
   private final long startedMillis = System.currentTimeMillis();
-  private final long startNanos;
   private final Logger log;
   private final Installer.Installation installation;
   private final String nettyProblem;
@@ -79,12 +78,10 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private boolean startupLogged;
   private boolean detached;
 
-  private RunningAgent(
-      AgentConfig config, Instrumentation instrumentation, boolean attached, long startNanos) {
+  private RunningAgent(AgentConfig config, Instrumentation instrumentation, boolean attached) {
     this.config = config;
     this.instrumentation = instrumentation;
     this.attached = attached;
-    this.startNanos = startNanos;
     this.log = AgentLoggers.get(AgentStarter.class);
     boolean nettyOn = config.nettyEnabled();
     long installNanos = System.nanoTime();
@@ -131,7 +128,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
    */
   static RunningAgent start(
       AgentConfig config, Instrumentation instrumentation, boolean attached, long startNanos) {
-    RunningAgent agent = new RunningAgent(config, instrumentation, attached, startNanos);
+    RunningAgent agent = new RunningAgent(config, instrumentation, attached);
     agent.tookMillis = (System.nanoTime() - startNanos) / 1_000_000;
     if (attached) {
       agent.startRest();
