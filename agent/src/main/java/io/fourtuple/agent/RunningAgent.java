@@ -138,10 +138,14 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     return agent;
   }
 
-  /** Reporter thread, kernel facts and the option probe, the startup line. */
+  /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
     logStartup();
-    reporter.start();
+    synchronized (this) {
+      if (!detached) {
+        reporter.start();
+      }
+    }
   }
 
   private synchronized void logStartup() {

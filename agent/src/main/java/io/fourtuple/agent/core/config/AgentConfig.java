@@ -47,17 +47,6 @@ public final class AgentConfig {
     this.ledger = new LedgerSettings(this);
   }
 
-  /** The configuration with every setting at its default. */
-  public static AgentConfig defaults() {
-    Map<Setting, String> values = new EnumMap<Setting, String>(Setting.class);
-    Map<Setting, Source> sources = new EnumMap<Setting, Source>(Setting.class);
-    for (Setting s : Setting.values()) {
-      values.put(s, s.defaultValue());
-      sources.put(s, Source.DEFAULT);
-    }
-    return new AgentConfig(values, sources);
-  }
-
   public boolean enabled() {
     return enabled;
   }

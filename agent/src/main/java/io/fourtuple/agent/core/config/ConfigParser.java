@@ -66,18 +66,12 @@ public final class ConfigParser {
 
   /**
    * Whether the sources ask for strict mode, read leniently so the answer is known even when
-   * parsing fails: the highest-precedence strict value that is exactly {@code true} or {@code
-   * false} decides.
+   * parsing fails: the strict value that wins (the last agent argument, else the property, else the
+   * environment) decides when it is {@code true} or {@code false}.
    */
   public static boolean strictRequested(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
-    Boolean decided = null;
-    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
-      if (pair.value != null && Setting.find(pair.key) == Setting.STRICT) {
-        Boolean b = asBoolean(pair.value);
-        decided = b == null ? decided : b;
-      }
-    }
+    Boolean decided = asBoolean(lastValue(agentArgs, Setting.STRICT));
     if (decided == null) {
       decided = asBoolean(systemProperties.get(Setting.STRICT.propertyName()));
     }
@@ -89,12 +83,18 @@ public final class ConfigParser {
 
   /** Whether the agent arguments set {@code setting} (the command line's audit checks mode). */
   public static boolean sets(String agentArgs, Setting setting) {
+    return lastValue(agentArgs, setting) != null;
+  }
+
+  /** The value the agent arguments give {@code setting} last (the one that wins), or null. */
+  private static String lastValue(String agentArgs, Setting setting) {
+    String last = null;
     for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
       if (pair.value != null && Setting.find(pair.key) == setting) {
-        return true;
+        last = pair.value;
       }
     }
-    return false;
+    return last;
   }
 
   private static Boolean asBoolean(String raw) {

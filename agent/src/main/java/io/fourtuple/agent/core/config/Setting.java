@@ -235,26 +235,38 @@ public enum Setting {
     private static final int LINGER = 6;
 
     static final Kind BOOLEAN = choice("true", "false");
-    static final Kind TEXT = new Kind(TEXT_TYPE, 0, 0, false, null);
+    static final Kind TEXT = new Kind(TEXT_TYPE, 0, 0, false, null, "non-empty text");
 
     /** A share of the pool ({@code 10%}) or a number of ports ({@code 500}). */
-    static final Kind HEADROOM = new Kind(HEADROOM_TYPE, 0, 100, false, null);
+    static final Kind HEADROOM =
+        new Kind(
+            HEADROOM_TYPE,
+            0,
+            100,
+            false,
+            null,
+            "a percentage of the pool (0%-100%) or a number of ports");
 
     /** {@code warn}, {@code fix} or {@code clamp:N}; the grammar is {@code LingerPolicy}'s. */
-    static final Kind LINGER_POLICY = new Kind(LINGER, 1, 65535, false, null);
+    static final Kind LINGER_POLICY =
+        new Kind(
+            LINGER, 1, 65535, false, null, "warn, fix, or clamp:N with N from 1 to 65535 seconds");
 
     private final int type;
     private final long min;
     private final long max;
     private final boolean offAllowed;
     private final List<String> choices;
+    private final String described;
 
-    private Kind(int type, long min, long max, boolean offAllowed, List<String> choices) {
+    private Kind(
+        int type, long min, long max, boolean offAllowed, List<String> choices, String described) {
       this.type = type;
       this.min = min;
       this.max = max;
       this.offAllowed = offAllowed;
       this.choices = choices;
+      this.described = described;
     }
 
     /**
@@ -262,21 +274,29 @@ public enum Setting {
      * off}.
      */
     static Kind duration(boolean offAllowed) {
-      return new Kind(DURATION, 100, 0, offAllowed, null);
+      return new Kind(
+          DURATION,
+          100,
+          0,
+          offAllowed,
+          null,
+          "a duration of at least 100ms such as 500ms, 10s, 5m, 1h"
+              + (offAllowed ? ", or off" : ""));
     }
 
     /** Digits only, {@code min} to {@code max}. */
     static Kind positiveInt(int min, int max) {
-      return new Kind(DIGITS, min, max, false, null);
+      return new Kind(DIGITS, min, max, false, null, "a whole number from " + min + " to " + max);
     }
 
     /** Any integer text, {@code min} to {@code max}. */
     static Kind integer(int min, int max) {
-      return new Kind(INTEGER, min, max, false, null);
+      return new Kind(INTEGER, min, max, false, null, "an integer from " + min + " to " + max);
     }
 
     static Kind choice(String... choices) {
-      return new Kind(CHOICE, 0, 0, false, Arrays.asList(choices));
+      return new Kind(
+          CHOICE, 0, 0, false, Arrays.asList(choices), "one of " + String.join(", ", choices));
     }
 
     /** The normalized value, or null if {@code raw} is not acceptable. */
@@ -325,23 +345,7 @@ public enum Setting {
 
     /** Human description of the accepted values, for error messages and the docs table. */
     String describe() {
-      switch (type) {
-        case CHOICE:
-          return "one of " + String.join(", ", choices);
-        case TEXT_TYPE:
-          return "non-empty text";
-        case HEADROOM_TYPE:
-          return "a percentage of the pool (0%-100%) or a number of ports";
-        case DURATION:
-          return "a duration of at least 100ms such as 500ms, 10s, 5m, 1h"
-              + (offAllowed ? ", or off" : "");
-        case DIGITS:
-          return "a whole number from " + min + " to " + max;
-        case INTEGER:
-          return "an integer from " + min + " to " + max;
-        default:
-          return "warn, fix, or clamp:N with N from " + min + " to " + max + " seconds";
-      }
+      return described;
     }
 
     private String inRange(long n) {
