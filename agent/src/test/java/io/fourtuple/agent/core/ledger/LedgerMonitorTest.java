@@ -113,4 +113,25 @@ class LedgerMonitorTest {
     assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
     assertFalse(ledgerThreadAlive());
   }
+
+  @Test
+  void aProgramShorterThanOneIntervalGetsItsExitTickButNoMBean() throws Exception {
+    ObjectName name = new ObjectName(PortLedgerMBean.NAME);
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    LedgerMonitor monitor =
+        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+    try {
+      monitor.start();
+      ledger.connected(new Object(), A, 60000);
+      assertTrue(ledgerThreadAlive());
+      monitor.finish();
+      assertNotNull(monitor.last(), "the exit tick reports the socket");
+      assertEquals(1, monitor.last().connects);
+      assertFalse(
+          ManagementFactory.getPlatformMBeanServer().isRegistered(name),
+          "no JMX before the first tick, none at exit");
+    } finally {
+      monitor.stop();
+    }
+  }
 }
