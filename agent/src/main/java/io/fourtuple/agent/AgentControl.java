@@ -7,8 +7,10 @@ import java.util.Properties;
 
 /**
  * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
- * or {@code detach} from the command line, or a second attach): the one place that remembers it.
- * The answer to such a command goes to {@code core.control.ReplyFile}.
+ * or {@code detach} from the command line, or a second attach): the one place that remembers it,
+ * and so, read under {@code AgentStarter.start}'s lock, the one attach-once guard; also the one
+ * place for the agent's version. The answer to such a command goes to {@code
+ * core.control.ReplyFile}.
  *
  * <p>Hazard: this class must not link against {@code io.fourtuple.bootstrap} (it is used before the
  * bootstrap zone exists), so the running agent is held through the {@link Active} interface.

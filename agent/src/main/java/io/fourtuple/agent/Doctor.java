@@ -1,5 +1,6 @@
 package io.fourtuple.agent;
 
+import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
@@ -147,13 +148,13 @@ final class Doctor {
     for (String line : meaning(kernel, range, view, all)) {
       out.println("  - " + line);
     }
-    return 0;
+    return ControlRequest.OK;
   }
 
   private static int end(PrintStream out, String why) {
     out.println();
     out.println(why);
-    return 0;
+    return ControlRequest.OK;
   }
 
   private static void row(PrintStream out, String name, String value) {

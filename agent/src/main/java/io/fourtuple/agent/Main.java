@@ -1,6 +1,7 @@
 package io.fourtuple.agent;
 
 import io.fourtuple.agent.cli.Cli;
+import io.fourtuple.agent.core.control.ControlRequest;
 import java.io.PrintStream;
 
 /**
@@ -24,20 +25,20 @@ public final class Main {
       case "version":
       case "--version":
         out.println("fourtuple " + AgentControl.version());
-        return 0;
+        return ControlRequest.OK;
       case "doctor":
         return Doctor.run(out);
       case "help":
       case "--help":
       case "-h":
         usage(out);
-        return 0;
+        return ControlRequest.OK;
       default:
         if (Cli.handles(command)) {
           return Cli.run(args, out, err);
         }
         err.println("fourtuple: unknown command '" + command + "' (try: help)");
-        return 2;
+        return ControlRequest.USAGE;
     }
   }
 

@@ -34,6 +34,7 @@ import org.slf4j.Logger;
  */
 public final class LedgerMonitor {
   static final int FINDINGS = 50;
+  static final String JFR_SINK = "io.fourtuple.agent.jfr.JfrLedgerEvents";
 
   private final LedgerSettings settings;
   private final PortLedger ledger;
@@ -128,20 +129,42 @@ public final class LedgerMonitor {
       if (problem != null) {
         log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
       } else {
-        LedgerReport report = last;
-        if (report != null) {
-          bean.update(report, warnings.belowCount());
-        }
-        mbean = bean;
+        mbean = bean; // filled by the tick that follows
       }
     }
     if (settings.jfr) {
-      LedgerEventsLoader loader = new LedgerEventsLoader();
-      events = loader.load(LedgerMonitor.class.getClassLoader());
-      if (events == null) {
-        log.debug("port ledger: no JFR events ({})", loader.problem());
-      }
+      events = loadJfr();
     }
+  }
+
+  /**
+   * The JFR sink, without linking to {@code jdk.jfr}: its class is named as a string and loaded
+   * only after {@code jdk.jfr.FlightRecorder} resolved and reports itself available, so on a JDK
+   * without JFR (8 before 8u272, or a runtime image without the module) nothing of it is loaded.
+   * Null, said at debug, when there is none.
+   */
+  private LedgerEvents loadJfr() {
+    ClassLoader loader = LedgerMonitor.class.getClassLoader();
+    String problem;
+    try {
+      Class<?> recorder = Class.forName("jdk.jfr.FlightRecorder", false, loader);
+      if (!Boolean.TRUE.equals(recorder.getMethod("isAvailable").invoke(null))) {
+        problem = "JFR is not available in this JVM";
+      } else {
+        try {
+          return (LedgerEvents)
+              Class.forName(JFR_SINK, true, loader).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+          problem = "the JFR events could not be loaded: " + e;
+        }
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      problem = "this JDK has no jdk.jfr";
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      problem = "jdk.jfr.FlightRecorder.isAvailable failed: " + e;
+    }
+    log.debug("port ledger: no JFR events ({})", problem);
+    return null;
   }
 
   /** The last report, or null before the first tick. */
