@@ -13,10 +13,10 @@ import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.core.report.UtcTime;
 import io.fourtuple.agent.core.status.CountersSection;
 import io.fourtuple.agent.core.status.FactsSection;
 import io.fourtuple.agent.core.status.LedgerSection;
-import io.fourtuple.agent.core.status.OwnSocketTable;
 import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
@@ -104,7 +104,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
             : new LedgerMonitor(
                 ledgerSettings, portLedger, this, AgentLoggers.get(PortLedger.class));
     // At hot attach the application may hold connections already: count them now, from the kernel.
-    this.openAtStart = attached ? OwnSocketTable.read().entries().size() : 0;
+    this.openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
     if (!Dispatcher.install(handler)) {
       // AgentControl lets one start through; a delegate already there is another copy of the agent
       // (another class loader), and the hooks stay its own.
@@ -186,7 +186,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         + ", "
         + (attached ? "attached" : "loaded with -javaagent")
         + " at "
-        + AgentLoggers.utcSeconds(startedMillis)
+        + UtcTime.seconds(startedMillis)
         + ", fourtuple "
         + AgentControl.version();
   }
@@ -199,7 +199,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
       sections.add(new CountersSection(stats, reporter.dropped()));
     }
     sections.add(new CallSitesSection(sites, config.audit(), probe.kernel().ephemeralPortCount()));
-    sections.add(new SocketsSection(OwnSocketTable.read(), openAtStart));
+    sections.add(SocketsSection.read(openAtStart));
     if (ledger != null) {
       sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
     }
@@ -220,7 +220,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         .put("version", AgentControl.version())
         .put("mode", mode())
         .put("loaded", attached ? "hot attach" : "-javaagent")
-        .put("since", AgentLoggers.utcSeconds(startedMillis))
+        .put("since", UtcTime.seconds(startedMillis))
         .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
         .put(
             "jdk",

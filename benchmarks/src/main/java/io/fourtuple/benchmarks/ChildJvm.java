@@ -30,13 +30,21 @@ final class ChildJvm {
   /** The outcome of one child run. */
   static final class Run {
     final List<String> command;
+    final long startEpochMillis; // the wall clock just before the child was started
     final long wallNanos;
     final int exitCode;
     final String stdout;
     final String stderr;
 
-    Run(List<String> command, long wallNanos, int exitCode, String stdout, String stderr) {
+    Run(
+        List<String> command,
+        long startEpochMillis,
+        long wallNanos,
+        int exitCode,
+        String stdout,
+        String stderr) {
       this.command = command;
+      this.startEpochMillis = startEpochMillis;
       this.wallNanos = wallNanos;
       this.exitCode = exitCode;
       this.stdout = stdout;
@@ -134,6 +142,7 @@ final class ChildJvm {
             .redirectError(err)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     try {
+      long startEpoch = System.currentTimeMillis();
       long start = System.nanoTime();
       Process p = pb.start();
       int exit = p.waitFor();
@@ -141,6 +150,7 @@ final class ChildJvm {
       Run run =
           new Run(
               Collections.unmodifiableList(new ArrayList<String>(command)),
+              startEpoch,
               wall,
               exit,
               read(out),

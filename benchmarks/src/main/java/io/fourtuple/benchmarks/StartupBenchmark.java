@@ -19,6 +19,9 @@ import java.util.Map;
  * floor for any agent) and {@code agent-off} (fourtuple with {@code enabled=false}: its jar opened,
  * configuration read, nothing installed).
  *
+ * <p>Each program also prints the wall clock at {@code main} entry; minus the harness's reading
+ * just before the start, that is the time to {@code main} (see {@code StartupHello}).
+ *
  * <p>Every agent run of {@code socket} must report that the kernel held port 0 for its socket right
  * after bind ({@code getsockname} on the descriptor, not {@code getLocalPort()}, which would make
  * the agent give the socket its port): {@code IP_BIND_ADDRESS_NO_PORT} was applied, so the hooks
@@ -37,6 +40,7 @@ final class StartupBenchmark {
   /** What the report says about one JDK: agent minus none, median wall time, per program. */
   static final class Result {
     final Map<String, Double> medianDeltaMillis = new LinkedHashMap<String, Double>();
+    final Map<String, Double> toMainDeltaMillis = new LinkedHashMap<String, Double>();
   }
 
   private static final class Cell {
@@ -44,6 +48,7 @@ final class StartupBenchmark {
     final String config;
     final String javaagent; // the whole -javaagent:... flag, or null
     final Samples wallMillis = new Samples();
+    final Samples toMainMillis = new Samples(); // harness's clock at start to the program's at main
     final Samples agentSaysMillis = new Samples();
     final Samples checkMillis = new Samples(); // socket: the kernel read's CPU time, not in wall
     final List<Double> perRound = new ArrayList<Double>();
@@ -130,6 +135,7 @@ final class StartupBenchmark {
           }
           cell.wallMillis.add(wall);
           cell.perRound.add(wall);
+          cell.toMainMillis.add(run.resultLong("mainAtMillis") - run.startEpochMillis);
           if (cell.isFourtuple()) {
             long says = run.agentReportedMillis();
             if (says >= 0) {
@@ -148,7 +154,7 @@ final class StartupBenchmark {
 
     System.out.printf(
         Locale.ROOT,
-        "%-7s %-12s %5s %10s %8s %8s %8s %10s %11s%n",
+        "%-7s %-12s %5s %10s %8s %8s %8s %10s %11s %11s%n",
         "program",
         "config",
         "runs",
@@ -157,6 +163,7 @@ final class StartupBenchmark {
         "min ms",
         "max ms",
         "vs none",
+        "to main ms",
         "agent says");
     Result result = new Result();
     Map<String, Cell> noneByProgram = new LinkedHashMap<String, Cell>();
@@ -170,7 +177,7 @@ final class StartupBenchmark {
       double delta = cell.wallMillis.median() - none.wallMillis.median();
       System.out.printf(
           Locale.ROOT,
-          "%-7s %-12s %5d %10.1f %8.1f %8.1f %8.1f %10s %11s%n",
+          "%-7s %-12s %5d %10.1f %8.1f %8.1f %8.1f %10s %11.1f %11s%n",
           cell.programName(),
           cell.config,
           cell.wallMillis.size(),
@@ -179,6 +186,7 @@ final class StartupBenchmark {
           cell.wallMillis.min(),
           cell.wallMillis.max(),
           cell == none ? "" : String.format(Locale.ROOT, "%+.1f", delta),
+          cell.toMainMillis.median(),
           cell.agentSaysMillis.size() > 0
               ? String.format(Locale.ROOT, "%.0f ms", cell.agentSaysMillis.median())
               : "");
@@ -194,6 +202,8 @@ final class StartupBenchmark {
         paired.add(cell.perRound.get(r) - none.perRound.get(r));
       }
       result.medianDeltaMillis.put(cell.programName(), delta);
+      double toMain = cell.toMainMillis.median() - none.toMainMillis.median();
+      result.toMainDeltaMillis.put(cell.programName(), toMain);
       System.out.printf(
           Locale.ROOT,
           "  %-6s agent - none: %+.1f ms (difference of medians); paired within each round: median"
@@ -202,6 +212,11 @@ final class StartupBenchmark {
           delta,
           paired.median(),
           paired.percentile(90));
+      System.out.printf(
+          Locale.ROOT,
+          "  %-6s time to main, agent - none: %+.1f ms (difference of medians)%n",
+          cell.programName(),
+          toMain);
       if (cell.program.equals(SOCKET)) {
         System.out.printf(
             Locale.ROOT,
@@ -223,7 +238,8 @@ final class StartupBenchmark {
     }
     System.out.println(
         "  (agent says = the agent's own \"took N ms\" from premain entry to its startup line;"
-            + " socket rows are wall time minus the CPU time of the program's kernel read)");
+            + " to main = the program's wall clock at main entry minus the harness's just before"
+            + " start; socket rows are wall time minus the CPU time of the program's kernel read)");
     for (String w : warnings) {
       System.out.println("  agent warning seen: " + w);
     }

@@ -78,7 +78,7 @@ final class AttachApi {
      */
     void loadAgent(String jar, String args) throws CliException {
       try {
-        vmClass.getMethod("loadAgent", String.class, String.class).invoke(vm, jar, args);
+        call(vm, "loadAgent", jar, args);
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause();
         // A JDK 8 target answers a successful load with "0"; the attach client of JDK 9+ expects
@@ -89,28 +89,24 @@ final class AttachApi {
           return;
         }
         throw translateLoad(cause);
-      } catch (ReflectiveOperationException e) {
-        throw new CliException(Cli.FAILED, "attach API call failed: " + e);
       }
     }
 
     Properties systemProperties() throws CliException {
       try {
-        return (Properties) vmClass.getMethod("getSystemProperties").invoke(vm);
+        return (Properties) call(vm, "getSystemProperties");
       } catch (InvocationTargetException e) {
         throw new CliException(
             Cli.FAILED,
             "could not read the system properties of " + target.pid + ": " + e.getCause());
-      } catch (ReflectiveOperationException e) {
-        throw new CliException(Cli.FAILED, "attach API call failed: " + e);
       }
     }
 
     @Override
     public void close() {
       try {
-        vmClass.getMethod("detach").invoke(vm);
-      } catch (ReflectiveOperationException | RuntimeException ignored) {
+        call(vm, "detach");
+      } catch (InvocationTargetException | CliException | RuntimeException ignored) {
         // The session socket closes with this process anyway.
       }
     }
@@ -156,12 +152,24 @@ final class AttachApi {
     }
     AttachHandshake.ensureListening(target, files);
     try {
-      Object vm =
-          vmClass.getMethod("attach", String.class).invoke(null, String.valueOf(target.pid));
-      return new Session(vm, target);
+      return new Session(call(null, "attach", String.valueOf(target.pid)), target);
     } catch (InvocationTargetException e) {
       throw translateAttach(target, e.getCause());
-    } catch (ReflectiveOperationException e) {
+    }
+  }
+
+  /**
+   * Calls {@code VirtualMachine.<method>(String...)} on {@code vm} (null: the static one).
+   *
+   * @throws InvocationTargetException what the attach API threw
+   */
+  private Object call(Object vm, String method, String... args)
+      throws InvocationTargetException, CliException {
+    Class<?>[] types = new Class<?>[args.length];
+    java.util.Arrays.fill(types, String.class);
+    try {
+      return vmClass.getMethod(method, types).invoke(vm, (Object[]) args);
+    } catch (IllegalAccessException | NoSuchMethodException e) {
       throw new CliException(Cli.FAILED, "attach API call failed: " + e);
     }
   }

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.cli;
 
+import io.fourtuple.agent.core.report.OutputFiles;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -131,7 +132,7 @@ final class AttachHandshake {
       try (SeekableByteChannel created = tmp.createFile(trigger, "rw-------")) {
         // empty: HotSpot checks only that it exists and whose it is
       }
-      if (TargetJvm.ownUid() != target.uid) {
+      if (OutputFiles.ownUid() != target.uid) {
         tmp.chown(trigger, target.uid, target.gid);
       }
     } catch (FileAlreadyExistsException e) {

@@ -10,10 +10,10 @@ import java.io.File;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 
 /**
  * The attach commands of {@code java -jar fourtuple-agent.jar}: {@code list}, {@code attach},
@@ -53,6 +53,8 @@ public final class Cli {
   /** The agent jar, read once per run (audit sends three commands). */
   private TargetFiles.LocalJar localJar;
 
+  private AttachApi attachApi;
+
   /** During audit, progress lines go to standard error so standard output is the report alone. */
   private boolean progressToStderr;
 
@@ -63,11 +65,7 @@ public final class Cli {
 
   /** Whether {@code command} is one of this class's. */
   public static boolean handles(String command) {
-    return command.equals("list")
-        || command.equals("attach")
-        || command.equals("detach")
-        || command.equals("status")
-        || command.equals("audit");
+    return Arrays.asList("list", "attach", "detach", "status", "audit").contains(command);
   }
 
   /** Runs {@code args} (the command first); returns the exit code. */
@@ -113,10 +111,10 @@ public final class Cli {
         return attach(resolve(args.get(0)), args.size() > 1 ? args.get(1) : null);
       case "detach":
         expect(args, 1, 1, "detach <pid>");
-        return simple(resolve(args.get(0)), "detach", false);
+        return send(resolve(args.get(0)), "detach", null, false);
       case "status":
         expect(args, 1, 1, "status <pid> [--json]");
-        return simple(resolve(args.get(0)), "status", json);
+        return send(resolve(args.get(0)), "status", null, json);
       case "audit":
         expect(
             args,
@@ -144,7 +142,6 @@ public final class Cli {
 
   private int list(boolean json) throws CliException {
     List<TargetJvm> jvms = TargetJvm.all();
-    AttachApi api = null;
     JsonWriter j = new JsonWriter().beginArray();
     if (!json) {
       out.printf(
@@ -152,19 +149,10 @@ public final class Cli {
     }
     for (TargetJvm t : jvms) {
       String state = "-";
-      if (t.carriesFourtuple) {
-        // Only a JVM that already holds the fourtuple jar is asked; others get no attach at all.
-        try {
-          if (api == null) {
-            api = AttachApi.load();
-          }
-          try (TargetFiles files = TargetFiles.open(t);
-              AttachApi.Session s = api.attach(t, files)) {
-            state = s.systemProperties().getProperty(STATE_PROPERTY, "inactive");
-          }
-        } catch (CliException e) {
-          state = "unknown";
-        }
+      try {
+        state = stateOf(t, "inactive");
+      } catch (CliException e) {
+        state = "unknown";
       }
       if (json) {
         j.beginObject()
@@ -201,10 +189,6 @@ public final class Cli {
     return code;
   }
 
-  private int simple(TargetJvm target, String command, boolean json) throws CliException {
-    return send(target, command, null, json);
-  }
-
   private int audit(TargetJvm target, long millis, String configArgs, boolean json)
       throws CliException {
     validate(configArgs);
@@ -212,7 +196,7 @@ public final class Cli {
       throw new CliException(
           USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
     }
-    String state = stateOf(target);
+    String state = stateOf(target, "-");
     if (state.equals("enforce") || state.equals("audit")) {
       throw new CliException(
           FAILED,
@@ -224,26 +208,22 @@ public final class Cli {
               + target.pid
               + "', or detach it first for a clean audit");
     }
-    String args = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
     progressToStderr = true;
-    int code = send(target, "attach", args, false);
+    int code = attach(target, "mode=audit" + (configArgs == null ? "" : "," + configArgs));
     if (code != OK) {
       return code;
     }
-    noteDynamicLoading(target);
-    final TargetJvm t = target;
     Thread detachOnInterrupt =
-        new Thread("fourtuple-audit-cleanup") {
-          @Override
-          public void run() {
-            try {
-              err.println("fourtuple: interrupted, detaching from " + t.pid);
-              send(t, "detach", null, false);
-            } catch (CliException e) {
-              err.println("fourtuple: " + e.getMessage());
-            }
-          }
-        };
+        new Thread(
+            () -> {
+              try {
+                err.println("fourtuple: interrupted, detaching from " + target.pid);
+                send(target, "detach", null, false);
+              } catch (CliException e) {
+                err.println("fourtuple: " + e.getMessage());
+              }
+            },
+            "fourtuple-audit-cleanup");
     Runtime.getRuntime().addShutdownHook(detachOnInterrupt);
     err.printf(
         Locale.ROOT,
@@ -294,7 +274,7 @@ public final class Cli {
     if (refusal != null) {
       throw new CliException(CANNOT_ATTACH, refusal);
     }
-    AttachApi api = AttachApi.load();
+    AttachApi api = api();
     TargetFiles.LocalJar local = localJar();
     boolean removeHeldCopy = false;
     boolean handedOver = false;
@@ -465,16 +445,26 @@ public final class Cli {
         "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
   }
 
-  private String stateOf(TargetJvm target) throws CliException {
+  /**
+   * The agent's state property in {@code target}, or {@code absent} when it has none. Only a JVM
+   * that already holds the fourtuple jar is asked; others get no attach at all ({@code -}).
+   */
+  private String stateOf(TargetJvm target, String absent) throws CliException {
     if (!target.carriesFourtuple) {
       return "-";
     }
-    AttachApi api = AttachApi.load();
     try (TargetFiles files = TargetFiles.open(target);
-        AttachApi.Session s = api.attach(target, files)) {
-      Properties p = s.systemProperties();
-      return p.getProperty(STATE_PROPERTY, "-");
+        AttachApi.Session s = api().attach(target, files)) {
+      return s.systemProperties().getProperty(STATE_PROPERTY, absent);
     }
+  }
+
+  /** The attach API, loaded once per run. */
+  private AttachApi api() throws CliException {
+    if (attachApi == null) {
+      attachApi = AttachApi.load();
+    }
+    return attachApi;
   }
 
   /** {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1h}; a bare number is seconds. */

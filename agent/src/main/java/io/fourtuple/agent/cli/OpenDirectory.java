@@ -111,16 +111,24 @@ final class OpenDirectory implements Closeable {
     try {
       Object key =
           stream.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
-      return new OpenDirectory(stream, descriptorOf(key), key, shown);
+      Path descriptor = descriptorOf(Paths.get("/proc/self/fd"), key);
+      if (descriptor == null) {
+        throw new IOException("cannot find the descriptor of an open directory in /proc/self/fd");
+      }
+      return new OpenDirectory(stream, descriptor, key, shown);
     } catch (IOException | RuntimeException e) {
       stream.close();
       throw e;
     }
   }
 
-  /** {@code /proc/self/fd/<n>} of an open directory, found by its device and inode. */
-  private static Path descriptorOf(Object key) throws IOException {
-    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
+  /** The descriptor of process {@code pid} open on the file {@code key} (device and inode). */
+  static Path descriptorOf(int pid, Object key) throws IOException {
+    return descriptorOf(Paths.get("/proc/" + pid + "/fd"), key);
+  }
+
+  private static Path descriptorOf(Path fdDirectory, Object key) throws IOException {
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDirectory)) {
       for (Path fd : fds) {
         try {
           if (key.equals(Files.readAttributes(fd, BasicFileAttributes.class).fileKey())) {
@@ -131,7 +139,7 @@ final class OpenDirectory implements Closeable {
         }
       }
     }
-    throw new IOException("cannot find the descriptor of an open directory in /proc/self/fd");
+    return null;
   }
 
   /** The {@code unix:*} attributes of {@code name} itself (a link is not followed), or null. */

@@ -1,10 +1,10 @@
 package io.fourtuple.agent.cli;
 
 import io.fourtuple.agent.core.control.ReplyFile;
+import io.fourtuple.agent.core.report.OutputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -13,7 +13,6 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +52,6 @@ final class TargetFiles implements AutoCloseable {
 
   /** An answer larger than this is not read (the agent's reports are bounded far below). */
   private static final long MAX_REPLY = 16L << 20;
-
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final TargetJvm target;
   private final OpenDirectory root;
@@ -115,7 +112,7 @@ final class TargetFiles implements AutoCloseable {
                 + " no link in a target's file system (resolved from here, it would lead outside"
                 + " it); nothing was done");
       }
-      return new TargetFiles(target, root, root.child("tmp"), TargetJvm.ownUid());
+      return new TargetFiles(target, root, root.child("tmp"), OutputFiles.ownUid());
     } catch (IOException e) {
       root.close();
       throw new CliException(
@@ -192,11 +189,6 @@ final class TargetFiles implements AutoCloseable {
     return exchange.shown(ReplyFile.NAME);
   }
 
-  /** The path of this command's private directory, as the target sees it. */
-  String exchangePath() {
-    return exchange == null ? null : exchange.shown;
-  }
-
   /**
    * The agent's answer, or null when there is none.
    *
@@ -225,58 +217,28 @@ final class TargetFiles implements AutoCloseable {
       return null;
     }
     boolean keep = copied && firstCopy && handedOver;
-    List<String> left = new ArrayList<String>();
     try {
-      for (String entry : exchange.names()) {
-        if (keep && entry.equals(JAR)) {
-          continue;
-        }
-        Map<String, Object> attributes = exchange.lstat(entry);
-        if (attributes != null
-            && OpenDirectory.Kind.of(attributes) == OpenDirectory.Kind.DIRECTORY) {
-          left.add(entry);
-        } else if (attributes != null) {
-          exchange.delete(entry);
-        }
+      String left = empty(exchange, keep ? JAR : null);
+      if (left != null) {
+        return left;
       }
-      if (!keep && left.isEmpty()) {
+      if (!keep) {
         exchange.close();
         tmp.deleteDirectory(exchangeName);
         exchange = null;
         return null;
       }
     } catch (IOException e) {
-      return "could not remove "
-          + exchange.shown
-          + " from the file system of process "
-          + target.pid
-          + ": "
-          + e.getMessage();
-    }
-    if (!left.isEmpty()) {
-      return "left "
-          + exchange.shown
-          + " in the file system of process "
-          + target.pid
-          + ": it holds directories fourtuple did not make ("
-          + String.join(", ", left)
-          + "), which it does not enter";
-    }
-    if (isOpenInTarget(exchange, JAR)) {
-      return "the agent jar stays at "
-          + exchange.shown(JAR)
-          + " in the file system of process "
-          + target.pid
-          + " while that JVM holds it open; 'detach "
-          + target.pid
-          + "' removes it";
+      return "could not remove " + exchange.shown + " from" + fileSystem() + ": " + e.getMessage();
     }
     return "the agent jar stays at "
         + exchange.shown(JAR)
-        + " in the file system of process "
-        + target.pid
-        + ": that JVM has the path on its class path for good (it runs fourtuple classes from"
-        + " elsewhere), so the name stays taken";
+        + " in"
+        + fileSystem()
+        + (isOpenInTarget(exchange, JAR)
+            ? " while that JVM holds it open; 'detach " + target.pid + "' removes it"
+            : ": that JVM has the path on its class path for good (it runs fourtuple classes"
+                + " from elsewhere), so the name stays taken");
   }
 
   /**
@@ -284,10 +246,7 @@ final class TargetFiles implements AutoCloseable {
    * Returns a line for the operator, or null when there was none.
    */
   String removeHeldCopy() {
-    if (target.heldJar == null) {
-      return null;
-    }
-    String name = copyDirectory(target.heldJar);
+    String name = target.heldJar == null ? null : copyDirectory(target.heldJar);
     if (name == null) {
       return null;
     }
@@ -303,44 +262,58 @@ final class TargetFiles implements AutoCloseable {
           || ((Integer) attributes.get("mode") & 0777) != 0700) {
         return "left "
             + shown
-            + " in the file system of process "
-            + target.pid
+            + " in"
+            + fileSystem()
             + ": it is not a private directory fourtuple made";
       }
-      List<String> left = new ArrayList<String>();
+      String left;
       try (OpenDirectory directory = tmp.child(name)) {
-        for (String entry : directory.names()) {
-          Map<String, Object> a = directory.lstat(entry);
-          if (a != null && OpenDirectory.Kind.of(a) == OpenDirectory.Kind.DIRECTORY) {
-            left.add(entry);
-          } else if (a != null) {
-            directory.delete(entry);
-          }
-        }
+        left = empty(directory, null);
       }
-      if (!left.isEmpty()) {
-        return "left "
-            + shown
-            + " in the file system of process "
-            + target.pid
-            + ": it holds directories fourtuple did not make ("
-            + left
-            + ")";
+      if (left != null) {
+        return left;
       }
       tmp.deleteDirectory(name);
       return "removed "
           + shown
-          + " (the agent jar copy) from the file system of process "
-          + target.pid
+          + " (the agent jar copy) from"
+          + fileSystem()
           + "; the JVM keeps reading the copy it has open";
     } catch (IOException e) {
-      return "could not remove "
-          + shown
-          + " from the file system of process "
-          + target.pid
-          + ": "
-          + e.getMessage();
+      return "could not remove " + shown + " from" + fileSystem() + ": " + e.getMessage();
     }
+  }
+
+  /**
+   * Deletes every entry of {@code directory} but {@code keep} and the directories, which it never
+   * enters (the target could have planted them); returns a line naming those, or null.
+   */
+  private String empty(OpenDirectory directory, String keep) throws IOException {
+    List<String> left = new ArrayList<String>();
+    for (String entry : directory.names()) {
+      Map<String, Object> attributes = directory.lstat(entry);
+      if (attributes == null || entry.equals(keep)) {
+        continue;
+      }
+      if (OpenDirectory.Kind.of(attributes) == OpenDirectory.Kind.DIRECTORY) {
+        left.add(entry);
+      } else {
+        directory.delete(entry);
+      }
+    }
+    return left.isEmpty()
+        ? null
+        : "left "
+            + directory.shown
+            + " in"
+            + fileSystem()
+            + ": it holds directories fourtuple did not make ("
+            + String.join(", ", left)
+            + "), which it does not enter";
+  }
+
+  private String fileSystem() {
+    return " the file system of process " + target.pid;
   }
 
   @Override
@@ -355,27 +328,21 @@ final class TargetFiles implements AutoCloseable {
   // ---- the steps ----
 
   private void makeExchange(String wanted) throws CliException {
+    String cannot = "cannot make a private directory in the /tmp of process " + target.pid;
     for (int attempt = 0; ; attempt++) {
-      String name = wanted != null ? wanted : ReplyFile.DIRECTORY_PREFIX + randomName();
+      String name = wanted != null ? wanted : ReplyFile.DIRECTORY_PREFIX + OutputFiles.randomName();
       try {
         tmp.createDirectory(name);
         exchangeName = name;
         break;
       } catch (FileAlreadyExistsException taken) {
         if (wanted != null || attempt == 8) {
-          throw new CliException(
-              Cli.FAILED,
-              "cannot make a private directory in the /tmp of process "
-                  + target.pid
-                  + ": "
-                  + tmp.shown(name)
-                  + " exists already");
+          throw new CliException(Cli.FAILED, cannot + ": " + tmp.shown(name) + " exists already");
         }
       } catch (FileSystemException e) {
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            "cannot make a private directory in the /tmp of process "
-                + target.pid
+            cannot
                 + " ("
                 + e.getReason()
                 + "): fourtuple needs one to hand over its jar and read the answer"
@@ -385,9 +352,7 @@ final class TargetFiles implements AutoCloseable {
                     : "")
                 + "; nothing was done");
       } catch (IOException e) {
-        throw new CliException(
-            Cli.CANNOT_ATTACH,
-            "cannot make a private directory in the /tmp of process " + target.pid + ": " + e);
+        throw new CliException(Cli.CANNOT_ATTACH, cannot + ": " + e);
       }
     }
     try {
@@ -433,8 +398,8 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.FAILED,
-          "cannot copy the agent jar into the file system of process "
-              + target.pid
+          "cannot copy the agent jar into"
+              + fileSystem()
               + " (it does not see "
               + jar.path
               + "): "
@@ -517,23 +482,10 @@ final class TargetFiles implements AutoCloseable {
       if (attributes == null) {
         return false;
       }
-      Object key = attributes.get("fileKey");
-      try (DirectoryStream<Path> fds =
-          Files.newDirectoryStream(Paths.get("/proc/" + target.pid + "/fd"))) {
-        for (Path fd : fds) {
-          try {
-            if (key.equals(Files.readAttributes(fd, BasicFileAttributes.class).fileKey())) {
-              return true;
-            }
-          } catch (IOException closed) {
-            // closed meanwhile
-          }
-        }
-      }
+      return OpenDirectory.descriptorOf(target.pid, attributes.get("fileKey")) != null;
     } catch (IOException | RuntimeException e) {
       return false;
     }
-    return false;
   }
 
   private boolean absent(String name) {
@@ -560,16 +512,6 @@ final class TargetFiles implements AutoCloseable {
       return parts[2];
     }
     return null;
-  }
-
-  private static String randomName() {
-    byte[] bytes = new byte[10];
-    RANDOM.nextBytes(bytes);
-    StringBuilder out = new StringBuilder(20);
-    for (byte b : bytes) {
-      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return out.toString();
   }
 
   static MessageDigest sha256() {

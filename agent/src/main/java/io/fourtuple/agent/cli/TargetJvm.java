@@ -1,5 +1,7 @@
 package io.fourtuple.agent.cli;
 
+import io.fourtuple.agent.core.kernel.Proc;
+import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.platform.ProcessId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What {@code /proc} says about a process before anything is sent to it: does it exist, whose is
@@ -21,6 +25,20 @@ import java.util.Map;
  * -XX:+DisableAttachMechanism} print a thread dump.
  */
 final class TargetJvm {
+  private static final Pattern FEATURE = Pattern.compile("^(?:1\\.)?([0-9]+)");
+
+  /** Launcher options whose value follows as the next argument. */
+  private static final List<String> OPTIONS_WITH_VALUE =
+      Arrays.asList(
+          "-cp",
+          "-classpath",
+          "--class-path",
+          "-p",
+          "--module-path",
+          "--add-opens",
+          "--add-exports",
+          "--add-modules");
+
   final int pid;
 
   /** Its pid in its own pid namespace (a container's), which names its attach files. */
@@ -99,7 +117,8 @@ final class TargetJvm {
     }
     int uid = idOf(proc, "uid");
     int mine = idOf(Paths.get("/proc/self"), "uid");
-    String comm = firstLine(proc.resolve("comm"));
+    String comm = Proc.firstLine(proc + "/comm");
+    comm = comm == null ? "?" : comm;
     if (uid != mine && mine != 0) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
@@ -128,7 +147,7 @@ final class TargetJvm {
           Cli.CANNOT_ATTACH,
           "process " + pid + " (" + comm + ") is not a Java virtual machine (no libjvm.so mapped)");
     }
-    List<String> args = arguments(proc);
+    List<String> args = nulSeparated(proc.resolve("cmdline"));
     String home = javaHome(proc);
     Path held = heldAgentJar(proc, thorough);
     String heldText = null;
@@ -167,7 +186,7 @@ final class TargetJvm {
           + "): it accepts no attach; restart it without that flag, or load fourtuple with"
           + " -javaagent";
     }
-    int mine = ownUid();
+    int mine = OutputFiles.ownUid();
     if (feature() == 8 && mine == 0 && uid != 0) {
       return "JVM "
           + pid
@@ -234,16 +253,11 @@ final class TargetJvm {
 
   private Map<String, String> environment() {
     Map<String, String> out = new HashMap<String, String>();
-    try {
-      byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/environ"));
-      for (String var : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-        int eq = var.indexOf('=');
-        if (eq > 0) {
-          out.put(var.substring(0, eq), var.substring(eq + 1));
-        }
+    for (String var : nulSeparated(Paths.get("/proc/" + pid + "/environ"))) {
+      int eq = var.indexOf('=');
+      if (eq > 0) {
+        out.put(var.substring(0, eq), var.substring(eq + 1));
       }
-    } catch (IOException | RuntimeException unreadable) {
-      return out;
     }
     return out;
   }
@@ -254,7 +268,7 @@ final class TargetJvm {
    * signal ends the process.
    */
   boolean catchesQuit() {
-    String caught = statusField(Paths.get("/proc/" + pid), "SigCgt");
+    String caught = lineAfter(Paths.get("/proc/" + pid + "/status"), "SigCgt:");
     if (caught == null) {
       return false;
     }
@@ -262,15 +276,6 @@ final class TargetJvm {
       return (Long.parseLong(caught, 16) & (1L << (3 - 1))) != 0;
     } catch (NumberFormatException e) {
       return false;
-    }
-  }
-
-  /** This command's effective uid. */
-  static int ownUid() {
-    try {
-      return idOf(Paths.get("/proc/self"), "uid");
-    } catch (CliException e) {
-      return -1;
     }
   }
 
@@ -293,14 +298,7 @@ final class TargetJvm {
     } catch (IOException e) {
       return out;
     }
-    java.util.Collections.sort(
-        out,
-        new java.util.Comparator<TargetJvm>() {
-          @Override
-          public int compare(TargetJvm a, TargetJvm b) {
-            return Integer.compare(a.pid, b.pid);
-          }
-        });
+    out.sort((a, b) -> Integer.compare(a.pid, b.pid));
     return out;
   }
 
@@ -311,18 +309,8 @@ final class TargetJvm {
 
   /** The JDK's feature release (8, 11, 17, 21, 25), or 0 if unknown. */
   int feature() {
-    String v = javaVersion;
-    if (v.startsWith("1.")) {
-      v = v.substring(2);
-    }
-    StringBuilder digits = new StringBuilder();
-    for (char c : v.toCharArray()) {
-      if (!Character.isDigit(c)) {
-        break;
-      }
-      digits.append(c);
-    }
-    return digits.length() == 0 ? 0 : Integer.parseInt(digits.toString());
+    Matcher m = FEATURE.matcher(javaVersion);
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
   /** The main class or {@code -jar} file, as {@code jps} would name it. */
@@ -332,14 +320,7 @@ final class TargetJvm {
       if (a.equals("-jar") || a.equals("-m") || a.equals("--module")) {
         return i + 1 < arguments.size() ? arguments.get(i + 1) : a;
       }
-      if (a.equals("-cp")
-          || a.equals("-classpath")
-          || a.equals("--class-path")
-          || a.equals("-p")
-          || a.equals("--module-path")
-          || a.equals("--add-opens")
-          || a.equals("--add-exports")
-          || a.equals("--add-modules")) {
+      if (OPTIONS_WITH_VALUE.contains(a)) {
         i++;
         continue;
       }
@@ -350,12 +331,12 @@ final class TargetJvm {
     return command;
   }
 
-  private static List<String> arguments(Path proc) {
+  /** A {@code /proc} file of NUL-terminated strings ({@code cmdline}, {@code environ}). */
+  private static List<String> nulSeparated(Path file) {
     try {
-      byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
-      String all = new String(raw, StandardCharsets.UTF_8);
+      String all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
       return new ArrayList<String>(Arrays.asList(all.split("\0")));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException unreadable) {
       return new ArrayList<String>();
     }
   }
@@ -386,14 +367,9 @@ final class TargetJvm {
    */
   private static String javaVersion(Path proc, String home) {
     Path root = Paths.get(proc.toString(), "root", home);
-    try {
-      for (String line : Files.readAllLines(root.resolve("release"), StandardCharsets.UTF_8)) {
-        if (line.startsWith("JAVA_VERSION=")) {
-          return line.substring("JAVA_VERSION=".length()).replace("\"", "").trim();
-        }
-      }
-    } catch (IOException | RuntimeException noReleaseFile) {
-      // below
+    String release = lineAfter(root.resolve("release"), "JAVA_VERSION=");
+    if (release != null) {
+      return release.replace("\"", "").trim();
     }
     try {
       if (Files.isRegularFile(root.resolve("jre/lib/rt.jar"))
@@ -444,7 +420,7 @@ final class TargetJvm {
 
   /** The last pid of the {@code NSpid} line: the pid inside the innermost pid namespace. */
   private static int nsPid(Path proc, int pid) {
-    String line = statusField(proc, "NSpid");
+    String line = lineAfter(proc.resolve("status"), "NSpid:");
     if (line == null) {
       return pid;
     }
@@ -456,14 +432,15 @@ final class TargetJvm {
     }
   }
 
-  private static String statusField(Path proc, String name) {
+  /** The rest of the first line of {@code file} that starts with {@code key}, trimmed, or null. */
+  private static String lineAfter(Path file, String key) {
     try {
-      for (String line : Files.readAllLines(proc.resolve("status"), StandardCharsets.UTF_8)) {
-        if (line.startsWith(name + ":")) {
-          return line.substring(name.length() + 1).trim();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (line.startsWith(key)) {
+          return line.substring(key.length()).trim();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException unreadable) {
       return null;
     }
     return null;
@@ -497,15 +474,6 @@ final class TargetJvm {
       return (Integer) Files.getAttribute(path, "unix:" + id);
     } catch (IOException | RuntimeException e) {
       throw new CliException(Cli.CANNOT_ATTACH, "cannot read the owner of " + path + ": " + e);
-    }
-  }
-
-  private static String firstLine(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return lines.isEmpty() ? "?" : lines.get(0).trim();
-    } catch (IOException e) {
-      return "?";
     }
   }
 }

@@ -32,15 +32,6 @@ public final class AgentLoggers {
   }
 
   /**
-   * ISO-8601 UTC to the second ({@code 2026-11-21T08:31:00Z}), by the log lines' own hand-made
-   * formatter: {@code SimpleDateFormat} would load locale and zone data at JVM start.
-   */
-  public static String utcSeconds(long epochMillis) {
-    String withMillis = AgentLogger.timestamp(epochMillis);
-    return withMillis.substring(0, withMillis.length() - 5) + "Z";
-  }
-
-  /**
    * Points every logger at a new threshold and destination.
    *
    * @param level error, warn, info or debug

@@ -97,9 +97,4 @@ class KernelInfoTest {
     assertEquals(high - low + 1, k.ephemeralPortCount());
     assertEquals(low + "-" + high + " (" + (high - low + 1) + " ports)", k.describePortRange());
   }
-
-  @Test
-  void readFirstLineOfAMissingFileIsNull() {
-    assertEquals(null, KernelInfo.readFirstLine(Path.of("/nonexistent/fourtuple/test")));
-  }
 }

@@ -35,14 +35,15 @@ import java.net.Socket;
  * LauncherJar}) rather than with {@code --add-opens} flags, which on JDK 17 and 25 turn off the
  * class-data-sharing archive's module graph and slow every start, agent or not.
  *
- * <p>Prints one line: {@code RESULT kernelPortAfterBind=0 checkCpuMicros=850
- * portAfterConnect=41234}, the last read with {@code getLocalPort()} after {@code connect}, as an
+ * <p>Prints one line: {@code RESULT kernelPortAfterBind=0 checkCpuMicros=850 portAfterConnect=41234
+ * mainAtMillis=...}, the last read with {@code getLocalPort()} after {@code connect}, as an
  * application would.
  */
 public final class StartupSocket {
   private StartupSocket() {}
 
   public static void main(String[] args) throws Exception {
+    long atMain = System.currentTimeMillis(); // time to main: see StartupHello
     InetAddress loopback = InetAddress.getLoopbackAddress();
     ServerSocket listener = new ServerSocket(0, 50, loopback);
     Socket client = new Socket();
@@ -60,7 +61,9 @@ public final class StartupSocket {
             + " checkCpuMicros="
             + checkCpuNanos / 1000
             + " portAfterConnect="
-            + portAfterConnect);
+            + portAfterConnect
+            + " mainAtMillis="
+            + atMain);
   }
 
   /**

@@ -57,10 +57,6 @@ public final class CallSitesSection implements StatusSection {
       out.append("      enforce: ").append(enforce(s)).append('\n');
       out.append("      fix:     ").append(fix(s)).append('\n');
     }
-    appendLimits(out);
-  }
-
-  private void appendLimits(StringBuilder out) {
     if (ledger.sitesNotTracked() > 0 || ledger.pendingOverflow() > 0) {
       out.append("  (not attributed: ")
           .append(ledger.sitesNotTracked())
@@ -94,10 +90,10 @@ public final class CallSitesSection implements StatusSection {
           .field("lastSeenMillis", s.lastSeenMillis)
           .field("connected", s.connected)
           .field("localPortReadBeforeConnect", s.readBeforeConnect);
-      counts(json, "localAddresses", s.locals);
-      counts(json, "destinations", s.destinations);
-      json.field("destinationsNotShown", s.destinationsOverflow);
-      counts(json, "failures", s.failures);
+      json.counts("localAddresses", s.locals)
+          .counts("destinations", s.destinations)
+          .field("destinationsNotShown", s.destinationsOverflow)
+          .counts("failures", s.failures);
       json.name("outcomes").beginObject();
       for (Map.Entry<BindOutcome, Long> e : s.outcomes.entrySet()) {
         json.field(e.getKey().name(), e.getValue());
@@ -108,14 +104,6 @@ public final class CallSitesSection implements StatusSection {
     json.endArray();
     json.field("observationsBeyondSiteLimit", ledger.sitesNotTracked());
     json.field("bindsNotAttributed", ledger.pendingOverflow());
-    json.endObject();
-  }
-
-  private static void counts(JsonWriter json, String name, Map<String, Long> counts) {
-    json.name(name).beginObject();
-    for (Map.Entry<String, Long> e : counts.entrySet()) {
-      json.field(e.getKey(), e.getValue());
-    }
     json.endObject();
   }
 

@@ -1,12 +1,14 @@
 package io.fourtuple.agent.core.kernel;
 
+import java.util.Arrays;
+
 /**
- * A small open-addressing set of non-negative ints (ports), growing as needed. Not thread-safe; 4
- * bytes per slot, so a few dozen bytes for the handful of ports a destination usually has.
+ * A small open-addressing set of non-negative integers (ports, socket inodes), growing as needed.
+ * Not thread-safe; no allocation per lookup, so the table reader can test 100k rows against it.
  */
 public final class IntSet {
-  private static final int EMPTY = -1;
-  private int[] table;
+  private static final long EMPTY = -1;
+  private long[] table;
   private int size;
 
   public IntSet() {
@@ -21,19 +23,19 @@ public final class IntSet {
     table = newTable(n);
   }
 
-  private static int[] newTable(int n) {
-    int[] t = new int[n];
-    java.util.Arrays.fill(t, EMPTY);
+  private static long[] newTable(int n) {
+    long[] t = new long[n];
+    Arrays.fill(t, EMPTY);
     return t;
   }
 
   /** Adds {@code value} (>= 0); returns true if it was not there. */
-  public boolean add(int value) {
+  public boolean add(long value) {
     if ((size + 1) * 4 > table.length * 3) {
-      int[] old = table;
+      long[] old = table;
       table = newTable(old.length * 2);
       size = 0;
-      for (int v : old) {
+      for (long v : old) {
         if (v != EMPTY) {
           insert(v);
         }
@@ -42,9 +44,9 @@ public final class IntSet {
     return insert(value);
   }
 
-  private boolean insert(int value) {
+  private boolean insert(long value) {
     int mask = table.length - 1;
-    int i = (value * 0x9E3779B9) >>> 7 & mask;
+    int i = slot(value, mask);
     while (table[i] != EMPTY) {
       if (table[i] == value) {
         return false;
@@ -56,19 +58,22 @@ public final class IntSet {
     return true;
   }
 
-  public boolean contains(int value) {
+  public boolean contains(long value) {
     int mask = table.length - 1;
-    int i = (value * 0x9E3779B9) >>> 7 & mask;
-    while (table[i] != EMPTY) {
+    for (int i = slot(value, mask); table[i] != EMPTY; i = (i + 1) & mask) {
       if (table[i] == value) {
         return true;
       }
-      i = (i + 1) & mask;
     }
     return false;
   }
 
   public int size() {
     return size;
+  }
+
+  private static int slot(long value, int mask) {
+    long h = value * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32)) & mask;
   }
 }

@@ -29,7 +29,6 @@ public final class KernelView {
     private final Endpoint destination;
     final int[] states = new int[TcpState.COUNT];
     int own;
-    int ownEstablished;
     int others;
     int orphans;
     int inRange;
@@ -62,10 +61,6 @@ public final class KernelView {
     /** Sockets this process holds (its descriptors). */
     public int own() {
       return own;
-    }
-
-    public int ownEstablished() {
-      return ownEstablished;
     }
 
     /** Sockets other processes hold. */
@@ -152,30 +147,24 @@ public final class KernelView {
     }
   }
 
-  private final PortRange range;
   private final boolean available;
   private final int rows;
-  private final int malformed;
   private final long readNanos;
   private final int[] states;
   private final BitSet portsInUse;
   private final BitSet listenerPorts;
-  private final int listeners;
   private final int inbound;
   private final int ownSockets;
   private final boolean ownKnown;
   private final Map<Endpoint, DestinationTable> destinations;
 
-  private KernelView(Aggregator a, boolean available, int rows, int malformed, long readNanos) {
-    this.range = a.range;
+  private KernelView(Aggregator a, boolean available, int rows, long readNanos) {
     this.available = available;
     this.rows = rows;
-    this.malformed = malformed;
     this.readNanos = readNanos;
     this.states = a.states;
     this.portsInUse = a.portsInUse;
     this.listenerPorts = a.listenerPorts;
-    this.listeners = a.listeners;
     this.inbound = a.inbound;
     this.ownSockets = a.ownSockets;
     this.ownKnown = a.own != null;
@@ -193,7 +182,7 @@ public final class KernelView {
     long start = System.nanoTime();
     Aggregator a = new Aggregator(range, own, only);
     boolean ok = reader.readProc("/proc/self", a);
-    return new KernelView(a, ok, reader.rows(), reader.malformed(), System.nanoTime() - start);
+    return new KernelView(a, ok, reader.rows(), System.nanoTime() - start);
   }
 
   /** Sums up rows given by a caller (tests, captured tables): see {@link #builder}. */
@@ -206,7 +195,6 @@ public final class KernelView {
     private final Aggregator aggregator;
     private final TcpTable reader = new TcpTable();
     private int rows;
-    private int malformed;
 
     Builder(Aggregator aggregator) {
       this.aggregator = aggregator;
@@ -223,12 +211,11 @@ public final class KernelView {
         throw new IllegalStateException(impossible);
       }
       rows = reader.rows();
-      malformed = reader.malformed();
       return this;
     }
 
     public KernelView build() {
-      return new KernelView(aggregator, true, rows, malformed, 0);
+      return new KernelView(aggregator, true, rows, 0);
     }
   }
 
@@ -243,7 +230,6 @@ public final class KernelView {
     int inbound;
     final Map<Endpoint, DestinationTable> destinations = new HashMap<Endpoint, DestinationTable>();
     final Endpoint.Probe probe = new Endpoint.Probe();
-    int listeners;
     int ownSockets;
     int duplicates;
 
@@ -266,7 +252,6 @@ public final class KernelView {
         portsInUse.set(r.localPort);
       }
       if (state == TcpState.LISTEN) {
-        listeners++;
         listening.set(r.localPort);
         if (inRange) {
           listenerPorts.set(r.localPort);
@@ -301,9 +286,6 @@ public final class KernelView {
         d.orphans++;
       } else if (mine) {
         d.own++;
-        if (state == TcpState.ESTABLISHED) {
-          d.ownEstablished++;
-        }
         if (d.ownPorts == null) {
           d.ownPorts = new IntSet();
         }
@@ -327,16 +309,8 @@ public final class KernelView {
     return available;
   }
 
-  public PortRange range() {
-    return range;
-  }
-
   public int rows() {
     return rows;
-  }
-
-  public int malformed() {
-    return malformed;
   }
 
   public long readNanos() {
@@ -351,14 +325,6 @@ public final class KernelView {
   /** Ports of the ephemeral range held by listening sockets (any process, any address). */
   public int listenerPortsInRange() {
     return listenerPorts.cardinality();
-  }
-
-  public boolean isListenerPort(int port) {
-    return listenerPorts.get(port);
-  }
-
-  public int listeners() {
-    return listeners;
   }
 
   /**

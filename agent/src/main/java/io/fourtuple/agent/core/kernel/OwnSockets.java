@@ -1,6 +1,5 @@
 package io.fourtuple.agent.core.kernel;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +14,10 @@ import java.nio.file.Paths;
  * listing and reading; such a descriptor is skipped.
  */
 public final class OwnSockets {
-  private long[] table;
-  private int size;
+  private final IntSet inodes;
 
   private OwnSockets(int capacity) {
-    int n = 16;
-    while (n < capacity * 2) {
-      n <<= 1;
-    }
-    table = new long[n];
+    inodes = new IntSet(capacity);
   }
 
   /** Reads {@code /proc/self/fd}; null when it cannot be listed. */
@@ -41,7 +35,7 @@ public final class OwnSockets {
       try {
         String target = Files.readSymbolicLink(fdDirectory.resolve(name)).toString();
         if (target.startsWith("socket:[") && target.endsWith("]")) {
-          out.add(Long.parseLong(target.substring(8, target.length() - 1)));
+          out.inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
         }
       } catch (IOException | RuntimeException gone) {
         // closed between list and readlink, or not a link: not a socket we hold now
@@ -54,59 +48,13 @@ public final class OwnSockets {
   public static OwnSockets of(long... inodes) {
     OwnSockets out = new OwnSockets(inodes.length);
     for (long inode : inodes) {
-      out.add(inode);
+      out.inodes.add(inode);
     }
     return out;
   }
 
-  static boolean isProcAvailable() {
-    return new File("/proc/self/fd").isDirectory();
-  }
-
-  void add(long inode) {
-    if (inode == 0 || contains(inode)) {
-      return;
-    }
-    if ((size + 1) * 2 > table.length) {
-      long[] old = table;
-      table = new long[old.length * 2];
-      size = 0;
-      for (long v : old) {
-        if (v != 0) {
-          add(v);
-        }
-      }
-    }
-    int mask = table.length - 1;
-    int i = mix(inode) & mask;
-    while (table[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    table[i] = inode;
-    size++;
-  }
-
+  /** Whether this process holds the socket {@code inode}; never for 0 (no owner). */
   public boolean contains(long inode) {
-    if (inode == 0) {
-      return false;
-    }
-    int mask = table.length - 1;
-    int i = mix(inode) & mask;
-    while (table[i] != 0) {
-      if (table[i] == inode) {
-        return true;
-      }
-      i = (i + 1) & mask;
-    }
-    return false;
-  }
-
-  public int size() {
-    return size;
-  }
-
-  private static int mix(long v) {
-    long h = v * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 32));
+    return inode != 0 && inodes.contains(inode);
   }
 }

@@ -1,10 +1,5 @@
 package io.fourtuple.agent.core.kernel;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.BitSet;
 
 /**
@@ -32,13 +27,12 @@ public final class PortRange {
 
   /** Reads the running namespace; null when the files are absent (not Linux) or unreadable. */
   public static PortRange current() {
-    String range = firstLine("/proc/sys/net/ipv4/ip_local_port_range");
+    String range = Proc.firstLine("/proc/sys/net/ipv4/ip_local_port_range");
     if (range == null) {
       return null;
     }
-    String reservedPorts = firstLine("/proc/sys/net/ipv4/ip_local_reserved_ports");
     try {
-      return parse(range, reservedPorts == null ? "" : reservedPorts);
+      return parse(range, Proc.firstLine("/proc/sys/net/ipv4/ip_local_reserved_ports"));
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -93,10 +87,6 @@ public final class PortRange {
     return port >= low && port <= high;
   }
 
-  public boolean isReserved(int port) {
-    return reserved.get(port);
-  }
-
   /** Ports of the range that {@code ip_local_reserved_ports} takes out. */
   public int reservedInRange() {
     int n = 0;
@@ -149,14 +139,5 @@ public final class PortRange {
   /** The other parity: the one bind() to port 0 prefers. */
   public String bindParityName() {
     return (low & 1) == 0 ? "odd" : "even";
-  }
-
-  static String firstLine(String path) {
-    try (BufferedReader in = Files.newBufferedReader(Paths.get(path), StandardCharsets.US_ASCII)) {
-      String line = in.readLine();
-      return line == null ? "" : line;
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 }

@@ -34,13 +34,9 @@ public final class TcpTable {
     public int remoteLength;
     public int remotePort;
     public int state;
-    public int uid;
 
     /** 0 for sockets no process holds (TIME_WAIT, orphaned FIN_WAIT2, embryonic). */
     public long inode;
-
-    /** True when the row came from {@code /proc/net/tcp6}. */
-    public boolean fromIpv6Table;
   }
 
   /** Receives every row. */
@@ -166,16 +162,15 @@ public final class TcpTable {
     }
     p = skipSpaces(b, p, to);
     int uidEnd = field(b, p, to);
-    r.uid = (int) decimal(b, p, uidEnd);
+    long uid = decimal(b, p, uidEnd);
     p = field(b, skipSpaces(b, uidEnd, to), to); // timeout
     p = skipSpaces(b, p, to);
     int inodeEnd = field(b, p, to);
     r.inode = decimal(b, p, inodeEnd);
-    if (r.state < 0 || r.localPort < 0 || r.remotePort < 0 || r.inode < 0 || r.uid < 0) {
+    if (r.state < 0 || r.localPort < 0 || r.remotePort < 0 || r.inode < 0 || uid < 0) {
       malformed++;
       return;
     }
-    r.fromIpv6Table = ipv6;
     rows++;
     visitor.row(r);
   }

@@ -74,53 +74,43 @@ public final class Headroom {
       int ownHeldElsewhere,
       double ratePerSecond) {
     int pool = range.usable();
-    if (shared) {
-      int inUse = view.portsInUseInRange() + ownHeldElsewhere;
-      int projected = pool - inUse;
-      if (table != null && table.state(TcpState.TIME_WAIT) > 0) {
-        int steady =
-            (int) Math.min(Integer.MAX_VALUE, Math.round(ratePerSecond * TIME_WAIT_SECONDS));
-        projected = pool - (inUse - table.state(TcpState.TIME_WAIT) + steady);
-      }
-      return new Headroom(
-          true,
-          pool,
-          inUse,
-          0,
-          projected,
-          null,
-          table == null ? 0 : table.inRangeConnectParity(),
-          table == null ? 0 : table.inRange() - table.inRangeConnectParity(),
-          range.usableConnectParity());
-    }
-    int held = view.listenerPortsInRange() + ownHeldElsewhere;
+    int timeWait = table == null ? 0 : table.state(TcpState.TIME_WAIT);
+    int steady = (int) Math.min(Integer.MAX_VALUE, Math.round(ratePerSecond * TIME_WAIT_SECONDS));
     int used = 0;
+    int held = 0;
     String busiest = null;
-    if (table != null) {
-      for (KernelView.SourceUse s : table.sources()) {
-        if (s.inRange() > used || busiest == null) {
-          used = s.inRange();
-          busiest = s.host();
+    int projected;
+    if (shared) {
+      used = view.portsInUseInRange() + ownHeldElsewhere;
+      projected = timeWait > 0 ? pool - (used - timeWait + steady) : pool - used;
+    } else {
+      held = view.listenerPortsInRange() + ownHeldElsewhere;
+      int sources = 1;
+      if (table != null) {
+        for (KernelView.SourceUse s : table.sources()) {
+          if (s.inRange() > used || busiest == null) {
+            used = s.inRange();
+            busiest = s.host();
+          }
         }
+        sources = Math.max(1, table.sources().size());
       }
-    }
-    int projected = pool - held - used;
-    if (table != null && table.state(TcpState.TIME_WAIT) > 0) {
-      int timeWait = table.state(TcpState.TIME_WAIT);
-      int steady = (int) Math.min(Integer.MAX_VALUE, Math.round(ratePerSecond * TIME_WAIT_SECONDS));
-      int sources = Math.max(1, table.sources().size());
       // TIME_WAIT spread over the source IPs; the busiest one is what runs out first.
-      projected = pool - held - (used - timeWait / sources + steady / sources);
+      projected =
+          timeWait > 0
+              ? pool - held - (used - timeWait / sources + steady / sources)
+              : pool - held - used;
     }
+    int connectParity = table == null ? 0 : table.inRangeConnectParity();
     return new Headroom(
-        false,
+        shared,
         pool,
         used,
         held,
         projected,
         busiest,
-        table == null ? 0 : table.inRangeConnectParity(),
-        table == null ? 0 : table.inRange() - table.inRangeConnectParity(),
+        connectParity,
+        table == null ? 0 : table.inRange() - connectParity,
         range.usableConnectParity());
   }
 

@@ -1,11 +1,8 @@
 package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.report.JsonWriter;
-import java.text.SimpleDateFormat;
-import java.util.Date;
-import java.util.Locale;
+import io.fourtuple.agent.core.report.UtcTime;
 import java.util.Map;
-import java.util.TimeZone;
 
 /**
  * The ledger as JSON, schema {@code fourtuple.ledger/1} (documented in docs/ledger.md). The report
@@ -20,9 +17,7 @@ public final class JsonReport {
   public static String toJson(LedgerReport r, long pid) {
     JsonWriter j = new JsonWriter(4096 + r.rows.size() * 600).beginObject();
     j.field("schema", SCHEMA);
-    SimpleDateFormat iso = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT);
-    iso.setTimeZone(TimeZone.getTimeZone("UTC"));
-    j.field("time", iso.format(new Date(r.timeMillis)));
+    j.field("time", UtcTime.millis(r.timeMillis));
     j.field("timeMillis", r.timeMillis);
     j.field("pid", pid);
     if (r.range == null) {

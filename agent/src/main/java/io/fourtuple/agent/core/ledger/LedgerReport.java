@@ -14,10 +14,10 @@ import java.util.Map;
 
 /**
  * One tick's picture of the ledger: totals, the kernel's view, and a row per destination with its
- * headroom and the cause in plain words. Immutable; built on the ledger thread, read by the
- * summary, the JSON file, the MBean and the warnings.
+ * headroom and the cause in plain words. Built on the ledger thread, read by the summary, the JSON
+ * file, the MBean and the warnings. Immutable once published.
  */
-public final class LedgerReport {
+public final class LedgerReport implements Cloneable {
   /**
    * What fourtuple can do about bind-before-connect here; decides the "what fourtuple did" text.
    */
@@ -282,7 +282,10 @@ public final class LedgerReport {
   public final long samplesDropped;
   public final long callSitesOverCap;
   public final List<Row> rows;
-  public final List<String> findings;
+
+  /** Set before the report is published, never after. */
+  public List<String> findings;
+
   public final int warnThreshold;
 
   LedgerReport(
@@ -326,33 +329,14 @@ public final class LedgerReport {
 
   /** The same report with {@code findings} (after the warnings of this tick were added). */
   static LedgerReport rebuildFindings(LedgerReport r, List<String> findings) {
-    return new LedgerReport(r, findings);
-  }
-
-  private LedgerReport(LedgerReport r, List<String> findings) {
-    this.timeMillis = r.timeMillis;
-    this.range = r.range;
-    this.kernelAvailable = r.kernelAvailable;
-    this.kernelRows = r.kernelRows;
-    this.kernelReadMillis = r.kernelReadMillis;
-    this.listenerPortsInRange = r.listenerPortsInRange;
-    this.portsInUseInRange = r.portsInUseInRange;
-    this.ownSockets = r.ownSockets;
-    this.destinations = r.destinations;
-    this.maxDestinations = r.maxDestinations;
-    this.overflowConnects = r.overflowConnects;
-    this.connects = r.connects;
-    this.followedSockets = r.followedSockets;
-    this.maxSockets = r.maxSockets;
-    this.untrackedSockets = r.untrackedSockets;
-    this.closedByCollector = r.closedByCollector;
-    this.closedPerKernel = r.closedPerKernel;
-    this.bindFailures = r.bindFailures;
-    this.samplesDropped = r.samplesDropped;
-    this.callSitesOverCap = r.callSitesOverCap;
-    this.rows = r.rows;
-    this.findings = Collections.unmodifiableList(new ArrayList<String>(findings));
-    this.warnThreshold = r.warnThreshold;
+    LedgerReport copy;
+    try {
+      copy = (LedgerReport) r.clone();
+    } catch (CloneNotSupportedException impossible) {
+      throw new AssertionError(impossible);
+    }
+    copy.findings = Collections.unmodifiableList(new ArrayList<String>(findings));
+    return copy;
   }
 
   /**

@@ -1,11 +1,13 @@
 package io.fourtuple.agent.core.ledger;
 
 import java.util.Locale;
-import java.util.Map;
 
 /** The compact per-destination table the ledger logs: the tightest destinations first. */
 public final class SummaryTable {
   static final int ROWS = 20;
+
+  /** One format for the column names and the rows, so they stay aligned. */
+  private static final String ROW = "%-24s %6s %6s %9s %7s %6s %6s %6s %-12s %11s %9s  %s%n";
 
   private SummaryTable() {}
 
@@ -18,7 +20,7 @@ public final class SummaryTable {
     out.append(
         String.format(
             Locale.ROOT,
-            "%-24s %6s %6s %9s %7s %6s %6s %6s %-12s %11s %9s  %s%n",
+            ROW,
             "destination",
             "live",
             "peak",
@@ -37,15 +39,10 @@ public final class SummaryTable {
         out.append(String.format(Locale.ROOT, "... %d more destinations%n", r.rows.size() - ROWS));
         break;
       }
-      String site = "-";
-      if (!row.callSites.isEmpty()) {
-        Map.Entry<String, Long> top = row.callSites.get(0);
-        site = top.getKey();
-      }
       out.append(
           String.format(
               Locale.ROOT,
-              "%-24s %6d %6d %9d %7s %6s %6s %6d %-12s %11s %9s  %s%n",
+              ROW,
               row.destination,
               row.live,
               row.peak,
@@ -57,7 +54,7 @@ public final class SummaryTable {
               row.setup,
               row.headroomKnown ? row.headroom + "/" + row.pool + (row.sharedPool ? "*" : "") : "-",
               row.headroomKnown ? String.valueOf(row.projected) : "-",
-              site));
+              row.callSites.isEmpty() ? "-" : row.callSites.get(0).getKey()));
     }
     return out.toString();
   }

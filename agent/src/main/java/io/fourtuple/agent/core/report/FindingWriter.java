@@ -41,20 +41,12 @@ public final class FindingWriter implements Reporter.Writer {
             f.thread);
         break;
       case BIND_FAILURE:
-        log.warn(
-            "{} bind to {} failed: {} at {} [thread {}]; later failures of this kind are counted in"
-                + " the summary",
-            f.api,
-            f.target,
-            f.detail,
-            f.callSite(),
-            f.thread);
-        break;
       case CONNECT_FAILURE:
         log.warn(
-            "{} connect to {} failed: {} at {} [thread {}]; later failures of this kind are counted"
-                + " in the summary",
+            "{} {} to {} failed: {} at {} [thread {}]; later failures of this kind are counted in"
+                + " the summary",
             f.api,
+            f.kind == Finding.Kind.BIND_FAILURE ? "bind" : "connect",
             f.target,
             f.detail,
             f.callSite(),

@@ -212,7 +212,8 @@ public final class OutputFiles {
     return new HashSet<OpenOption>(Arrays.asList(options));
   }
 
-  private static String randomName() {
+  /** 20 random hex digits: a name nobody can guess before it is made. */
+  public static String randomName() {
     byte[] bytes = new byte[10];
     Random.INSTANCE.nextBytes(bytes);
     StringBuilder out = new StringBuilder(16);

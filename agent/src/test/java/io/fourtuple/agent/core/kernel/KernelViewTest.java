@@ -45,9 +45,8 @@ class KernelViewTest {
   void listenersAndPortsInUseInRange() {
     // A range that covers the listener port 8080 and 9090 and the client ports.
     KernelView v = view(PortRange.parse("8000 50000", ""), OwnSockets.of(Captured.OWN), null);
-    assertEquals(2, v.listeners());
+    assertEquals(2, v.state(TcpState.LISTEN));
     assertEquals(2, v.listenerPortsInRange());
-    assertTrue(v.isListenerPort(8080));
     // 8080, 9090, 49606, 49616, 33444, 37570
     assertEquals(6, v.portsInUseInRange());
     assertEquals(8, v.ownSockets());
@@ -98,7 +97,8 @@ class KernelViewTest {
           KernelView.read(new TcpTable(), PortRange.current(), OwnSockets.current(), Set.of(to));
       assertTrue(v.available());
       KernelView.DestinationTable t = v.destination(to);
-      assertEquals(1, t.ownEstablished());
+      assertEquals(1, t.own());
+      assertEquals(1, t.state(TcpState.ESTABLISHED));
       assertTrue(t.ownsPort(client.getLocalPort()));
     }
   }

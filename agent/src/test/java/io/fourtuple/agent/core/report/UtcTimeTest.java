@@ -1,4 +1,4 @@
-package io.fourtuple.agent.logging;
+package io.fourtuple.agent.core.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,7 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class AgentLoggerTest {
+class UtcTimeTest {
   private static final DateTimeFormatter ISO_MILLIS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -25,43 +25,35 @@ class AgentLoggerTest {
   }
 
   private static void check(long epochMillis) {
-    assertEquals(
-        expected(epochMillis), AgentLogger.timestamp(epochMillis), "epoch ms " + epochMillis);
+    assertEquals(expected(epochMillis), UtcTime.millis(epochMillis), "epoch ms " + epochMillis);
   }
 
   @Test
   void epoch() {
-    assertEquals("1970-01-01T00:00:00.000Z", AgentLogger.timestamp(0));
-    assertEquals("1970-01-01T00:00:00.001Z", AgentLogger.timestamp(1));
-    assertEquals("1970-01-01T00:00:01.000Z", AgentLogger.timestamp(1000));
-    assertEquals("1969-12-31T23:59:59.999Z", AgentLogger.timestamp(-1));
+    assertEquals("1970-01-01T00:00:00.000Z", UtcTime.millis(0));
+    assertEquals("1970-01-01T00:00:00.001Z", UtcTime.millis(1));
+    assertEquals("1970-01-01T00:00:01.000Z", UtcTime.millis(1000));
+    assertEquals("1969-12-31T23:59:59.999Z", UtcTime.millis(-1));
   }
 
   @Test
   void secondsOnlyForTheStatusLines() {
-    assertEquals(
-        "2026-11-21T08:31:00Z", AgentLoggers.utcSeconds(millis(2026, 11, 21, 8, 31, 0, 999)));
-    assertEquals("1969-12-31T23:59:59Z", AgentLoggers.utcSeconds(-1));
+    assertEquals("2026-11-21T08:31:00Z", UtcTime.seconds(millis(2026, 11, 21, 8, 31, 0, 999)));
+    assertEquals("1969-12-31T23:59:59Z", UtcTime.seconds(-1));
   }
 
   @Test
   void alwaysThreeMillisecondDigits() {
-    assertEquals(
-        "2026-11-21T08:31:00.123Z", AgentLogger.timestamp(millis(2026, 11, 21, 8, 31, 0, 123)));
-    assertEquals(
-        "2026-11-21T08:31:00.050Z", AgentLogger.timestamp(millis(2026, 11, 21, 8, 31, 0, 50)));
-    assertEquals(
-        "2026-11-21T08:31:00.007Z", AgentLogger.timestamp(millis(2026, 11, 21, 8, 31, 0, 7)));
-    assertEquals(
-        "2026-11-21T08:31:00.000Z", AgentLogger.timestamp(millis(2026, 11, 21, 8, 31, 0, 0)));
+    assertEquals("2026-11-21T08:31:00.123Z", UtcTime.millis(millis(2026, 11, 21, 8, 31, 0, 123)));
+    assertEquals("2026-11-21T08:31:00.050Z", UtcTime.millis(millis(2026, 11, 21, 8, 31, 0, 50)));
+    assertEquals("2026-11-21T08:31:00.007Z", UtcTime.millis(millis(2026, 11, 21, 8, 31, 0, 7)));
+    assertEquals("2026-11-21T08:31:00.000Z", UtcTime.millis(millis(2026, 11, 21, 8, 31, 0, 0)));
   }
 
   @Test
   void leapDays() {
-    assertEquals(
-        "2024-02-29T12:00:00.000Z", AgentLogger.timestamp(millis(2024, 2, 29, 12, 0, 0, 0)));
-    assertEquals(
-        "2000-02-29T23:59:59.999Z", AgentLogger.timestamp(millis(2000, 2, 29, 23, 59, 59, 999)));
+    assertEquals("2024-02-29T12:00:00.000Z", UtcTime.millis(millis(2024, 2, 29, 12, 0, 0, 0)));
+    assertEquals("2000-02-29T23:59:59.999Z", UtcTime.millis(millis(2000, 2, 29, 23, 59, 59, 999)));
     for (int year : new int[] {1972, 1996, 2000, 2004, 2024, 2028, 2400}) {
       check(millis(year, 2, 28, 23, 59, 59, 999));
       check(millis(year, 2, 29, 0, 0, 0, 0));
@@ -71,14 +63,14 @@ class AgentLoggerTest {
     for (int year : new int[] {1900, 2023, 2100, 2200}) {
       long lastOfFebruary = millis(year, 2, 28, 23, 59, 59, 999);
       check(lastOfFebruary);
-      assertEquals(year + "-03-01T00:00:00.000Z", AgentLogger.timestamp(lastOfFebruary + 1));
+      assertEquals(year + "-03-01T00:00:00.000Z", UtcTime.millis(lastOfFebruary + 1));
     }
   }
 
   @Test
   void year2000() {
-    assertEquals("2000-01-01T00:00:00.000Z", AgentLogger.timestamp(946_684_800_000L));
-    assertEquals("1999-12-31T23:59:59.999Z", AgentLogger.timestamp(946_684_799_999L));
+    assertEquals("2000-01-01T00:00:00.000Z", UtcTime.millis(946_684_800_000L));
+    assertEquals("1999-12-31T23:59:59.999Z", UtcTime.millis(946_684_799_999L));
   }
 
   @Test

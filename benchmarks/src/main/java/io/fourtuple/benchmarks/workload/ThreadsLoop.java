@@ -1,0 +1,182 @@
+package io.fourtuple.benchmarks.workload;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The throughput workloads of issue 11, one JVM each run: {@code --tasks} virtual threads (JDK 21+)
+ * each doing {@code --cycles} × ({@code new Socket}, {@code setSoLinger(true, 0)}, {@code
+ * bind(127.0.0.1, 0)}, {@code connect}, {@code close}), then one platform thread doing as many
+ * cycles in a row. A platform thread of its own accepts and closes; its backlog (4096) holds every
+ * pending connect, so no SYN is ever dropped and retried. {@code SO_LINGER} 0 makes each close a
+ * reset: nothing piles up in TIME_WAIT.
+ *
+ * <p>The virtual threads come from {@code Executors.newVirtualThreadPerTaskExecutor()}, looked up
+ * reflectively: this module is Java 8 bytecode, built on JDK 17, and the call is the only JDK 21
+ * API it needs. A first pass of {@code --warmup-tasks} tasks (same shape) is not timed.
+ *
+ * <p>The first cycle of every task, and every {@code --cycles}-th of the single thread, reads the
+ * kernel's view of the port right after {@code bind} ({@link KernelView}): the harness checks that
+ * it was 0 on every checked socket (enforce) or on none (no agent, audit). The read needs the two
+ * {@code --add-opens} of the harness, given to every configuration.
+ *
+ * <pre>
+ * java --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+ *     -cp fourtuple-benchmarks.jar io.fourtuple.benchmarks.workload.ThreadsLoop \
+ *     --tasks 2000 --cycles 50 --warmup-tasks 400
+ * </pre>
+ *
+ * Prints {@code RESULT virtualNanos=T virtualChecks=C virtualZero=Z singleNanos=T singleChecks=C
+ * singleZero=Z errors=E firstError=...}.
+ */
+public final class ThreadsLoop {
+  private final SocketAddress remote;
+  private final InetSocketAddress local;
+  private final int cycles;
+  private final AtomicLong checks = new AtomicLong();
+  private final AtomicLong zero = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+  private volatile Throwable firstError;
+
+  private ThreadsLoop(InetAddress loopback, SocketAddress remote, int cycles) {
+    this.local = new InetSocketAddress(loopback, 0);
+    this.remote = remote;
+    this.cycles = cycles;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int tasks = 2000;
+    int cycles = 50;
+    int warmupTasks = 400;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      int value = Integer.parseInt(args[i + 1]);
+      if (args[i].equals("--tasks")) {
+        tasks = value;
+      } else if (args[i].equals("--cycles")) {
+        cycles = value;
+      } else if (args[i].equals("--warmup-tasks")) {
+        warmupTasks = value;
+      } else {
+        throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    final ServerSocket listener = new ServerSocket();
+    listener.bind(new InetSocketAddress(loopback, 0), 4096);
+    Thread acceptor =
+        new Thread(
+            new Runnable() {
+              @Override
+              public void run() {
+                try {
+                  while (true) {
+                    listener.accept().close();
+                  }
+                } catch (IOException closed) {
+                  // the listener closed: the run is over
+                }
+              }
+            },
+            "acceptor");
+    acceptor.setDaemon(true);
+    acceptor.start();
+
+    ThreadsLoop loop = new ThreadsLoop(loopback, listener.getLocalSocketAddress(), cycles);
+    ExecutorService virtual =
+        (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    loop.onVirtualThreads(virtual, warmupTasks);
+    loop.reset();
+    long virtualNanos = loop.onVirtualThreads(virtual, tasks);
+    long virtualChecks = loop.checks.get();
+    long virtualZero = loop.zero.get();
+    long errors = loop.errors.get();
+    virtual.shutdown();
+
+    loop.reset();
+    long start = System.nanoTime();
+    for (int t = 0; t < tasks; t++) {
+      loop.task();
+    }
+    long singleNanos = System.nanoTime() - start;
+    listener.close();
+    Throwable first = loop.firstError;
+    System.out.println(
+        "RESULT virtualNanos="
+            + virtualNanos
+            + " virtualChecks="
+            + virtualChecks
+            + " virtualZero="
+            + virtualZero
+            + " singleNanos="
+            + singleNanos
+            + " singleChecks="
+            + loop.checks.get()
+            + " singleZero="
+            + loop.zero.get()
+            + " errors="
+            + (errors + loop.errors.get())
+            + " firstError="
+            + (first == null ? "none" : first.toString().replace(' ', '_')));
+  }
+
+  private void reset() {
+    checks.set(0);
+    zero.set(0);
+  }
+
+  private long onVirtualThreads(ExecutorService virtual, int tasks) throws Exception {
+    List<Future<?>> done = new ArrayList<Future<?>>(tasks);
+    long start = System.nanoTime();
+    for (int t = 0; t < tasks; t++) {
+      done.add(
+          virtual.submit(
+              new Runnable() {
+                @Override
+                public void run() {
+                  task();
+                }
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get(10, TimeUnit.MINUTES);
+    }
+    return System.nanoTime() - start;
+  }
+
+  private void task() {
+    for (int c = 0; c < cycles; c++) {
+      try {
+        Socket s = new Socket();
+        try {
+          s.setSoLinger(true, 0);
+          s.bind(local);
+          if (c == 0) {
+            checks.incrementAndGet();
+            if (KernelView.localPort(s) == 0) {
+              zero.incrementAndGet();
+            }
+          }
+          s.connect(remote);
+        } finally {
+          s.close();
+        }
+      } catch (IOException | RuntimeException e) {
+        errors.incrementAndGet();
+        if (firstError == null) {
+          firstError = e;
+        }
+      }
+    }
+  }
+}
