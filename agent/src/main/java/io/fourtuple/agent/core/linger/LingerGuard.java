@@ -2,7 +2,6 @@ package io.fourtuple.agent.core.linger;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.AgentConfig;
-import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
@@ -81,10 +80,10 @@ public final class LingerGuard {
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
   public LingerGuard(AgentConfig config, Reporter reporter, SocketOptions sockets) {
-    this.classifier = new LingerClassifier(config.intValue(Setting.LINGER_LONG));
-    this.policy = LingerPolicy.parse(config.value(Setting.LINGER_POLICY));
+    this.classifier = new LingerClassifier(config.lingerLongSeconds());
+    this.policy = config.lingerPolicy();
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
-    this.blockedNanos = config.intValue(Setting.LINGER_BLOCKED_MILLIS) * 1_000_000L;
+    this.blockedNanos = config.lingerBlockedMillis() * 1_000_000L;
     this.reporter = reporter;
     this.sockets = sockets;
   }

@@ -23,14 +23,14 @@ class LedgerMonitorTest {
   static final InetSocketAddress A = new InetSocketAddress("10.0.0.1", 443);
 
   static LedgerSettings settings(String args) throws Exception {
-    return new LedgerSettings(ConfigParser.parse(args, Map.of(), Map.of()));
+    return ConfigParser.parse(args, Map.of(), Map.of()).ledger();
   }
 
   static LedgerMonitor monitor(LedgerSettings settings, PortLedger ledger) {
     return new LedgerMonitor(
         settings,
         ledger,
-        new LedgerReport.Context(false, true, null),
+        () -> new LedgerReport.Context(false, true, null),
         AgentLoggers.get(LedgerMonitorTest.class));
   }
 
@@ -89,11 +89,11 @@ class LedgerMonitorTest {
   }
 
   @Test
-  void theFirstSocketStartsTheThreadAndRegistersTheMBean() throws Exception {
+  void theFirstSocketStartsTheThreadWhoseFirstTickRegistersTheMBean() throws Exception {
     ObjectName name = new ObjectName(PortLedgerMBean.NAME);
     PortLedger ledger = new PortLedger(10, 100, 100);
     LedgerMonitor monitor =
-        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+        monitor(settings("ledger.interval=100ms,ledger.summary.interval=off"), ledger);
     try {
       monitor.start();
       assertFalse(ledgerThreadAlive());
@@ -114,5 +114,26 @@ class LedgerMonitorTest {
     }
     assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
     assertFalse(ledgerThreadAlive());
+  }
+
+  @Test
+  void aProgramShorterThanOneIntervalGetsItsExitTickButNoMBean() throws Exception {
+    ObjectName name = new ObjectName(PortLedgerMBean.NAME);
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    LedgerMonitor monitor =
+        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+    try {
+      monitor.start();
+      ledger.connected(new Object(), A, null, 60000);
+      assertTrue(ledgerThreadAlive());
+      monitor.finish();
+      assertNotNull(monitor.last(), "the exit tick reports the socket");
+      assertEquals(1, monitor.last().connects);
+      assertFalse(
+          ManagementFactory.getPlatformMBeanServer().isRegistered(name),
+          "no JMX before the first tick, none at exit");
+    } finally {
+      monitor.stop();
+    }
   }
 }
