@@ -1,9 +1,16 @@
 package io.fourtuple.agent;
 
+import io.fourtuple.agent.core.control.ControlRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 /**
  * The running agent as seen from a later {@code agentmain} call (a {@code status}, {@code report}
- * or {@code detach} from the command line, or a second attach): the one place that remembers it.
- * The answer to such a command goes to {@code core.control.ReplyFile}.
+ * or {@code detach} from the command line, or a second attach): the one place that remembers it,
+ * and so, read under {@code AgentStarter.start}'s lock, the one attach-once guard; also the one
+ * place for the agent's version. The answer to such a command goes to {@code
+ * core.control.ReplyFile}.
  *
  * <p>Hazard: this class must not link against {@code io.fourtuple.bootstrap} (it is used before the
  * bootstrap zone exists), so the running agent is held through the {@link Active} interface.
@@ -13,21 +20,6 @@ package io.fourtuple.agent;
  * load are the statics every later load sees.
  */
 final class AgentControl {
-  /**
-   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or
-   * {@code detached}), readable from outside through the attach API. Outside the {@code fourtuple.}
-   * namespace on purpose: that namespace is configuration, and an unknown key there fails the next
-   * attach.
-   */
-  static final String STATE_PROPERTY = "io.fourtuple.state";
-
-  /** Exit codes of the command line, carried back in the reply. */
-  static final int OK = 0;
-
-  static final int FAILED = 1;
-  static final int USAGE = 2;
-  static final int NOT_ATTACHED = 3;
-
   /** What a later command can do with the running agent. */
   interface Active {
     /** {@code enforce} or {@code audit}. */
@@ -53,13 +45,27 @@ final class AgentControl {
 
   static synchronized void started(Active agent) {
     current = agent;
-    System.setProperty(STATE_PROPERTY, agent.mode());
+    System.setProperty(ControlRequest.STATE_PROPERTY, agent.mode());
+  }
+
+  /** The agent's version, from the jar. */
+  static String version() {
+    try (InputStream in =
+        AgentControl.class.getResourceAsStream("/io/fourtuple/agent/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   static synchronized void detached(Active agent) {
     if (current == agent) {
       current = null;
-      System.setProperty(STATE_PROPERTY, "detached");
+      System.setProperty(ControlRequest.STATE_PROPERTY, "detached");
     }
   }
 }

@@ -9,10 +9,10 @@ import io.fourtuple.agent.core.control.ReplyFile;
 import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.instrumentation.Installer;
 import io.fourtuple.agent.logging.AgentLoggers;
+import io.fourtuple.agent.platform.ProcessId;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.instrument.Instrumentation;
 import java.util.HashMap;
@@ -43,8 +43,12 @@ final class AgentStarter {
     }
   }
 
-  static void start(String agentArgs, Instrumentation instrumentation, boolean attached)
-      throws Exception {
+  /**
+   * Synchronized: with {@link AgentControl#current()} this is the one attach-once guard (two
+   * attaches at once see one start).
+   */
+  static synchronized void start(
+      String agentArgs, Instrumentation instrumentation, boolean attached) throws Exception {
     long startNanos = System.nanoTime();
     ControlRequest control = ControlRequest.parse(agentArgs);
     if (control.reply() != null) {
@@ -61,7 +65,8 @@ final class AgentStarter {
       }
     }
     if (control.problem() != null) {
-      answer(control, AgentControl.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
+      answer(
+          control, ControlRequest.USAGE, "fourtuple: " + control.problem() + "; nothing was done");
       return;
     }
     if (control.command() != ControlRequest.Command.ATTACH) {
@@ -76,7 +81,7 @@ final class AgentStarter {
               running.describe());
       answer(
           control,
-          AgentControl.OK,
+          ControlRequest.OK,
           "fourtuple is already attached to this JVM ("
               + running.describe()
               + "); nothing changed. To change its settings, detach and attach again.");
@@ -101,7 +106,7 @@ final class AgentStarter {
       if (control.reply() != null) {
         answer(
             control,
-            AgentControl.USAGE,
+            ControlRequest.USAGE,
             "fourtuple: invalid configuration: " + problem + "; nothing was changed");
       }
       refuse(problem, ConfigParser.strictRequested(args, properties, environment));
@@ -112,12 +117,12 @@ final class AgentStarter {
     if (!config.enabled()) {
       log.info(
           "fourtuple {} is disabled by {}=false ({}); nothing was changed",
-          version(),
+          AgentControl.version(),
           Setting.ENABLED.propertyName(),
           config.source(Setting.ENABLED));
       answer(
           control,
-          AgentControl.OK,
+          ControlRequest.OK,
           "fourtuple is disabled by "
               + Setting.ENABLED.propertyName()
               + "=false ("
@@ -125,28 +130,32 @@ final class AgentStarter {
               + "); nothing was changed");
       return;
     }
-    // Everything that links against io.fourtuple.bootstrap lives in AgentRuntime, which the JVM
+    // Everything that links against io.fourtuple.bootstrap lives in RunningAgent, which the JVM
     // loads only when this line runs: after prepare() has defined those classes in the bootstrap
     // loader.
     long configuredNanos = System.nanoTime();
-    Installer.prepare(instrumentation, FourtupleAgent.class);
+    Installer.prepare(instrumentation, AgentStarter.class);
     log.debug(
         "startup: configuration {} ms, bootstrap injection and module edges {} ms",
         (configuredNanos - startNanos) / 1_000_000,
         (System.nanoTime() - configuredNanos) / 1_000_000);
-    AgentRuntime.start(config, instrumentation, attached, log, startNanos);
-    AgentControl.Active started = AgentControl.current();
+    RunningAgent started;
+    try {
+      started = RunningAgent.start(config, instrumentation, attached, startNanos);
+    } catch (RuntimeException | LinkageError e) {
+      answer(control, ControlRequest.FAILED, "fourtuple did not start: " + e);
+      throw e;
+    }
+    AgentControl.started(started);
     answer(
         control,
-        started == null ? AgentControl.FAILED : AgentControl.OK,
-        started == null
-            ? "fourtuple did not start; see the target's standard error"
-            : "attached to pid "
-                + RunningAgent.pid()
-                + " in "
-                + (System.nanoTime() - startNanos) / 1_000_000
-                + " ms: "
-                + started.describe());
+        ControlRequest.OK,
+        "attached to pid "
+            + ProcessId.text()
+            + " in "
+            + (System.nanoTime() - startNanos) / 1_000_000
+            + " ms: "
+            + started.describe());
   }
 
   /** {@code status}, {@code report} and {@code detach}: answered by the running agent, if any. */
@@ -155,22 +164,22 @@ final class AgentStarter {
     if (running == null) {
       answer(
           control,
-          AgentControl.NOT_ATTACHED,
+          ControlRequest.NOT_ATTACHED,
           "fourtuple is not attached to this JVM"
-              + ("detached".equals(System.getProperty(AgentControl.STATE_PROPERTY))
+              + ("detached".equals(System.getProperty(ControlRequest.STATE_PROPERTY))
                   ? " (it was, and has been detached)"
                   : ""));
       return;
     }
     switch (control.command()) {
       case DETACH:
-        answer(control, AgentControl.OK, running.detach());
+        answer(control, ControlRequest.OK, running.detach());
         break;
       case REPORT:
-        answer(control, AgentControl.OK, running.status(true, control.json()));
+        answer(control, ControlRequest.OK, running.status(true, control.json()));
         break;
       default:
-        answer(control, AgentControl.OK, running.status(false, control.json()));
+        answer(control, ControlRequest.OK, running.status(false, control.json()));
         break;
     }
   }
@@ -186,7 +195,7 @@ final class AgentStarter {
         AgentLoggers.get(AgentStarter.class)
             .warn("fourtuple could not write its answer to reply={}: {}", control.reply(), e);
       }
-    } else if (exitCode == AgentControl.OK) {
+    } else if (exitCode == ControlRequest.OK) {
       AgentLoggers.get(AgentStarter.class).info("{}", body);
     } else {
       AgentLoggers.get(AgentStarter.class).warn("{}", body);
@@ -215,18 +224,5 @@ final class AgentStarter {
       out.put(name, properties.getProperty(name));
     }
     return out;
-  }
-
-  static String version() {
-    try (InputStream in =
-        AgentStarter.class.getResourceAsStream("/io/fourtuple/agent/version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

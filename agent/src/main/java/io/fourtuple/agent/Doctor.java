@@ -1,5 +1,6 @@
 package io.fourtuple.agent;
 
+import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
@@ -37,9 +38,7 @@ final class Doctor {
     out.println();
     row(out, "kernel", kernel.osName() + " " + kernel.release());
     if (!kernel.isLinux()) {
-      out.println();
-      out.println("Not Linux: the agent observes only; nothing here applies.");
-      return 0;
+      return end(out, "Not Linux: the agent observes only; nothing here applies.");
     }
     row(
         out,
@@ -56,9 +55,8 @@ final class Doctor {
             : "not supported (needs Linux 6.3)");
     PortRange range = PortRange.current();
     if (range == null) {
-      out.println();
-      out.println("/proc/sys/net/ipv4/ip_local_port_range is not readable; nothing more to say.");
-      return 0;
+      return end(
+          out, "/proc/sys/net/ipv4/ip_local_port_range is not readable; nothing more to say.");
     }
     row(
         out,
@@ -93,9 +91,7 @@ final class Doctor {
             : "no parity split (before Linux 4.6)");
     KernelView view = KernelView.read(new TcpTable(), range, OwnSockets.current(), null);
     if (!view.available()) {
-      out.println();
-      out.println("/proc/net/tcp is not readable; nothing more to say.");
-      return 0;
+      return end(out, "/proc/net/tcp is not readable; nothing more to say.");
     }
     int established = view.state(TcpState.ESTABLISHED);
     int timeWait = view.state(TcpState.TIME_WAIT);
@@ -152,7 +148,13 @@ final class Doctor {
     for (String line : meaning(kernel, range, view, all)) {
       out.println("  - " + line);
     }
-    return 0;
+    return ControlRequest.OK;
+  }
+
+  private static int end(PrintStream out, String why) {
+    out.println();
+    out.println(why);
+    return ControlRequest.OK;
   }
 
   private static void row(PrintStream out, String name, String value) {
@@ -191,11 +193,7 @@ final class Doctor {
       if (t.state(state) == 0 || n++ == TOP) {
         break;
       }
-      int busiest = 0;
-      for (KernelView.SourceUse s : t.sources()) {
-        busiest = Math.max(busiest, s.inRange());
-      }
-      int free = Math.max(0, range.usable() - view.listenerPortsInRange() - busiest);
+      int free = Math.max(0, range.usable() - view.listenerPortsInRange() - busiest(t));
       out.println(
           String.format(
               Locale.ROOT,
@@ -210,6 +208,15 @@ final class Doctor {
     if (n == 0) {
       out.println("  (none)");
     }
+  }
+
+  /** The ports of the range that the destination's busiest source IP holds. */
+  private static int busiest(KernelView.DestinationTable t) {
+    int busiest = 0;
+    for (KernelView.SourceUse s : t.sources()) {
+      busiest = Math.max(busiest, s.inRange());
+    }
+    return busiest;
   }
 
   static List<String> meaning(
@@ -236,10 +243,7 @@ final class Doctor {
     KernelView.DestinationTable worst = null;
     int worstUsed = -1;
     for (KernelView.DestinationTable t : all) {
-      int used = 0;
-      for (KernelView.SourceUse s : t.sources()) {
-        used = Math.max(used, s.inRange());
-      }
+      int used = busiest(t);
       if (used > worstUsed) {
         worstUsed = used;
         worst = t;

@@ -1,6 +1,7 @@
 package io.fourtuple.agent;
 
 import io.fourtuple.agent.cli.Cli;
+import io.fourtuple.agent.core.control.ControlRequest;
 import java.io.PrintStream;
 
 /**
@@ -23,26 +24,26 @@ public final class Main {
     switch (command) {
       case "version":
       case "--version":
-        out.println("fourtuple " + AgentStarter.version());
-        return 0;
+        out.println("fourtuple " + AgentControl.version());
+        return ControlRequest.OK;
       case "doctor":
         return Doctor.run(out);
       case "help":
       case "--help":
       case "-h":
         usage(out);
-        return 0;
+        return ControlRequest.OK;
       default:
         if (Cli.handles(command)) {
           return Cli.run(args, out, err);
         }
         err.println("fourtuple: unknown command '" + command + "' (try: help)");
-        return 2;
+        return ControlRequest.USAGE;
     }
   }
 
   private static void usage(PrintStream out) {
-    out.println("fourtuple " + AgentStarter.version() + " - outbound socket setup, fixed in place");
+    out.println("fourtuple " + AgentControl.version() + " - outbound socket setup, fixed in place");
     out.println();
     out.println("As an agent:  java -javaagent:fourtuple-agent.jar[=key=value,...] ...");
     out.println("              keys: see docs/configuration.md (mode=audit, log.level=debug, ...)");

@@ -1,12 +1,17 @@
 package io.fourtuple.agent;
 
 import io.fourtuple.agent.core.AgentStats;
+import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.audit.CallSitesSection;
 import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.ledger.LedgerMonitor;
-import io.fourtuple.agent.core.linger.LingerGuard;
+import io.fourtuple.agent.core.ledger.LedgerReport;
+import io.fourtuple.agent.core.ledger.LedgerSettings;
+import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.Finding;
+import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.UtcTime;
 import io.fourtuple.agent.core.status.CountersSection;
@@ -16,9 +21,14 @@ import io.fourtuple.agent.core.status.SocketsSection;
 import io.fourtuple.agent.core.status.StatusReport;
 import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.instrumentation.Installer;
+import io.fourtuple.agent.logging.AgentLoggers;
 import io.fourtuple.agent.platform.KernelInfo;
+import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.ProcessId;
+import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.Dispatcher;
+import java.io.FileDescriptor;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,65 +36,143 @@ import java.util.Locale;
 import org.slf4j.Logger;
 
 /**
- * Everything one start of the agent put into the JVM, kept so that {@code status} can describe it
- * and {@code detach} can take it out again.
+ * The agent in this JVM: built once per start by {@link AgentStarter}, it owns everything that
+ * start put in (weaver, dispatcher delegate, reporter, ledger, exit hook), answers {@code status}
+ * and takes it all out again at {@code detach}.
  *
  * <p>Hazards:
  *
  * <ul>
+ *   <li>This class links against {@code io.fourtuple.bootstrap}: it must not be loaded before
+ *       {@link Installer#prepare} has defined those classes in the bootstrap loader, or the agent's
+ *       loader would load a second copy and linking would fail with a loader constraint violation.
+ *   <li>Premain is on the way to {@code main}: the constructor builds only what the first client
+ *       socket needs (weaver, delegate, ledger tables). The kernel facts and the option probe, the
+ *       reporter thread and the startup line come from the {@code fourtuple-start} thread, or from
+ *       the first hook that needs the probe, or from the exit hook, whichever is first.
  *   <li>Detach must use the {@link Instrumentation} this start received: the weaver is registered
- *       on it. The one a later {@code agentmain} (the detach command itself) receives is a
- *       different instance; removing the weaver through it restores nothing and says nothing.
+ *       on it; the one a later {@code agentmain} receives is a different instance.
  *   <li>Detach order: the dispatcher goes back to its no-op delegate first, so hooks stop working
  *       at once; then the original bytecode is restored. A thread inside a woven method at that
- *       moment finishes on the old method body and calls the no-op dispatcher, which is harmless.
+ *       moment finishes on the old body and calls the no-op dispatcher, which is harmless.
  *   <li>Status and detach run on the JVM's attach listener thread, never on an application thread.
  * </ul>
  */
-final class RunningAgent implements AgentControl.Active {
+final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSource {
   private final AgentConfig config;
   private final Instrumentation instrumentation;
+  private final boolean attached;
+  private final long startedMillis = System.currentTimeMillis();
+  private final Logger log;
   private final Installer.Installation installation;
-  private final AgentStats stats;
+  private final String nettyProblem;
+  private final Probe probe = new Probe();
+  private final AgentStats stats = new AgentStats();
   private final Reporter reporter;
   private final CallSiteLedger sites;
-  private final KernelInfo kernel;
-  private final String rewrite;
-  private final boolean attached;
-  private final Thread exitHook;
-  private final Logger log;
-  private final long startedMillis = System.currentTimeMillis();
+  private final SocketEventHandler handler;
+  private final LedgerMonitor ledger;
+  private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
+  private long tookMillis;
+  private boolean startupLogged;
   private boolean detached;
-  private final List<Runnable> detachActions = new ArrayList<Runnable>();
-  private volatile LedgerMonitor ledger;
-  private volatile LingerGuard linger;
 
-  RunningAgent(
-      AgentConfig config,
-      Instrumentation instrumentation,
-      Installer.Installation installation,
-      AgentStats stats,
-      Reporter reporter,
-      CallSiteLedger sites,
-      KernelInfo kernel,
-      String rewrite,
-      boolean attached,
-      Thread exitHook,
-      int openAtStart,
-      Logger log) {
+  private RunningAgent(AgentConfig config, Instrumentation instrumentation, boolean attached) {
     this.config = config;
     this.instrumentation = instrumentation;
-    this.installation = installation;
-    this.stats = stats;
-    this.reporter = reporter;
-    this.sites = sites;
-    this.kernel = kernel;
-    this.rewrite = rewrite;
     this.attached = attached;
-    this.exitHook = exitHook;
-    this.openAtStart = openAtStart;
-    this.log = log;
+    this.log = AgentLoggers.get(AgentStarter.class);
+    boolean nettyOn = config.nettyEnabled();
+    long installNanos = System.nanoTime();
+    // Until the delegate is installed below, the woven hooks do nothing.
+    this.installation = Installer.install(instrumentation, nettyOn);
+    long delegateNanos = System.nanoTime();
+    // Netty's descriptors are wrapped for the option's mechanism: resolved here, never inside a
+    // hook, and before the first Netty channel can bind.
+    this.nettyProblem = nettyOn ? NettySockets.prepare() : null;
+    RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
+    this.reporter = new Reporter(log, writer);
+    this.sites = new CallSiteLedger(reporter);
+    writer.sites = sites;
+    LedgerSettings ledgerSettings = config.ledger();
+    PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger() : null;
+    this.handler = new SocketEventHandler(config, probe, stats, reporter, portLedger, sites);
+    this.ledger =
+        portLedger == null
+            ? null
+            : new LedgerMonitor(
+                ledgerSettings, portLedger, this, AgentLoggers.get(PortLedger.class));
+    // At hot attach the application may hold connections already: count them now, from the kernel.
+    this.openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
+    if (!Dispatcher.install(handler)) {
+      // AgentControl lets one start through; a delegate already there is another copy of the agent
+      // (another class loader), and the hooks stay its own.
+      installation.uninstall(instrumentation);
+      throw new IllegalStateException("another fourtuple delegate is installed in this JVM");
+    }
+    Runtime.getRuntime().addShutdownHook(exitHook);
+    if (ledger != null) {
+      ledger.prometheus(stats, handler.linger());
+      ledger.start();
+    }
+    log.debug(
+        "startup: weaver {} ms, delegate {} ms; woven so far: {}",
+        (delegateNanos - installNanos) / 1_000_000,
+        (System.nanoTime() - delegateNanos) / 1_000_000,
+        installation.woven());
+  }
+
+  /**
+   * Starts the agent: hooks in, then the rest off the caller's way (at hot attach, on the attach
+   * thread at once).
+   */
+  static RunningAgent start(
+      AgentConfig config, Instrumentation instrumentation, boolean attached, long startNanos) {
+    RunningAgent agent = new RunningAgent(config, instrumentation, attached);
+    agent.tookMillis = (System.nanoTime() - startNanos) / 1_000_000;
+    if (attached) {
+      agent.startRest();
+    } else {
+      agent.new AgentThread(true).start();
+    }
+    return agent;
+  }
+
+  /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
+  private void startRest() {
+    logStartup();
+    synchronized (this) {
+      if (!detached) {
+        reporter.start();
+      }
+    }
+  }
+
+  private synchronized void logStartup() {
+    if (startupLogged) {
+      return;
+    }
+    startupLogged = true;
+    KernelInfo kernel = probe.kernel();
+    if (nettyProblem != null) {
+      log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
+    }
+    for (String problem : installation.problems()) {
+      log.warn("could not hook {}; it runs unchanged", problem);
+    }
+    log.info(
+        "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
+        AgentControl.version(),
+        attached ? "attached" : "started",
+        mode(),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.vendor"),
+        kernel.osName(),
+        kernel.release(),
+        kernel.describePortRange(),
+        probe.rewrite(),
+        tookMillis);
   }
 
   @Override
@@ -99,9 +187,9 @@ final class RunningAgent implements AgentControl.Active {
         + ", "
         + (attached ? "attached" : "loaded with -javaagent")
         + " at "
-        + timestamp(startedMillis)
+        + UtcTime.seconds(startedMillis)
         + ", fourtuple "
-        + AgentStarter.version();
+        + AgentControl.version();
   }
 
   @Override
@@ -111,18 +199,15 @@ final class RunningAgent implements AgentControl.Active {
     if (!auditReport) {
       sections.add(new CountersSection(stats, reporter.dropped()));
     }
-    boolean audit = config.mode() == AgentConfig.Mode.AUDIT;
-    sections.add(new CallSitesSection(sites, audit, kernel.ephemeralPortCount()));
+    sections.add(new CallSitesSection(sites, config.audit(), probe.kernel().ephemeralPortCount()));
     sections.add(SocketsSection.read(openAtStart));
     if (ledger != null) {
       sections.add(new LedgerSection(ledger.last(), ProcessId.current()));
     }
-    if (linger != null) {
-      sections.add(linger.statusSection());
-    }
+    sections.add(handler.linger().statusSection());
     String title =
         (auditReport ? "fourtuple audit report for pid " : "fourtuple status of pid ")
-            + pid()
+            + ProcessId.text()
             + " ("
             + System.getProperty("java.version")
             + ")";
@@ -131,39 +216,21 @@ final class RunningAgent implements AgentControl.Active {
   }
 
   private StatusSection agentSection() {
-    long now = System.currentTimeMillis();
+    KernelInfo kernel = probe.kernel();
     return new FactsSection("agent")
-        .put("version", AgentStarter.version())
+        .put("version", AgentControl.version())
         .put("mode", mode())
         .put("loaded", attached ? "hot attach" : "-javaagent")
-        .put("since", timestamp(startedMillis))
-        .put("observedSeconds", (now - startedMillis) / 1000)
+        .put("since", UtcTime.seconds(startedMillis))
+        .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
         .put(
             "jdk",
             System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
         .put("kernel", kernel.osName() + " " + kernel.release())
         .put("ephemeralPorts", kernel.describePortRange())
-        .put("rewrite", rewrite)
+        .put("rewrite", probe.rewrite())
         .put("woven", installation.woven())
         .put("problems", installation.problems());
-  }
-
-  /** The port ledger whose last report {@code status} shows; unset when the ledger is off. */
-  synchronized void ledger(LedgerMonitor monitor) {
-    this.ledger = monitor;
-  }
-
-  /** The SO_LINGER guard whose findings {@code status} shows. */
-  synchronized void linger(LingerGuard guard) {
-    this.linger = guard;
-  }
-
-  /**
-   * Something more to undo at detach (a feature's thread, MBean or hook); run after the hooks are
-   * out.
-   */
-  synchronized void onDetach(Runnable action) {
-    detachActions.add(action);
   }
 
   @Override
@@ -188,28 +255,26 @@ final class RunningAgent implements AgentControl.Active {
     } catch (IllegalStateException shuttingDown) {
       // The JVM is exiting; the hook runs anyway and writes the summary.
     }
-    for (Runnable action : detachActions) {
+    if (ledger != null) {
       try {
-        action.run();
+        ledger.stop();
       } catch (Throwable t) {
-        failures.add("detach step " + action + ": " + t);
+        failures.add("detach step port ledger: " + t);
       }
     }
     detached = true;
     AgentControl.detached(this);
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    String summary = stats.describe();
     String result =
         "detached from pid "
-            + pid()
+            + ProcessId.text()
             + " in "
-            + millis
+            + (System.nanoTime() - start) / 1_000_000
             + " ms: dispatcher reset to no-op, original bytecode restored for "
             + (failures.isEmpty() ? woven.toString() : woven + " except " + failures)
             + ", reporter thread "
             + (reporterStopped ? "stopped" : "stopping")
             + ", shutdown hook removed; summary while attached: "
-            + summary;
+            + stats.describe();
     if (failures.isEmpty()) {
       log.info("fourtuple {}", result);
     } else {
@@ -218,36 +283,151 @@ final class RunningAgent implements AgentControl.Active {
     return result;
   }
 
-  static String pid() {
-    return ProcessId.text();
-  }
-
-  static String timestamp(long millis) {
-    return UtcTime.seconds(millis);
+  /** At JVM exit: the startup line if still due, the ledger's last tick, the counters. */
+  private void exit() {
+    logStartup();
+    if (ledger != null) {
+      ledger.finish();
+    }
+    reporter.flush();
+    log.info("summary at exit: {}", stats.describe());
+    String linger = handler.linger().describe();
+    if (linger != null) {
+      log.info("SO_LINGER at exit: {}", linger);
+    }
+    if (reporter.dropped() > 0) {
+      log.info("{} report lines were dropped because the queue was full", reporter.dropped());
+    }
   }
 
   /**
-   * Routes findings: call-site samples to the ledger, everything else to the log. The ledger is set
-   * once, before the reporter thread starts.
+   * The kernel facts and the option probe, made once at first need: by the {@code fourtuple-start}
+   * thread, or by the first bind that gets there before it (the probe only reads {@code /proc} and
+   * resolves a method handle).
    */
-  static final class RoutingWriter implements Reporter.Writer {
+  private final class Probe implements SocketOptions {
+    private KernelInfo kernel;
+    private volatile SocketOptions options;
+    private String rewrite;
+
+    synchronized KernelInfo kernel() {
+      if (kernel == null) {
+        kernel = KernelInfo.current();
+      }
+      return kernel;
+    }
+
+    SocketOptions options() {
+      SocketOptions probed = options;
+      if (probed == null) {
+        synchronized (this) {
+          probed = options;
+          if (probed == null) {
+            probed = SocketOptions.ForJdkNet.probe(kernel());
+            options = probed;
+          }
+        }
+      }
+      return probed;
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return options().isAvailable();
+    }
+
+    @Override
+    public String unavailabilityCause() {
+      return options().unavailabilityCause();
+    }
+
+    @Override
+    public String mechanism() {
+      return options().mechanism();
+    }
+
+    @Override
+    public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+      options().setBindAddressNoPort(fd);
+    }
+
+    /** What the agent does to client binds, for the startup line and {@code status}. */
+    synchronized String rewrite() {
+      if (rewrite == null) {
+        rewrite = describeRewrite();
+      }
+      return rewrite;
+    }
+
+    private String describeRewrite() {
+      if (config.audit()) {
+        return "audit: client binds to port 0 are reported, nothing is changed";
+      }
+      if (!config.noPortEnabled()) {
+        return "IP_BIND_ADDRESS_NO_PORT rewrite switched off by "
+            + Setting.NOPORT_ENABLED.propertyName()
+            + "=false ("
+            + config.source(Setting.NOPORT_ENABLED)
+            + "); observing only";
+      }
+      if (!isAvailable()) {
+        return "IP_BIND_ADDRESS_NO_PORT unavailable ("
+            + unavailabilityCause()
+            + "); observing only, as in audit mode";
+      }
+      return "IP_BIND_ADDRESS_NO_PORT available, set via "
+          + mechanism()
+          + " before client binds to port 0"
+          + (nettyProblem == null && config.nettyEnabled()
+              ? " (java.net.Socket, SocketChannel, AsynchronousSocketChannel, Netty epoll)"
+              : " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)");
+    }
+  }
+
+  /** What the ledger's report says of the rewrite; asked at its first tick, off premain. */
+  @Override
+  public LedgerReport.Context context() {
+    String problem =
+        !config.noPortEnabled()
+            ? Setting.NOPORT_ENABLED.propertyName() + "=false"
+            : probe.isAvailable() ? null : probe.unavailabilityCause();
+    return new LedgerReport.Context(config.audit(), !config.audit() && problem == null, problem);
+  }
+
+  /** The agent's own threads: marked first, so the sockets and files they touch skip the hooks. */
+  private final class AgentThread extends Thread {
+    private final boolean atStart;
+
+    AgentThread(boolean atStart) {
+      super(atStart ? "fourtuple-start" : "fourtuple-exit");
+      this.atStart = atStart;
+      setDaemon(atStart);
+    }
+
+    @Override
+    public void run() {
+      Dispatcher.markAgentThread();
+      if (atStart) {
+        startRest();
+      } else {
+        exit();
+      }
+    }
+  }
+
+  /** Routes findings: call-site samples to the call-site ledger, everything else to the log. */
+  private static final class RoutingWriter implements Reporter.Writer {
     private final Reporter.Writer log;
-    private CallSiteLedger sites;
+    private CallSiteLedger sites; // set once, before the reporter thread starts
 
     RoutingWriter(Reporter.Writer log) {
       this.log = log;
     }
 
-    void sites(CallSiteLedger ledger) {
-      this.sites = ledger;
-    }
-
     @Override
     public void write(Finding finding) {
       if (finding.kind == Finding.Kind.CALL_SITE) {
-        if (sites != null) {
-          sites.aggregate(finding);
-        }
+        sites.aggregate(finding);
       } else {
         log.write(finding);
       }

@@ -1,15 +1,11 @@
 package io.fourtuple.bootstrap;
 
-import java.io.FileDescriptor;
-import java.net.InetAddress;
-import java.net.SocketAddress;
-
 /**
- * What the agent does at each hook. Implemented by the agent's core and installed into {@link
- * Dispatcher}; lives in the bootstrap zone so that advice inlined into {@code java.base} can call
- * it.
+ * What the agent does at each hook: one method that receives every event the woven code reports.
+ * Implemented by the agent's core and installed into {@link Dispatcher}; lives in the bootstrap
+ * zone so that advice inlined into {@code java.base} can call it.
  *
- * <p>Hazards: every method runs on an application thread, inside a JDK socket method, sometimes
+ * <p>Hazards: {@link #on} runs on an application thread, inside a JDK socket method, sometimes
  * before and sometimes while the JDK holds that socket's state lock. Implementations must not
  * block, do I/O, log, or open sockets; they must not throw (the dispatcher catches anything that
  * escapes, but only as a last line). Parameters are JDK types only: this interface is loaded by the
@@ -28,129 +24,86 @@ public interface SocketHooks {
 
   /**
    * A Netty epoll channel ({@code io.netty.channel.epoll.AbstractEpollChannel}, relocated copies
-   * too). Binds, connects and closes report the channel; SO_LINGER sets and timed closes its Netty
-   * {@code LinuxSocket}.
+   * too). Binds, connects and closes report the channel; SO_LINGER sets, linger closes and Netty's
+   * own option its Netty {@code LinuxSocket}.
    */
   int API_NETTY_EPOLL = 4;
 
-  /** Returned by {@link #beforeSetLinger} to leave SO_LINGER off instead of the requested value. */
-  int LINGER_OFF = Integer.MIN_VALUE;
+  // The events; {@code socket} is the API's socket object as the hook sees it, other arguments as
+  // listed (unused ones are null, 0 or false).
 
   /**
-   * A socket implementation is about to bind to {@code address:port}.
-   *
-   * @param server true when the implementation belongs to a listening socket; such a socket is
-   *     never changed
+   * The application reads the local address of a bound socket; {@code n} is the port the JDK would
+   * return: 0 for a socket whose port the agent deferred, which must be given a real port first
+   * (the kernel allows a second bind while the port is 0). Reads with a port already set arrive
+   * only when {@link #observesBoundPorts()} is true; the agent's own reads never arrive.
    */
-  void beforeSocketBind(
-      Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server);
+  int LOCAL_READ = 1;
 
   /**
-   * A socket channel is about to bind to {@code local} (null means the wildcard address, port 0).
-   *
-   * @param boundAlready the channel's current local address; non-null means the JDK will refuse the
-   *     bind
+   * A bind is about to happen: {@code a} the descriptor ({@code FileDescriptor}, or Netty's {@code
+   * LinuxSocket}), {@code b} the requested local address (an {@code InetAddress} with the port in
+   * {@code n}, or a {@code SocketAddress}; null: the wildcard address and port 0, except for Netty,
+   * whose {@code doConnect} passes null when it does not bind), {@code flag} true for a listener's
+   * socket, which is never changed.
    */
-  void beforeChannelBind(
-      Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
+  int BIND = 2;
+
+  /** A bind has thrown {@code a}: {@code b} the requested local address as for {@link #BIND}. */
+  int BIND_FAILED = 3;
 
   /**
-   * A channel of another API than {@code SocketChannel} (see {@code API_*}) is about to bind to
-   * {@code local}, with the same meaning of the other parameters as {@link
-   * #beforeChannelBind(Object, FileDescriptor, SocketAddress, Object)}.
+   * {@code connect} returned {@code flag} (false: a non-blocking connect is in progress): {@code a}
+   * the remote address, {@code b} the local address ({@code SocketAddress}, or an {@code
+   * InetAddress} with the port in {@code n}; null: unknown at the hook).
    */
-  void beforeChannelBind(
-      int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready);
+  int CONNECTED = 4;
 
   /**
-   * A bind the hooks saw has thrown (for example EADDRINUSE when bind-before-connect has used up
-   * the shared port pool).
-   *
-   * @param local the requested local address ({@code InetSocketAddress}, or the address and port as
-   *     text)
+   * {@code finishConnect} returned {@code flag}; as {@link #CONNECTED}, but false means nothing.
    */
-  void afterBindFailure(int api, Object socket, Object local, Throwable thrown);
+  int FINISH_CONNECT = 5;
 
   /**
-   * A connect attempt has returned or thrown.
-   *
-   * @param local the local address after the attempt ({@code InetSocketAddress}), or an {@code
-   *     Integer} local port where the JDK keeps only the port; may be null
-   * @param completed false for a non-blocking connect that is still in progress
-   * @param thrown the exception the JDK is about to throw, or null
+   * A connect ended with the outcome {@code c} (a {@code Throwable}; null: success, only where the
+   * JDK hands a null failure to the application): {@code a} the remote, {@code b} the local
+   * address, each null when unknown at the hook.
    */
-  void afterConnect(
-      int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown);
+  int CONNECT_OUTCOME = 6;
+
+  /** The socket is being closed: the end of its life for the port ledger. */
+  int CLOSING = 7;
+
+  /** A socket that may linger is being closed: its close is timed from here. */
+  int LINGER_CLOSING = 8;
+
+  /** The close timed since {@link #LINGER_CLOSING} returned or threw. */
+  int LINGER_CLOSED = 9;
 
   /**
-   * A client socket is being closed (called at entry to the JDK's close, before its descriptor is
-   * released; may be called more than once for one socket, and for sockets the hooks never saw
-   * connect).
+   * SO_LINGER is about to be set: {@code flag} the {@code on} argument, {@code n} the seconds as
+   * the application passed them (before the JDK validates or clamps them). Returns null to change
+   * nothing, or a {@code Long} with the arguments to store back: the {@code on} flag (0 or 1) in
+   * the high half, the seconds in the low half.
    */
-  void beforeClose(int api, Object socket);
+  int SET_SO_LINGER = 10;
 
   /**
-   * The application is about to read the local address or port of a bound {@code socket} (an API's
-   * socket object as its bind hook saw it). {@code cachedPort} is what the JDK would return: 0 for
-   * a socket whose port choice the agent deferred to connect, which must then be given a real port
-   * first (the kernel allows a second bind while the port is 0). Reads with a port already set
-   * arrive only when {@link #observesBoundPorts()} is true. Called from the JDK's getters, before
-   * the JDK takes its own locks; the agent's own reads (on a thread inside a hook) never arrive.
+   * An option is about to be set: {@code a} its name (a {@code SocketOption}, or for Netty's own
+   * {@code IP_BIND_ADDRESS_NO_PORT} the string {@link #NETTY_OWN_NO_PORT}), {@code b} the value.
+   * Returns null to change nothing, or the value to store back.
    */
-  default void localAddressRead(int api, Object socket, int cachedPort) {}
+  int SET_OPTION = 11;
 
-  /** Whether {@link #localAddressRead} wants reads of sockets that have a port already. */
-  default boolean observesBoundPorts() {
-    return false;
-  }
+  /** The name a Netty {@code LinuxSocket.setIpBindAddressNoPort(boolean)} is reported under. */
+  String NETTY_OWN_NO_PORT = "IP_BIND_ADDRESS_NO_PORT";
+
+  /** One event (see the constants) of one API ({@code API_*}); null unless the event returns. */
+  Object on(int event, int api, Object socket, Object a, Object b, Object c, int n, boolean flag);
+
+  /** Whether {@link #LOCAL_READ} wants reads of sockets that have a port already. */
+  boolean observesBoundPorts();
 
   /** Something inside the agent failed while handling a hook; the application's call proceeds. */
   void onInternalError(String where, Throwable error);
-
-  /**
-   * The application is about to set SO_LINGER on {@code socket} (a {@code java.net.Socket} or a
-   * socket channel), before the JDK validates or clamps the value.
-   *
-   * @param on false when the call turns linger off ({@code setSoLinger(false, n)} or a negative
-   *     option value)
-   * @param seconds the value as the application passed it
-   * @return the seconds to apply instead (the same value to change nothing), or {@link #LINGER_OFF}
-   */
-  int beforeSetLinger(int api, Object socket, boolean on, int seconds);
-
-  /** {@code socket} is about to be closed (only sockets the hooks saw with linger on are timed). */
-  void beforeClose(Object socket);
-
-  /** The close of {@code socket} has returned or thrown. */
-  void afterClose(Object socket);
-
-  /**
-   * A Netty epoll channel is about to bind its socket to {@code local}: in {@code doBind} (an
-   * explicit bind) or in {@code doConnect} (connect with a local address, which binds first). The
-   * default does nothing, so other implementations need not know Netty.
-   *
-   * @param channel the {@code AbstractEpollChannel} (server, datagram and domain channels pass here
-   *     too)
-   * @param socket its Netty {@code LinuxSocket}, a {@code unix.FileDescriptor}: the descriptor to
-   *     set the option on
-   * @param local the requested local address (an {@code InetSocketAddress} or Netty's domain
-   *     address)
-   */
-  default void beforeNettyBind(Object channel, Object socket, Object local) {}
-
-  /**
-   * The application set Netty's own {@code EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} on {@code
-   * socket} (true or false): the agent leaves that socket's binds alone.
-   */
-  default void nettyOwnBindAddressNoPort(Object socket, boolean value) {}
-
-  /**
-   * A Netty epoll channel's pending connect finished ({@code doFinishConnect} returned or threw).
-   * The addresses are read from the channel by the implementation.
-   *
-   * @param socket null (the unsafe cannot read the channel's socket field)
-   * @param connected the method's result (false: still pending); ignored when {@code thrown} is set
-   */
-  default void afterNettyFinishConnect(
-      Object channel, Object socket, boolean connected, Throwable thrown) {}
 }

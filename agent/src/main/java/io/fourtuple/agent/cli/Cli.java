@@ -1,7 +1,9 @@
 package io.fourtuple.agent.cli;
 
+import io.fourtuple.agent.core.config.AgentArgs;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.core.report.JsonWriter;
 import java.io.File;
@@ -35,14 +37,14 @@ import java.util.Locale;
  * JVM, another user's JVM, attach disabled, no attach API in this Java).
  */
 public final class Cli {
-  static final int OK = 0;
-  static final int FAILED = 1;
-  static final int USAGE = 2;
-  static final int NOT_ATTACHED = 3;
-  static final int CANNOT_ATTACH = 4;
+  static final int OK = ControlRequest.OK;
+  static final int FAILED = ControlRequest.FAILED;
+  static final int USAGE = ControlRequest.USAGE;
+  static final int NOT_ATTACHED = ControlRequest.NOT_ATTACHED;
+  static final int CANNOT_ATTACH = ControlRequest.CANNOT_ATTACH;
 
   /** The system property the agent sets in its JVM: enforce, audit or detached. */
-  static final String STATE_PROPERTY = "io.fourtuple.state";
+  static final String STATE_PROPERTY = ControlRequest.STATE_PROPERTY;
 
   private final PrintStream out;
   private final PrintStream err;
@@ -190,7 +192,7 @@ public final class Cli {
   private int audit(TargetJvm target, long millis, String configArgs, boolean json)
       throws CliException {
     validate(configArgs);
-    if (configArgs != null && configArgs.matches("(^|.*,)\\s*(fourtuple\\.)?mode\\s*=.*")) {
+    if (ConfigParser.sets(configArgs, Setting.MODE)) {
       throw new CliException(
           USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
     }
@@ -391,8 +393,8 @@ public final class Cli {
     if (configArgs == null) {
       return;
     }
-    for (String pair : configArgs.split(",")) {
-      String key = pair.contains("=") ? pair.substring(0, pair.indexOf('=')).trim() : pair.trim();
+    for (AgentArgs.Pair pair : AgentArgs.split(configArgs)) {
+      String key = pair.key.isEmpty() ? pair.text : pair.key;
       if (key.equals(ControlRequest.COMMAND)
           || key.equals(ControlRequest.REPLY)
           || key.equals(ControlRequest.FORMAT)) {

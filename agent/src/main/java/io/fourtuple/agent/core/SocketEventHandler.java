@@ -7,18 +7,21 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
+import io.fourtuple.agent.core.linger.LingerPolicy;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
-import io.fourtuple.agent.platform.DeferredPorts;
-import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,12 +34,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
   private final BindPolicy policy;
+  private final SocketOptions sockets;
   private final boolean audit;
   private final AgentStats stats;
   private final Reporter reporter;
 
-  /** Null when the ledger is switched off. */
-  private final PortLedger ledger;
+  /** The optional parts that follow client sockets: the port ledger, the call-site ledger. */
+  private final SocketListener[] listeners;
 
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
@@ -55,9 +59,6 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   static final int MAX_OWN_OPTION = 65536;
 
-  /** Null when call sites are not tracked (unit tests of the rest). */
-  private final CallSiteLedger sites;
-
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
     this(config, options, stats, reporter, null, null);
@@ -75,12 +76,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       PortLedger ledger,
       CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
+    this.sockets = options;
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
     this.stats = stats;
     this.reporter = reporter;
-    this.ledger = ledger;
-    this.sites = sites;
-    this.linger = new LingerGuard(config, reporter);
+    List<SocketListener> parts = new ArrayList<SocketListener>();
+    for (SocketListener part : new SocketListener[] {ledger, sites}) {
+      if (part != null) {
+        parts.add(part);
+      }
+    }
+    this.listeners = parts.toArray(new SocketListener[0]);
+    this.linger = new LingerGuard(config, reporter, options);
   }
 
   /** The SO_LINGER guard, for the exit summary. */
@@ -89,94 +96,96 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   }
 
   @Override
-  public void beforeSocketBind(
-      Object socketImpl, FileDescriptor fd, InetAddress address, int port, boolean server) {
-    BindOutcome outcome = policy.beforeBind(fd, port, server);
-    recordBind(Api.SOCKET, outcome, address, port);
-    if (ledger != null) {
-      ledger.bound(socketImpl, outcome, address);
-    }
-    if (sites != null) {
-      sites.onBind(Api.SOCKET, outcome, socketImpl, address, port);
-    }
-  }
-
-  @Override
-  public void beforeChannelBind(
-      Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
-    beforeChannelBind(API_SOCKET_CHANNEL, channel, fd, local, boundAlready);
-  }
-
-  @Override
-  public void beforeChannelBind(
-      int api, Object channel, FileDescriptor fd, SocketAddress local, Object boundAlready) {
+  public Object on(
+      int event, int api, Object socket, Object a, Object b, Object c, int n, boolean flag) {
     Api which = Api.of(api);
-    BindOutcome outcome;
-    InetAddress address = null;
-    int port = 0;
-    if (boundAlready != null) {
-      outcome = BindOutcome.ALREADY_BOUND;
-    } else if (local == null) {
-      // bind(null): the wildcard address and port 0.
-      outcome = policy.beforeBind(fd, 0, false);
-    } else if (local instanceof InetSocketAddress && !((InetSocketAddress) local).isUnresolved()) {
-      InetSocketAddress inet = (InetSocketAddress) local;
-      address = inet.getAddress();
-      port = inet.getPort();
-      outcome = policy.beforeBind(fd, port, false);
-    } else {
-      outcome = BindOutcome.NOT_INET;
-    }
-    recordBind(which, outcome, address, port);
-    if (ledger != null) {
-      ledger.bound(channel, outcome, address);
-    }
-    if (sites != null) {
-      sites.onBind(which, outcome, channel, address, port);
+    switch (event) {
+      case LOCAL_READ:
+        localAddressRead(which, socket, n);
+        return null;
+      case BIND:
+        bind(which, socket, a, b, n, flag);
+        return null;
+      case BIND_FAILED:
+        bindFailed(which, socket, b, n, (Throwable) a);
+        return null;
+      case CONNECTED:
+      case FINISH_CONNECT:
+        if (flag || event == CONNECTED) {
+          connected(which, socket, a, b, n, flag);
+        }
+        return null;
+      case CONNECT_OUTCOME:
+        connectOutcome(which, socket, a, b, (Throwable) c);
+        return null;
+      case CLOSING:
+        for (SocketListener l : listeners) {
+          l.closed(socket);
+        }
+        return null;
+      case LINGER_CLOSING:
+        if (anyOwnOption && which == Api.NETTY_EPOLL) {
+          nettyOwnOption.remove(socket); // its descriptor number is free for reuse now
+        }
+        linger.beforeClose(socket);
+        return null;
+      case LINGER_CLOSED:
+        linger.afterClose(socket);
+        return null;
+      case SET_SO_LINGER:
+        return setSoLinger(which, socket, flag, n);
+      case SET_OPTION:
+        return setOption(which, socket, a, b);
+      default:
+        return null;
     }
   }
 
   /**
-   * A Netty epoll channel binds {@code local}. Only TCP client channels to an IP address are
-   * considered: a server, datagram or unix-domain channel is never touched nor counted.
+   * A bind is about to happen (see {@link SocketHooks#BIND}): apply the policy, count, and tell the
+   * ledger and the call-site ledger.
    */
-  @Override
-  public void beforeNettyBind(Object channel, Object socket, Object local) {
-    if (!NettySockets.isTcpClient(channel)) {
-      return;
-    }
+  public void bind(Api api, Object socket, Object fd, Object local, int port, boolean server) {
     BindOutcome outcome;
     InetAddress address = null;
-    int port = 0;
-    if (local instanceof InetSocketAddress && !((InetSocketAddress) local).isUnresolved()) {
+    if (api == Api.NETTY_EPOLL && (local == null || !sockets.isNettyTcpClient(socket))) {
+      return; // doConnect without a local address, or not a TCP client: never touched nor counted
+    }
+    if (local instanceof InetAddress) {
+      address = (InetAddress) local;
+      outcome = policy.beforeBind((FileDescriptor) fd, port, server);
+    } else if (local == null) {
+      // bind(null): the wildcard address and port 0.
+      outcome = policy.beforeBind((FileDescriptor) fd, 0, false);
+    } else if (local instanceof InetSocketAddress && !((InetSocketAddress) local).isUnresolved()) {
       InetSocketAddress inet = (InetSocketAddress) local;
       address = inet.getAddress();
       port = inet.getPort();
-      OwnOption own = port == 0 ? ownOption(socket) : null;
-      if (own != null) {
-        outcome = own.value ? BindOutcome.OWN_OPTION_ON : BindOutcome.OWN_OPTION_OFF;
-      } else {
-        outcome = nettyBind(socket, port);
-      }
+      outcome =
+          api == Api.NETTY_EPOLL
+              ? nettyBind(fd, port)
+              : policy.beforeBind((FileDescriptor) fd, port, false);
     } else {
       outcome = BindOutcome.NOT_INET;
     }
-    recordBind(Api.NETTY_EPOLL, outcome, address, port);
-    if (ledger != null) {
-      ledger.bound(channel, outcome, address);
-    }
-    if (sites != null) {
-      sites.onBind(Api.NETTY_EPOLL, outcome, channel, address, port);
+    recordBind(api, outcome, address, port);
+    for (SocketListener l : listeners) {
+      l.bound(api, socket, outcome, address, port);
     }
   }
 
+  /** A Netty client bind of {@code socket} (its {@code LinuxSocket}) to {@code port}. */
   private BindOutcome nettyBind(Object socket, int port) {
+    OwnOption own = port == 0 ? ownOption(socket) : null;
+    if (own != null) {
+      return own.value ? BindOutcome.OWN_OPTION_ON : BindOutcome.OWN_OPTION_OFF;
+    }
     // The descriptor is read only when the policy would set the option on it.
     BindOutcome decided = policy.decide(port, false);
     if (decided != BindOutcome.APPLIED) {
       return decided;
     }
-    FileDescriptor fd = NettySockets.descriptor(socket);
+    FileDescriptor fd = sockets.nettyDescriptor(socket);
     if (fd == null) {
       onFailure(
           BindOutcome.FAILED,
@@ -187,8 +196,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     return policy.beforeBind(fd, port, false);
   }
 
-  @Override
-  public void nettyOwnBindAddressNoPort(Object socket, boolean value) {
+  /** The application set Netty's own option on {@code socket}: its binds are left alone. */
+  void nettyOwnBindAddressNoPort(Object socket, boolean value) {
     if (nettyOwnOption.size() >= MAX_OWN_OPTION && !nettyOwnOption.containsKey(socket)) {
       return; // beyond the bound the agent treats the socket as any other
     }
@@ -204,103 +213,172 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     return own != null && own.socket.get() == socket ? own : null;
   }
 
-  @Override
-  public void afterNettyFinishConnect(
-      Object channel, Object socket, boolean connected, Throwable thrown) {
-    if (thrown != null) {
-      afterConnect(
-          API_NETTY_EPOLL,
-          channel,
-          NettySockets.requestedRemoteAddress(channel),
-          null,
-          true,
-          thrown);
-    } else if (connected) {
-      afterConnect(
-          API_NETTY_EPOLL,
-          channel,
-          NettySockets.remoteAddress(channel),
-          NettySockets.localAddress(channel),
-          true,
-          null);
-    }
-  }
-
   /** Netty's native errors name the call: {@code "bind(..) failed: Address already in use"}. */
   static boolean isNettyBindFailure(Throwable thrown) {
     String message = thrown.getMessage();
     return message != null && message.startsWith("bind(");
   }
 
-  @Override
-  public void afterBindFailure(int api, Object socket, Object local, Throwable thrown) {
-    if (api == API_NETTY_EPOLL && !NettySockets.isTcpClient(socket)) {
+  /**
+   * A bind failed (for example EADDRINUSE when bind-before-connect has used up the shared port
+   * pool); {@code local} is the requested address, with the port in {@code port} for an {@code
+   * InetAddress}.
+   */
+  public void bindFailed(Api api, Object socket, Object local, int port, Throwable thrown) {
+    if (api == Api.NETTY_EPOLL && !sockets.isNettyTcpClient(socket)) {
       return;
     }
-    Api which = Api.of(api);
+    if (local instanceof InetAddress || local == null) {
+      try {
+        local = new InetSocketAddress((InetAddress) local, port);
+      } catch (IllegalArgumentException badPort) {
+        local = local + ":" + port;
+      }
+    }
     ConnectFailure cause = ConnectFailure.classify(thrown);
-    if (ledger != null) {
-      ledger.bindFailed(socket, local, cause);
+    for (SocketListener l : listeners) {
+      l.bindFailed(socket, local, thrown, cause);
     }
-    if (sites != null) {
-      sites.onBindFailure(socket, thrown);
-    }
-    if (stats.bindFailed(which, cause)) {
+    if (stats.bindFailed(api, cause)) {
       reporter.submit(
           new Finding(
-              Finding.Kind.BIND_FAILURE, which, thrown, String.valueOf(local), new Throwable()));
+              Finding.Kind.BIND_FAILURE, api, thrown, String.valueOf(local), new Throwable()));
     }
   }
 
-  @Override
-  public void afterConnect(
-      int api, Object socket, Object remote, Object local, boolean completed, Throwable thrown) {
-    if (api == API_NETTY_EPOLL) {
-      if (!NettySockets.isTcpClient(socket)) {
+  /**
+   * A connect returned ({@code completed} false: a non-blocking connect in progress). {@code local}
+   * is the local {@code InetSocketAddress}, or null with the port in {@code port}; Netty's pending
+   * connects complete with both addresses null, read here from the channel.
+   */
+  public void connected(
+      Api api, Object socket, Object remote, Object local, int port, boolean completed) {
+    if (api == Api.NETTY_EPOLL) {
+      if (!sockets.isNettyTcpClient(socket)) {
         return;
       }
-      if (thrown != null && isNettyBindFailure(thrown)) {
-        // doConnect(remote, local) binds first; its bind failed, the connect never ran.
-        afterBindFailure(api, socket, local, thrown);
-        return;
+      if (remote == null) {
+        remote = sockets.nettyRemoteAddress(socket, false);
+        local = sockets.nettyLocalAddress(socket);
       }
     }
-    Api which = Api.of(api);
-    if (sites != null) {
-      sites.onConnect(socket, remote, completed, thrown);
-    }
-    if (thrown != null) {
-      ConnectFailure cause = ConnectFailure.classify(thrown);
-      if (ledger != null) {
-        ledger.connectFailed(remote, cause);
-      }
-      if (stats.connectFailed(which, cause)) {
-        reporter.submit(
-            new Finding(
-                Finding.Kind.CONNECT_FAILURE,
-                which,
-                thrown,
-                String.valueOf(remote),
-                new Throwable()));
-      }
-    } else if (completed) {
-      stats.connectSucceeded(which);
-      if (ledger != null) {
-        ledger.connected(socket, remote, local);
+    if (completed) {
+      stats.connectSucceeded(api);
+      for (SocketListener l : listeners) {
+        l.connected(socket, remote, local, port);
       }
     } else {
-      stats.connectInProgress(which);
-      if (ledger != null && which == Api.ASYNC_SOCKET_CHANNEL) {
+      stats.connectInProgress(api);
+      if (api == Api.ASYNC_SOCKET_CHANNEL) {
         // Completes on the poller thread, whose stack has no application frame.
-        ledger.connectPending(remote);
+        for (SocketListener l : listeners) {
+          l.connectPending(remote);
+        }
       }
     }
   }
 
-  @Override
-  public void beforeClose(int api, Object socket) {
-    if (ledger != null) {
-      ledger.closed(socket);
+  /**
+   * A connect ended with {@code failure}, or (asynchronous channels only) null for success, whose
+   * local address is read here through the channel's public API.
+   */
+  public void connectOutcome(
+      Api api, Object socket, Object remote, Object local, Throwable failure) {
+    if (failure == null) {
+      if (socket instanceof AsynchronousSocketChannel) {
+        try {
+          local = ((AsynchronousSocketChannel) socket).getLocalAddress();
+        } catch (IOException closedSinceConnect) {
+          local = null; // counted with an unknown local port
+        }
+      }
+      connected(api, socket, remote, local, 0, true);
+      return;
+    }
+    if (api == Api.NETTY_EPOLL) {
+      if (!sockets.isNettyTcpClient(socket)) {
+        return;
+      }
+      if (isNettyBindFailure(failure)) {
+        // doConnect(remote, local) binds first; its bind failed, the connect never ran.
+        bindFailed(api, socket, local, 0, failure);
+        return;
+      }
+      if (remote == null) {
+        remote = sockets.nettyRemoteAddress(socket, true);
+      }
+    }
+    ConnectFailure cause = ConnectFailure.classify(failure);
+    for (SocketListener l : listeners) {
+      l.connectFailed(socket, remote, failure, cause);
+    }
+    if (stats.connectFailed(api, cause)) {
+      reporter.submit(
+          new Finding(
+              Finding.Kind.CONNECT_FAILURE, api, failure, String.valueOf(remote), new Throwable()));
+    }
+  }
+
+  /**
+   * An SO_LINGER set ({@link SocketHooks#SET_SO_LINGER}); Netty's {@code setSoLinger(int)} passes
+   * {@code on} true and a negative value for off.
+   */
+  Long setSoLinger(Api api, Object socket, boolean on, int seconds) {
+    if (api == Api.NETTY_EPOLL) {
+      on = seconds >= 0;
+    }
+    int applied = linger.beforeSetLinger(api, socket, on, seconds);
+    if (applied == seconds) {
+      return null;
+    }
+    if (applied == LingerPolicy.OFF) {
+      return Long.valueOf(api == Api.NETTY_EPOLL ? 0xFFFFFFFFL : seconds & 0xFFFFFFFFL);
+    }
+    return Long.valueOf((on ? 1L << 32 : 0L) | (applied & 0xFFFFFFFFL));
+  }
+
+  /**
+   * A {@code setOption}: SO_LINGER with an Integer value (negative: off, the JDK's own convention
+   * for these methods) goes through the linger guard; Netty's own IP_BIND_ADDRESS_NO_PORT is
+   * remembered; any other option returns at once.
+   */
+  Object setOption(Api api, Object socket, Object name, Object value) {
+    if (name == StandardSocketOptions.SO_LINGER && value instanceof Integer) {
+      int seconds = ((Integer) value).intValue();
+      int applied = linger.beforeSetLinger(api, socket, seconds >= 0, seconds);
+      if (applied == seconds) {
+        return null;
+      }
+      if (applied != LingerPolicy.OFF) {
+        return Integer.valueOf(applied);
+      }
+      return api == Api.SOCKET && SOCKET_LINGER_OFF_IS_BOOLEAN
+          ? (Object) Boolean.FALSE
+          : (Object) Integer.valueOf(-1);
+    }
+    if (api == Api.NETTY_EPOLL && SocketHooks.NETTY_OWN_NO_PORT.equals(name)) {
+      nettyOwnBindAddressNoPort(socket, Boolean.TRUE.equals(value));
+    }
+    return null;
+  }
+
+  /**
+   * JDK 9 to 12 pass a {@code Socket.setOption(SO_LINGER, n)} value straight to the old socket
+   * implementation, which turns linger off only for {@code Boolean.FALSE}: a negative Integer there
+   * sets linger on with the kernel's maximum wait. Later JDKs check the type and accept -1 as off.
+   */
+  static final boolean SOCKET_LINGER_OFF_IS_BOOLEAN = socketLingerOffIsBoolean();
+
+  private static boolean socketLingerOffIsBoolean() {
+    try {
+      String version = System.getProperty("java.specification.version", "");
+      if (version.startsWith("1.")) {
+        return false; // JDK 8 has no Socket.setOption
+      }
+      int major = Integer.parseInt(version);
+      return major >= 9 && major <= 12;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -310,26 +388,19 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * audit mode (the only mode that asks for reads of ports already set) a read between bind and
    * connect of a sampled socket that enforce would have deferred is counted for its call site.
    */
-  @Override
-  public void localAddressRead(int api, Object socket, int cachedPort) {
+  void localAddressRead(Api which, Object socket, int cachedPort) {
     if (cachedPort != 0) {
-      if (audit && sites != null && sites.onLocalRead(socket)) {
-        stats.localPortReadBeforeConnect(Api.of(api));
+      if (audit && localPortRead(socket, false)) {
+        stats.localPortReadBeforeConnect(which);
       }
       return;
     }
     if (!policy.hasApplied()) {
       return;
     }
-    Api which = Api.of(api);
-    switch (DeferredPorts.assignPort(socket)) {
+    switch (sockets.assignPort(socket)) {
       case ASSIGNED:
-        if (sites != null) {
-          sites.onLocalRead(socket);
-        }
-        if (ledger != null) {
-          ledger.portAssignedBeforeConnect(socket);
-        }
+        localPortRead(socket, true);
         if (stats.localPortReadBeforeConnect(which)) {
           reporter.submit(
               new Finding(
@@ -342,13 +413,13 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
               new Finding(
                   Finding.Kind.PORT_READ_BEFORE_CONNECT,
                   which,
-                  DeferredPorts.lastFailure(),
+                  sockets.assignPortFailure(),
                   null,
                   new Throwable()));
         }
         break;
       case FAILED:
-        onInternalError("localAddressRead", DeferredPorts.lastFailure());
+        onInternalError("localAddressRead", sockets.assignPortFailure());
         break;
       default:
         break;
@@ -376,22 +447,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
   }
 
-  @Override
-  public int beforeSetLinger(int api, Object socket, boolean on, int seconds) {
-    return linger.beforeSetLinger(Api.of(api), socket, on, seconds);
-  }
-
-  @Override
-  public void beforeClose(Object socket) {
-    if (anyOwnOption) {
-      nettyOwnOption.remove(socket); // a Netty socket: its descriptor number is free for reuse now
+  private boolean localPortRead(Object socket, boolean assigned) {
+    boolean first = false;
+    for (SocketListener l : listeners) {
+      first |= l.localPortRead(socket, assigned);
     }
-    linger.beforeClose(socket);
-  }
-
-  @Override
-  public void afterClose(Object socket) {
-    linger.afterClose(socket);
+    return first;
   }
 
   private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {

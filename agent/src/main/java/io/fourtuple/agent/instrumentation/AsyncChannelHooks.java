@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,8 +54,7 @@ final class AsyncChannelHooks implements TargetType {
           + "Ljava/util/concurrent/Future;";
   private static final String FINISH_CONNECT = "(Z)V";
   private static final String CLOSE = "()V";
-  private static final String OUTCOME =
-      "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/lang/Object;)V";
+  private static final int API = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
 
   private final String className;
 
@@ -90,9 +90,7 @@ final class AsyncChannelHooks implements TargetType {
       problems.add(BASE + " lacks fd, localAddress or bind(SocketAddress)");
       return hooks;
     }
-    hooks.add(
-        SocketChannelImplHooks.bindHook(
-            "bind", BIND, owner, local, "beforeAsyncChannelBind", "asyncChannelBindFailed"));
+    hooks.add(SocketChannelImplHooks.bindHook("bind", BIND, owner, API));
     if (shape.hasMethod("getLocalAddress", SocketChannelImplHooks.GET_LOCAL)) {
       hooks.add(
           SocketChannelImplHooks.localReadHook(
@@ -101,7 +99,7 @@ final class AsyncChannelHooks implements TargetType {
               owner,
               "localAddress",
               local,
-              SocketHooks.API_ASYNC_SOCKET_CHANNEL));
+              API));
     } else {
       problems.add(BASE + " has no getLocalAddress(); local address reads there unseen");
     }
@@ -120,23 +118,28 @@ final class AsyncChannelHooks implements TargetType {
               if (handsOverOutcome(callee, name, descriptor)) {
                 // The outcome is on top of the stack: copy it, add the channel and the requested
                 // remote.
-                mv.visitInsn(Opcodes.DUP);
-                loadThis(mv);
-                mv.visitVarInsn(Opcodes.ALOAD, 1);
-                dispatch(mv, "asyncConnectOutcome", OUTCOME);
+                outcome(mv);
               } else if (callee.equals(owner) && name.equals("updateEvents")) {
+                mv.visitInsn(Opcodes.ICONST_0);
                 loadThis(mv);
                 mv.visitVarInsn(Opcodes.ALOAD, 1);
-                dispatch(mv, "asyncConnectPending", "(Ljava/lang/Object;Ljava/lang/Object;)V");
+                loadNull(mv);
+                dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.CONNECTED);
               }
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
+              outcome(mv);
+            }
+
+            /** The outcome (a Throwable, null for success) on top: a copy, this, the remote. */
+            private void outcome(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, "asyncConnectOutcome", OUTCOME);
+              loadNull(mv);
+              dispatch(mv, Entry.CONNECT_OUTCOME, API);
             }
           });
     } else {
@@ -151,7 +154,8 @@ final class AsyncChannelHooks implements TargetType {
                 mv.visitInsn(Opcodes.DUP);
                 loadThis(mv);
                 loadField(mv, owner, "pendingRemote", pendingRemote);
-                dispatch(mv, "asyncConnectOutcome", OUTCOME);
+                loadNull(mv);
+                dispatch(mv, Entry.CONNECT_OUTCOME, API);
               }
             }
           });
@@ -165,7 +169,7 @@ final class AsyncChannelHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               loadThis(mv);
-              dispatch(mv, "asyncChannelClosing", "(Ljava/lang/Object;)V");
+              dispatch(mv, Entry.CLOSE, API, SocketHooks.CLOSING);
             }
           });
     } else {

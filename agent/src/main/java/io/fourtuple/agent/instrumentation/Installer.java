@@ -48,11 +48,6 @@ public final class Installer {
         AsyncChannelHooks.unix());
   }
 
-  /** Registers the weaver and weaves the socket classes that are already loaded. */
-  public static Installation install(Instrumentation instrumentation) {
-    return install(instrumentation, false);
-  }
-
   /**
    * Registers the weaver and weaves the socket classes that are already loaded.
    *

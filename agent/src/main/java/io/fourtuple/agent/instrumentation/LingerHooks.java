@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,6 @@ final class LingerHooks implements TargetType {
   static final String CHANNEL = "sun.nio.ch.SocketChannelImpl";
 
   private static final String SET_SO_LINGER = "(ZI)V";
-  private static final String OPTION_VALUE =
-      "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;I)Ljava/lang/Object;";
   private static final String CLOSE = "()V";
 
   private final String className;
@@ -100,7 +99,7 @@ final class LingerHooks implements TargetType {
       @Override
       void onEnter(MethodVisitor mv) {
         loadThisAndArguments(mv);
-        dispatch(mv, "socketSetSoLinger", "(Ljava/lang/Object;ZI)J");
+        dispatch(mv, Entry.SET_SO_LINGER, SocketHooks.API_SOCKET);
         mv.visitInsn(Opcodes.DUP2);
         mv.visitInsn(Opcodes.L2I);
         mv.visitVarInsn(Opcodes.ISTORE, 2);
@@ -117,8 +116,7 @@ final class LingerHooks implements TargetType {
       @Override
       void onEnter(MethodVisitor mv) {
         loadThisAndArguments(mv);
-        mv.visitLdcInsn(Integer.valueOf(api));
-        dispatch(mv, "setOptionValue", OPTION_VALUE);
+        dispatch(mv, Entry.SET_OPTION, api);
         mv.visitVarInsn(Opcodes.ASTORE, 2);
       }
     };
@@ -129,18 +127,18 @@ final class LingerHooks implements TargetType {
       @Override
       void onEnter(MethodVisitor mv) {
         loadThis(mv);
-        dispatch(mv, "beforeClose", "(Ljava/lang/Object;)V");
+        dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSING);
       }
 
       @Override
       void beforeReturn(MethodVisitor mv) {
         loadThis(mv);
-        dispatch(mv, "afterClose", "(Ljava/lang/Object;)V");
+        dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSED);
       }
 
       @Override
       void onThrow(MethodVisitor mv) {
-        reportThrowable(mv, "closeFailed", "(Ljava/lang/Throwable;Ljava/lang/Object;)V");
+        beforeReturn(mv); // the throwable stays below for the rethrow
       }
     };
   }

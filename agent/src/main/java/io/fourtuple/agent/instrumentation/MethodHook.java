@@ -13,6 +13,32 @@ import net.bytebuddy.jar.asm.Type;
 abstract class MethodHook {
   static final String DISPATCHER = "io/fourtuple/bootstrap/Dispatcher";
 
+  private static final String O = "Ljava/lang/Object;";
+  private static final String T = "Ljava/lang/Throwable;";
+
+  /**
+   * Every {@code Dispatcher} method the woven code may call, with its descriptor: the only place
+   * the weaver names one, so a test can link each against the dispatcher's declared methods.
+   */
+  enum Entry {
+    LOCAL_READ("localRead", "(" + O + O + "II)V"),
+    BIND("bind", "(" + O + O + O + "IZI)V"),
+    BIND_FAILED("bindFailed", "(" + T + O + O + "II)V"),
+    CONNECTED("connected", "(Z" + O + O + O + "III)V"),
+    CONNECT_OUTCOME("connectOutcome", "(" + T + O + O + O + "I)V"),
+    CLOSE("close", "(" + O + "II)V"),
+    SET_SO_LINGER("setSoLinger", "(" + O + "ZII)J"),
+    SET_OPTION("setOption", "(" + O + O + O + "I)" + O);
+
+    final String method;
+    final String descriptor;
+
+    Entry(String method, String descriptor) {
+      this.method = method;
+      this.descriptor = descriptor;
+    }
+  }
+
   final String name;
   final String descriptor;
 
@@ -81,16 +107,6 @@ abstract class MethodHook {
   }
 
   /**
-   * The usual throw hook: keeps the throwable on the stack for the rethrow and passes a copy,
-   * {@code this} and the arguments to {@code method}.
-   */
-  final void reportThrowable(MethodVisitor mv, String method, String descriptor) {
-    mv.visitInsn(Opcodes.DUP);
-    loadThisAndArguments(mv);
-    dispatch(mv, method, descriptor);
-  }
-
-  /**
    * The JDK's own hook before a TCP bind, {@code sun.net.NetHooks.beforeTcpBind(fd, address,
    * port)}: every IP bind of a socket implementation, socket channel and asynchronous channel calls
    * it on JDK 8 to 25, after the JDK's own checks (open, not bound, not connecting, a resolved
@@ -102,8 +118,20 @@ abstract class MethodHook {
     return owner.equals("sun/net/NetHooks") && name.equals("beforeTcpBind");
   }
 
-  static void dispatch(MethodVisitor mv, String method, String descriptor) {
-    mv.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, method, descriptor, false);
+  /** Pushes the {@code int} constants (API, event, a zero port) and calls {@code entry}. */
+  static void dispatch(MethodVisitor mv, Entry entry, int... constants) {
+    for (int c : constants) {
+      if (c >= -1 && c <= 5) {
+        mv.visitInsn(Opcodes.ICONST_0 + c);
+      } else {
+        mv.visitIntInsn(Opcodes.BIPUSH, c);
+      }
+    }
+    mv.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, entry.method, entry.descriptor, false);
+  }
+
+  static void loadNull(MethodVisitor mv) {
+    mv.visitInsn(Opcodes.ACONST_NULL);
   }
 
   static void loadThis(MethodVisitor mv) {

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,8 +44,7 @@ final class NettyEpollHooks implements TargetType {
   static final String LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
 
   private static final String SOCKET_ADDRESS = "Ljava/net/SocketAddress;";
-  private static final String OBJECT = "Ljava/lang/Object;";
-  private static final String THROWABLE = "Ljava/lang/Throwable;";
+  private static final int API = SocketHooks.API_NETTY_EPOLL;
 
   private final String className;
 
@@ -111,16 +111,14 @@ final class NettyEpollHooks implements TargetType {
               loadThis(mv);
               loadField(mv, owner, "socket", socket);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, "nettyBeforeBind", "(" + OBJECT + OBJECT + OBJECT + ")V");
+              dispatch(mv, Entry.BIND, 0, 0, API);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              loadField(mv, owner, "socket", socket);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, "nettyBindFailed", "(" + THROWABLE + OBJECT + OBJECT + OBJECT + ")V");
+              loadThisAndArguments(mv);
+              dispatch(mv, Entry.BIND_FAILED, 0, API);
             }
           });
     } else {
@@ -132,11 +130,11 @@ final class NettyEpollHooks implements TargetType {
           new MethodHook("doConnect", connect) {
             @Override
             void onEnter(MethodVisitor mv) {
+              // Binds local itself first when it is not null (the core skips a null one).
               loadThis(mv);
               loadField(mv, owner, "socket", socket);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
               mv.visitVarInsn(Opcodes.ALOAD, 2);
-              dispatch(mv, "nettyBeforeConnect", "(" + OBJECT + OBJECT + OBJECT + OBJECT + ")V");
+              dispatch(mv, Entry.BIND, 0, 0, API);
             }
 
             @Override
@@ -145,20 +143,15 @@ final class NettyEpollHooks implements TargetType {
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
               loadField(mv, owner, "local", local);
-              dispatch(mv, "nettyConnected", "(Z" + OBJECT + OBJECT + OBJECT + ")V");
+              dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.CONNECTED);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
+              // Its own bind or the connect: the core tells them apart by Netty's message.
               mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              loadField(mv, owner, "socket", socket);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              mv.visitVarInsn(Opcodes.ALOAD, 2);
-              dispatch(
-                  mv,
-                  "nettyConnectFailed",
-                  "(" + THROWABLE + OBJECT + OBJECT + OBJECT + OBJECT + ")V");
+              loadThisAndArguments(mv);
+              dispatch(mv, Entry.CONNECT_OUTCOME, API);
             }
           });
     } else {
@@ -169,12 +162,7 @@ final class NettyEpollHooks implements TargetType {
     if (local != null && shape.hasMethod("localAddress0", "()" + SOCKET_ADDRESS)) {
       hooks.add(
           SocketChannelImplHooks.localReadHook(
-              "localAddress0",
-              "()" + SOCKET_ADDRESS,
-              owner,
-              "local",
-              local,
-              SocketHooks.API_NETTY_EPOLL));
+              "localAddress0", "()" + SOCKET_ADDRESS, owner, "local", local, API));
     } else {
       problems.add(name + " has no localAddress0() or no field local; its reads are unseen");
     }
@@ -184,21 +172,20 @@ final class NettyEpollHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               loadThis(mv);
+              dispatch(mv, Entry.CLOSE, API, SocketHooks.CLOSING);
               loadField(mv, owner, "socket", socket);
-              dispatch(mv, "nettyClosing", "(" + OBJECT + OBJECT + ")V");
+              dispatch(mv, Entry.CLOSE, API, SocketHooks.LINGER_CLOSING);
             }
 
             @Override
             void beforeReturn(MethodVisitor mv) {
               loadField(mv, owner, "socket", socket);
-              dispatch(mv, "afterClose", "(" + OBJECT + ")V");
+              dispatch(mv, Entry.CLOSE, API, SocketHooks.LINGER_CLOSED);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadField(mv, owner, "socket", socket);
-              dispatch(mv, "closeFailed", "(" + THROWABLE + OBJECT + ")V");
+              beforeReturn(mv); // the throwable stays below for the rethrow
             }
           });
     } else {
@@ -206,43 +193,59 @@ final class NettyEpollHooks implements TargetType {
     }
   }
 
+  /**
+   * The unsafe cannot read its channel's private fields: the addresses go as null and the core
+   * reads them from the channel.
+   */
   private static MethodHook finishConnect(final String owner, final String outer) {
     return new MethodHook("doFinishConnect", "()Z") {
       @Override
       void beforeReturn(MethodVisitor mv) {
         mv.visitInsn(Opcodes.DUP);
         loadField(mv, owner, "this$0", outer);
-        mv.visitInsn(Opcodes.ACONST_NULL);
-        dispatch(mv, "nettyFinishConnect", "(Z" + OBJECT + OBJECT + ")V");
+        loadNull(mv);
+        loadNull(mv);
+        dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.FINISH_CONNECT);
       }
 
       @Override
       void onThrow(MethodVisitor mv) {
         mv.visitInsn(Opcodes.DUP);
         loadField(mv, owner, "this$0", outer);
-        mv.visitInsn(Opcodes.ACONST_NULL);
-        dispatch(mv, "nettyFinishConnectFailed", "(" + THROWABLE + OBJECT + OBJECT + ")V");
+        loadNull(mv);
+        loadNull(mv);
+        dispatch(mv, Entry.CONNECT_OUTCOME, API);
       }
     };
   }
 
+  /** {@code unix.Socket.setSoLinger(int)} (negative: off): the argument is rewritten in place. */
   private static MethodHook setSoLinger() {
     return new MethodHook("setSoLinger", "(I)V") {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThisAndArguments(mv);
-        dispatch(mv, "nettySetSoLinger", "(" + OBJECT + "I)I");
+        loadThis(mv);
+        mv.visitInsn(Opcodes.ICONST_1);
+        mv.visitVarInsn(Opcodes.ILOAD, 1);
+        dispatch(mv, Entry.SET_SO_LINGER, API);
+        mv.visitInsn(Opcodes.L2I);
         mv.visitVarInsn(Opcodes.ISTORE, 1);
       }
     };
   }
 
+  /** Netty's own option, reported as an option set whose value is not changed. */
   private static MethodHook ownNoPort() {
     return new MethodHook("setIpBindAddressNoPort", "(Z)V") {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThisAndArguments(mv);
-        dispatch(mv, "nettyOwnBindAddressNoPort", "(" + OBJECT + "Z)V");
+        loadThis(mv);
+        mv.visitLdcInsn(SocketHooks.NETTY_OWN_NO_PORT);
+        mv.visitVarInsn(Opcodes.ILOAD, 1);
+        mv.visitMethodInsn(
+            Opcodes.INVOKESTATIC, "java/lang/Boolean", "valueOf", "(Z)Ljava/lang/Boolean;", false);
+        dispatch(mv, Entry.SET_OPTION, API);
+        mv.visitInsn(Opcodes.POP);
       }
     };
   }

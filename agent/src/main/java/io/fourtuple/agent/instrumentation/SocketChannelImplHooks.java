@@ -1,5 +1,6 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +33,7 @@ final class SocketChannelImplHooks implements TargetType {
   private static final String FINISH_CONNECT = "()Z";
   private static final String CLOSE = "()V";
   static final String GET_LOCAL = "()Ljava/net/SocketAddress;";
-  private static final String CONNECTED =
-      "(ZLjava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;)V";
-  private static final String CONNECT_FAILED =
-      "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/lang/Object;)V";
+  private static final int API = SocketHooks.API_SOCKET_CHANNEL;
 
   @Override
   public String className() {
@@ -55,9 +53,7 @@ final class SocketChannelImplHooks implements TargetType {
     String bindName = shape.hasMethod("netBind", NET_BIND) ? "netBind" : "bind";
     String bindDescriptor = bindName.equals("netBind") ? NET_BIND : BIND;
     if (shape.hasMethod(bindName, bindDescriptor)) {
-      hooks.add(
-          bindHook(
-              bindName, bindDescriptor, owner, local, "beforeChannelBind", "channelBindFailed"));
+      hooks.add(bindHook(bindName, bindDescriptor, owner, API));
     } else {
       problems.add(NAME + " has neither netBind(SocketAddress) nor bind(SocketAddress)");
     }
@@ -68,14 +64,7 @@ final class SocketChannelImplHooks implements TargetType {
     for (String[] getter :
         new String[][] {{"getLocalAddress", GET_LOCAL}, {"localAddress", "()" + local}}) {
       if (shape.hasMethod(getter[0], getter[1])) {
-        hooks.add(
-            localReadHook(
-                getter[0],
-                getter[1],
-                owner,
-                "localAddress",
-                local,
-                SocketHooks.API_SOCKET_CHANNEL));
+        hooks.add(localReadHook(getter[0], getter[1], owner, "localAddress", local, API));
       } else {
         problems.add(NAME + " has no " + getter[0] + "(); local address reads there unseen");
       }
@@ -89,12 +78,16 @@ final class SocketChannelImplHooks implements TargetType {
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
               loadField(mv, owner, "localAddress", local);
-              dispatch(mv, "channelConnected", CONNECTED);
+              dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.CONNECTED);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
-              reportThrowable(mv, "channelConnectFailed", CONNECT_FAILED);
+              mv.visitInsn(Opcodes.DUP);
+              loadThis(mv);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              loadNull(mv);
+              dispatch(mv, Entry.CONNECT_OUTCOME, API);
             }
           });
     }
@@ -107,7 +100,7 @@ final class SocketChannelImplHooks implements TargetType {
               loadThis(mv);
               loadField(mv, owner, "remoteAddress", remote);
               loadField(mv, owner, "localAddress", local);
-              dispatch(mv, "channelFinishConnect", CONNECTED);
+              dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.FINISH_CONNECT);
             }
 
             @Override
@@ -115,7 +108,8 @@ final class SocketChannelImplHooks implements TargetType {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
               loadField(mv, owner, "remoteAddress", remote);
-              dispatch(mv, "channelConnectFailed", CONNECT_FAILED);
+              loadNull(mv);
+              dispatch(mv, Entry.CONNECT_OUTCOME, API);
             }
           });
     }
@@ -126,7 +120,7 @@ final class SocketChannelImplHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               loadThis(mv);
-              dispatch(mv, "channelClosing", "(Ljava/lang/Object;)V");
+              dispatch(mv, Entry.CLOSE, API, SocketHooks.CLOSING);
             }
           });
     } else {
@@ -137,7 +131,7 @@ final class SocketChannelImplHooks implements TargetType {
   }
 
   /**
-   * Entry of a channel's local address getter: {@code channelLocalRead(this, this.field, api)}.
+   * Entry of a channel's local address getter: {@code localRead(this, this.field, 0, api)}.
    *
    * @param field the field that caches the channel's local address
    * @param local its descriptor, read from the class
@@ -154,26 +148,17 @@ final class SocketChannelImplHooks implements TargetType {
       void onEnter(MethodVisitor mv) {
         loadThis(mv);
         loadField(mv, owner, field, local);
-        mv.visitLdcInsn(Integer.valueOf(api));
-        dispatch(mv, "channelLocalRead", "(Ljava/lang/Object;Ljava/lang/Object;I)V");
+        dispatch(mv, Entry.LOCAL_READ, 0, api);
       }
     };
   }
 
   /**
-   * The bind hook of a channel that keeps its descriptor in {@code fd} and its local address in
-   * {@code localAddress} (the socket channel and the asynchronous socket channel): at entry {@code
-   * enter(this, fd, localAddress, requested)}, on a throw {@code failed(thrown, this, requested)}.
-   *
-   * @param local the descriptor of the {@code localAddress} field, read from the class
+   * The bind hook of a channel that keeps its descriptor in {@code fd} (the socket channel and the
+   * asynchronous socket channel): {@code bind(this, fd, requested, 0, false, api)} before {@code
+   * NetHooks.beforeTcpBind}, {@code bindFailed(thrown, this, requested, 0, api)} on a throw.
    */
-  static MethodHook bindHook(
-      String name,
-      String descriptor,
-      final String owner,
-      final String local,
-      final String enter,
-      final String failed) {
+  static MethodHook bindHook(String name, String descriptor, final String owner, final int api) {
     return new MethodHook(name, descriptor) {
       @Override
       void beforeCall(MethodVisitor mv, String callee, String method, String calleeDescriptor) {
@@ -182,16 +167,15 @@ final class SocketChannelImplHooks implements TargetType {
         }
         loadThis(mv);
         loadField(mv, owner, "fd", FD);
-        loadField(mv, owner, "localAddress", local);
         mv.visitVarInsn(Opcodes.ALOAD, 1);
-        dispatch(
-            mv, enter, "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+        dispatch(mv, Entry.BIND, 0, 0, api);
       }
 
       @Override
       void onThrow(MethodVisitor mv) {
-        reportThrowable(
-            mv, failed, "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;)V");
+        mv.visitInsn(Opcodes.DUP);
+        loadThisAndArguments(mv);
+        dispatch(mv, Entry.BIND_FAILED, 0, api);
       }
     };
   }

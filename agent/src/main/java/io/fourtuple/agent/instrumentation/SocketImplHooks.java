@@ -1,5 +1,7 @@
 package io.fourtuple.agent.instrumentation;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
+import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -55,12 +57,12 @@ final class SocketImplHooks implements TargetType {
     return new SocketImplHooks(BASE);
   }
 
-  /** Pushes {@code this}, its cached {@code localport} and {@code address}: a local read. */
+  /** {@code localRead(this, address, localport, API_SOCKET)}: the impl's cached local address. */
   static void loadLocalRead(MethodVisitor mv, String owner) {
     MethodHook.loadThis(mv);
-    MethodHook.loadField(mv, owner, "localport", "I");
     MethodHook.loadField(mv, owner, "address", "Ljava/net/InetAddress;");
-    MethodHook.dispatch(mv, "socketLocalRead", "(Ljava/lang/Object;ILjava/lang/Object;)V");
+    MethodHook.loadField(mv, owner, "localport", "I");
+    MethodHook.dispatch(mv, Entry.LOCAL_READ, SocketHooks.API_SOCKET);
   }
 
   @Override
@@ -121,31 +123,24 @@ final class SocketImplHooks implements TargetType {
               }
               loadThis(mv);
               loadField(mv, owner, "fd", FD);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              mv.visitVarInsn(Opcodes.ILOAD, 2);
               if (serverField != null) {
                 loadField(mv, owner, serverField, "Z");
-                mv.visitVarInsn(Opcodes.ALOAD, 1);
-                mv.visitVarInsn(Opcodes.ILOAD, 2);
-                dispatch(
-                    mv,
-                    "beforeSocketBind",
-                    "(Ljava/lang/Object;" + FD + "ZLjava/net/InetAddress;I)V");
               } else {
+                // JDK 8-12: a listener's implementation has its serverSocket set; instanceof is
+                // exactly "not null" without a branch.
                 loadField(mv, owner, "serverSocket", "Ljava/net/ServerSocket;");
-                mv.visitVarInsn(Opcodes.ALOAD, 1);
-                mv.visitVarInsn(Opcodes.ILOAD, 2);
-                dispatch(
-                    mv,
-                    "beforeSocketBindServerRef",
-                    "(Ljava/lang/Object;" + FD + "Ljava/lang/Object;Ljava/net/InetAddress;I)V");
+                mv.visitTypeInsn(Opcodes.INSTANCEOF, "java/net/ServerSocket");
               }
+              dispatch(mv, Entry.BIND, SocketHooks.API_SOCKET);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
-              reportThrowable(
-                  mv,
-                  "socketBindFailed",
-                  "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/InetAddress;I)V");
+              mv.visitInsn(Opcodes.DUP);
+              loadThisAndArguments(mv);
+              dispatch(mv, Entry.BIND_FAILED, SocketHooks.API_SOCKET);
             }
           });
     }
@@ -153,19 +148,21 @@ final class SocketImplHooks implements TargetType {
         new MethodHook("connect", CONNECT) {
           @Override
           void beforeReturn(MethodVisitor mv) {
+            mv.visitInsn(Opcodes.ICONST_1);
             loadThis(mv);
             mv.visitVarInsn(Opcodes.ALOAD, 1);
+            loadNull(mv); // SocketImpl keeps the local port only (address is the remote's now)
             loadField(mv, owner, "localport", "I");
-            dispatch(mv, "socketConnected", "(Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
+            dispatch(mv, Entry.CONNECTED, SocketHooks.API_SOCKET, SocketHooks.CONNECTED);
           }
 
           @Override
           void onThrow(MethodVisitor mv) {
-            // connect(SocketAddress, int): the timeout is passed too and ignored.
-            reportThrowable(
-                mv,
-                "socketConnectFailed",
-                "(Ljava/lang/Throwable;Ljava/lang/Object;Ljava/net/SocketAddress;I)V");
+            mv.visitInsn(Opcodes.DUP);
+            loadThis(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            loadNull(mv);
+            dispatch(mv, Entry.CONNECT_OUTCOME, SocketHooks.API_SOCKET);
           }
         });
     // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK
@@ -177,7 +174,7 @@ final class SocketImplHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               loadThis(mv);
-              dispatch(mv, "socketClosing", "(Ljava/lang/Object;)V");
+              dispatch(mv, Entry.CLOSE, SocketHooks.API_SOCKET, SocketHooks.CLOSING);
             }
           });
     } else {

@@ -14,9 +14,9 @@ import jdk.jfr.StackTrace;
  *
  * <p>Hazards: this package is compiled apart from the rest of the agent, to Java 8 bytecode against
  * the build JDK's {@code jdk.jfr} (that API is not part of {@code --release 8}); nothing else in
- * the agent refers to it by type. {@code core.ledger.LedgerEventsLoader} loads it by name, only
- * after {@code jdk.jfr.FlightRecorder} resolved, so a JDK without JFR never loads these classes.
- * Events are committed on the ledger thread only (no stack: it would be the agent's own).
+ * the agent refers to it by type. {@code core.ledger.LedgerMonitor} loads it by name, only after
+ * {@code jdk.jfr.FlightRecorder} resolved, so a JDK without JFR never loads these classes. Events
+ * are committed on the ledger thread only (no stack: it would be the agent's own).
  */
 public final class JfrLedgerEvents implements LedgerEvents {
 

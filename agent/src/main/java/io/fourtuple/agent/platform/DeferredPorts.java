@@ -382,16 +382,7 @@ public final class DeferredPorts {
     static {
       try {
         Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
-        SET_INT =
-            method(
-                net,
-                "setIntOption0",
-                FileDescriptor.class,
-                boolean.class,
-                int.class,
-                int.class,
-                int.class,
-                boolean.class);
+        SET_INT = SocketOptions.ForJdkNet.setIntOption0();
         GET_INT =
             method(net, "getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class);
         BIND = method(net, "bind", FileDescriptor.class, InetAddress.class, int.class);

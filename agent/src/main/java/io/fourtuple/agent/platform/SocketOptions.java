@@ -9,7 +9,10 @@ import java.net.SocketException;
 import java.util.Locale;
 
 /**
- * Writes the one native socket option the JDK has no API for. Probed once at start; where the
+ * The core's only way into socket internals: writes the one native socket option the JDK has no API
+ * for, and (default methods, the real implementations in this package) reads what Netty's epoll
+ * channels keep private and gives a deferred socket its port, so the core holds no reflection into
+ * Netty or {@code sun.nio.ch} and tests can stand in for all of it. Probed once at start; where the
  * mechanism or the kernel lacks the option, {@link Unavailable} says why and the agent observes
  * without rewriting.
  *
@@ -37,6 +40,38 @@ public interface SocketOptions {
    * @throws IOException as the JDK's native layer reports it (errno text in the message)
    */
   void setBindAddressNoPort(FileDescriptor fd) throws IOException;
+
+  /** Whether {@code channel} is a Netty epoll TCP client channel (not server, datagram, domain). */
+  default boolean isNettyTcpClient(Object channel) {
+    return NettySockets.isTcpClient(channel);
+  }
+
+  /** The descriptor of a Netty {@code LinuxSocket}, wrapped; null if it cannot be read. */
+  default FileDescriptor nettyDescriptor(Object nettySocket) {
+    return NettySockets.descriptor(nettySocket);
+  }
+
+  /** A Netty channel's (or socket's) local address, or null. */
+  default Object nettyLocalAddress(Object channel) {
+    return NettySockets.localAddress(channel);
+  }
+
+  /** A Netty channel's remote address; {@code requested}: where its pending connect was going. */
+  default Object nettyRemoteAddress(Object channel, boolean requested) {
+    return requested
+        ? NettySockets.requestedRemoteAddress(channel)
+        : NettySockets.remoteAddress(channel);
+  }
+
+  /** Gives a socket whose port the agent deferred its port now ({@link DeferredPorts}). */
+  default DeferredPorts.Outcome assignPort(Object socket) {
+    return DeferredPorts.assignPort(socket);
+  }
+
+  /** Why the last {@link #assignPort} failed or found no port, or null. */
+  default Throwable assignPortFailure() {
+    return DeferredPorts.lastFailure();
+  }
 
   /**
    * Thrown instead of any native call when the descriptor is missing or invalid (a socket never
@@ -103,23 +138,30 @@ public interface SocketOptions {
             "kernel " + kernel.release() + " predates IP_BIND_ADDRESS_NO_PORT (Linux 4.2)", "none");
       }
       try {
-        // Initialized here, at start, so that no hook ever triggers Net's static initializer.
-        Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
-        Method m =
-            net.getDeclaredMethod(
-                "setIntOption0",
-                FileDescriptor.class,
-                boolean.class,
-                int.class,
-                int.class,
-                int.class,
-                boolean.class);
-        m.setAccessible(true);
-        return new ForJdkNet(MethodHandles.lookup().unreflect(m));
+        return new ForJdkNet(MethodHandles.lookup().unreflect(setIntOption0()));
       } catch (Throwable t) {
         return new Unavailable(
             "sun.nio.ch.Net.setIntOption0 is not usable on this JDK (" + t + ")", "none");
       }
+    }
+
+    /**
+     * {@code Net.setIntOption0(fd, mayNeedConversion, level, option, value, isIPv6)}, accessible.
+     * Initializes {@code Net} at start, so that no hook ever triggers its static initializer.
+     */
+    static Method setIntOption0() throws Exception {
+      Method m =
+          Class.forName("sun.nio.ch.Net", true, null)
+              .getDeclaredMethod(
+                  "setIntOption0",
+                  FileDescriptor.class,
+                  boolean.class,
+                  int.class,
+                  int.class,
+                  int.class,
+                  boolean.class);
+      m.setAccessible(true);
+      return m;
     }
 
     @Override

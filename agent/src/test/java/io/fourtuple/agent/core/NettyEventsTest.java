@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.agent.core.bind.BindOutcome;
@@ -45,9 +46,11 @@ class NettyEventsTest {
   @Test
   void serverDatagramAndDomainChannelsAreNeverTouchedNorCounted() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.beforeNettyBind(new EpollServerSocketChannel(), new Object(), PORT_ZERO);
-    handler.beforeNettyBind(new EpollDomainSocketChannel(), new Object(), PORT_ZERO);
-    handler.beforeNettyBind(new Object(), new Object(), PORT_ZERO);
+    handler.bind(
+        Api.NETTY_EPOLL, new EpollServerSocketChannel(), new Object(), PORT_ZERO, 0, false);
+    handler.bind(
+        Api.NETTY_EPOLL, new EpollDomainSocketChannel(), new Object(), PORT_ZERO, 0, false);
+    handler.bind(Api.NETTY_EPOLL, new Object(), new Object(), PORT_ZERO, 0, false);
     for (BindOutcome o : BindOutcome.values()) {
       assertEquals(0, stats.binds(Api.NETTY_EPOLL, o), o.name());
     }
@@ -56,17 +59,21 @@ class NettyEventsTest {
 
   @Test
   void clientBindsAreDecidedByThePolicy() throws Exception {
-    handler("mode=audit").beforeNettyBind(new EpollSocketChannel(), new Object(), PORT_ZERO);
+    handler("mode=audit")
+        .bind(Api.NETTY_EPOLL, new EpollSocketChannel(), new Object(), PORT_ZERO, 0, false);
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.WOULD_APPLY));
     SocketEventHandler enforce = handler(null);
-    enforce.beforeNettyBind(
+    enforce.bind(
+        Api.NETTY_EPOLL,
         new EpollSocketChannel(),
         new Object(),
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000));
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000),
+        0,
+        false);
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.EXPLICIT_PORT));
     // No readable descriptor (not a Netty socket): reported as a failure, the option never
     // attempted.
-    enforce.beforeNettyBind(new EpollSocketChannel(), new Object(), PORT_ZERO);
+    enforce.bind(Api.NETTY_EPOLL, new EpollSocketChannel(), new Object(), PORT_ZERO, 0, false);
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.FAILED));
     assertTrue(options.attempts.isEmpty());
   }
@@ -76,10 +83,12 @@ class NettyEventsTest {
     SocketEventHandler handler = handler(null);
     Object on = new Object();
     Object off = new Object();
-    handler.nettyOwnBindAddressNoPort(on, true);
-    handler.nettyOwnBindAddressNoPort(off, false);
-    handler.beforeNettyBind(new EpollSocketChannel(), on, PORT_ZERO);
-    handler.beforeNettyBind(new EpollSocketChannel(), off, PORT_ZERO);
+    int netty = SocketHooks.API_NETTY_EPOLL;
+    String name = SocketHooks.NETTY_OWN_NO_PORT;
+    assertNull(handler.on(SocketHooks.SET_OPTION, netty, on, name, true, null, 0, false));
+    assertNull(handler.on(SocketHooks.SET_OPTION, netty, off, name, false, null, 0, false));
+    handler.bind(Api.NETTY_EPOLL, new EpollSocketChannel(), on, PORT_ZERO, 0, false);
+    handler.bind(Api.NETTY_EPOLL, new EpollSocketChannel(), off, PORT_ZERO, 0, false);
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_ON));
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_OFF));
     assertTrue(options.attempts.isEmpty());
@@ -90,19 +99,17 @@ class NettyEventsTest {
     SocketEventHandler handler = handler(null);
     Object channel = new EpollSocketChannel();
     InetSocketAddress remote = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
-    handler.afterConnect(
-        SocketHooks.API_NETTY_EPOLL,
+    handler.connectOutcome(
+        Api.NETTY_EPOLL,
         channel,
         remote,
         PORT_ZERO,
-        true,
         new IOException("bind(..) failed with error(-98): Address already in use"));
-    handler.afterConnect(
-        SocketHooks.API_NETTY_EPOLL,
+    handler.connectOutcome(
+        Api.NETTY_EPOLL,
         channel,
         remote,
         PORT_ZERO,
-        true,
         new IOException("connect(..) failed with error(-99): Cannot assign requested address"));
     assertEquals(1, stats.bindFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_IN_USE));
     assertEquals(1, stats.connectFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_NOT_AVAILABLE));

@@ -2,6 +2,7 @@ package io.fourtuple.agent.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,7 @@ class SocketEventHandlerTest {
     List<FileDescriptor> fds =
         List.of(new FileDescriptor(), new FileDescriptor(), new FileDescriptor());
     for (FileDescriptor fd : fds) {
-      handler.beforeSocketBind(new Object(), fd, ip("10.1.2.3"), 0, false);
+      handler.bind(Api.SOCKET, new Object(), fd, ip("10.1.2.3"), 0, false);
     }
     assertEquals(fds, options.applied);
     assertEquals(3, stats.binds(Api.SOCKET, BindOutcome.APPLIED));
@@ -76,8 +78,8 @@ class SocketEventHandlerTest {
   @Test
   void serverAndExplicitPortBindsAreCountedButNotReported() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("0.0.0.0"), 0, true);
-    handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("10.1.2.3"), 45000, false);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("0.0.0.0"), 0, true);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 45000, false);
     assertTrue(options.attempts.isEmpty());
     assertEquals(1, stats.binds(Api.SOCKET, BindOutcome.SERVER_SOCKET));
     assertEquals(1, stats.binds(Api.SOCKET, BindOutcome.EXPLICIT_PORT));
@@ -87,8 +89,8 @@ class SocketEventHandlerTest {
   @Test
   void auditModeReportsWhatWouldApply() throws Exception {
     SocketEventHandler handler = handler("mode=audit");
-    handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
-    handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
     assertTrue(options.attempts.isEmpty());
     List<Finding> out = drain();
     assertEquals(1, out.size());
@@ -99,7 +101,7 @@ class SocketEventHandlerTest {
   void channelBindToNullIsTheWildcardAtPortZero() throws Exception {
     SocketEventHandler handler = handler(null);
     FileDescriptor fd = new FileDescriptor();
-    handler.beforeChannelBind(new Object(), fd, null, null);
+    handler.bind(Api.SOCKET_CHANNEL, new Object(), fd, null, 0, false);
     assertEquals(List.of(fd), options.applied);
     assertEquals(1, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.APPLIED));
     List<Finding> out = drain();
@@ -113,18 +115,15 @@ class SocketEventHandlerTest {
   void asynchronousChannelBindsAreTheirOwnApi() throws Exception {
     SocketEventHandler handler = handler(null);
     FileDescriptor fd = new FileDescriptor();
-    int async = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
-    handler.beforeChannelBind(
-        async, new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), null);
-    handler.beforeChannelBind(
-        async,
+    handler.bind(
+        Api.ASYNC_SOCKET_CHANNEL,
         new Object(),
-        new FileDescriptor(),
+        fd,
         new InetSocketAddress(ip("192.0.2.7"), 0),
-        new InetSocketAddress(ip("192.0.2.7"), 41000));
-    assertEquals(List.of(fd), options.applied, "an already-bound channel is left alone");
+        0,
+        false);
+    assertEquals(List.of(fd), options.applied);
     assertEquals(1, stats.binds(Api.ASYNC_SOCKET_CHANNEL, BindOutcome.APPLIED));
-    assertEquals(1, stats.binds(Api.ASYNC_SOCKET_CHANNEL, BindOutcome.ALREADY_BOUND));
     assertEquals(0, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.APPLIED));
     List<Finding> out = drain();
     assertEquals(1, out.size());
@@ -135,17 +134,12 @@ class SocketEventHandlerTest {
   @Test
   void asynchronousConnectsPendingThenCompletedOrFailed() throws Exception {
     SocketEventHandler handler = handler(null);
-    int async = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
+    Api async = Api.ASYNC_SOCKET_CHANNEL;
     Object channel = new Object();
-    handler.afterConnect(async, channel, REMOTE, null, false, null);
-    handler.afterConnect(async, channel, REMOTE, new InetSocketAddress(60000), true, null);
-    handler.afterConnect(
-        async,
-        new Object(),
-        REMOTE,
-        null,
-        true,
-        new BindException("Cannot assign requested address"));
+    handler.connected(async, channel, REMOTE, null, 0, false);
+    handler.connected(async, channel, REMOTE, new InetSocketAddress(60000), 0, true);
+    handler.connectOutcome(
+        async, new Object(), REMOTE, null, new BindException("Cannot assign requested address"));
     assertEquals(1, stats.connected(Api.ASYNC_SOCKET_CHANNEL));
     assertEquals(
         1, stats.connectFailures(Api.ASYNC_SOCKET_CHANNEL, ConnectFailure.ADDRESS_NOT_AVAILABLE));
@@ -156,9 +150,15 @@ class SocketEventHandlerTest {
   void channelBindToAnInetAddress() throws Exception {
     SocketEventHandler handler = handler(null);
     FileDescriptor fd = new FileDescriptor();
-    handler.beforeChannelBind(new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), null);
-    handler.beforeChannelBind(
-        new Object(), new FileDescriptor(), new InetSocketAddress(ip("192.0.2.7"), 40000), null);
+    handler.bind(
+        Api.SOCKET_CHANNEL, new Object(), fd, new InetSocketAddress(ip("192.0.2.7"), 0), 0, false);
+    handler.bind(
+        Api.SOCKET_CHANNEL,
+        new Object(),
+        new FileDescriptor(),
+        new InetSocketAddress(ip("192.0.2.7"), 40000),
+        0,
+        false);
     assertEquals(List.of(fd), options.applied);
     assertEquals(1, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.APPLIED));
     assertEquals(1, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.EXPLICIT_PORT));
@@ -170,31 +170,15 @@ class SocketEventHandlerTest {
   @Test
   void channelBindToAnUnresolvedAddressIsNotInet() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.beforeChannelBind(
+    handler.bind(
+        Api.SOCKET_CHANNEL,
         new Object(),
         new FileDescriptor(),
         InetSocketAddress.createUnresolved("host.invalid", 0),
-        null);
+        0,
+        false);
     assertTrue(options.attempts.isEmpty());
     assertEquals(1, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.NOT_INET));
-    assertTrue(drain().isEmpty());
-  }
-
-  @Test
-  void channelBoundAlreadyIsLeftAlone() throws Exception {
-    SocketEventHandler handler = handler(null);
-    handler.beforeChannelBind(
-        new Object(),
-        new FileDescriptor(),
-        null,
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 41000));
-    handler.beforeChannelBind(
-        new Object(),
-        new FileDescriptor(),
-        new InetSocketAddress(ip("10.0.0.1"), 0),
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 41000));
-    assertTrue(options.attempts.isEmpty());
-    assertEquals(2, stats.binds(Api.SOCKET_CHANNEL, BindOutcome.ALREADY_BOUND));
     assertTrue(drain().isEmpty());
   }
 
@@ -202,13 +186,12 @@ class SocketEventHandlerTest {
   void connectFailureIsCountedAndReportedOnce() throws Exception {
     SocketEventHandler handler = handler(null);
     BindException first = new BindException("Cannot assign requested address");
-    handler.afterConnect(SocketHooks.API_SOCKET, new Object(), REMOTE, null, true, first);
-    handler.afterConnect(
-        SocketHooks.API_SOCKET,
+    handler.connectOutcome(Api.SOCKET, new Object(), REMOTE, null, first);
+    handler.connectOutcome(
+        Api.SOCKET,
         new Object(),
         REMOTE,
         null,
-        true,
         new BindException("Cannot assign requested address"));
 
     assertEquals(2, stats.connectFailures(Api.SOCKET, ConnectFailure.ADDRESS_NOT_AVAILABLE));
@@ -225,19 +208,13 @@ class SocketEventHandlerTest {
   @Test
   void differentConnectFailuresAreEachReported() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.afterConnect(
-        SocketHooks.API_SOCKET_CHANNEL,
+    handler.connectOutcome(
+        Api.SOCKET_CHANNEL, new Object(), REMOTE, null, new ConnectException("Connection refused"));
+    handler.connectOutcome(
+        Api.SOCKET_CHANNEL,
         new Object(),
         REMOTE,
         null,
-        true,
-        new ConnectException("Connection refused"));
-    handler.afterConnect(
-        SocketHooks.API_SOCKET_CHANNEL,
-        new Object(),
-        REMOTE,
-        null,
-        true,
         new BindException("Cannot assign requested address"));
     assertEquals(1, stats.connectFailures(Api.SOCKET_CHANNEL, ConnectFailure.REFUSED));
     assertEquals(
@@ -248,9 +225,9 @@ class SocketEventHandlerTest {
   @Test
   void completedAndInProgressConnectsAreCounted() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.afterConnect(SocketHooks.API_SOCKET, new Object(), REMOTE, 50000, true, null);
-    handler.afterConnect(SocketHooks.API_SOCKET_CHANNEL, new Object(), REMOTE, null, false, null);
-    handler.afterConnect(SocketHooks.API_SOCKET_CHANNEL, new Object(), REMOTE, null, false, null);
+    handler.connected(Api.SOCKET, new Object(), REMOTE, null, 50000, true);
+    handler.connected(Api.SOCKET_CHANNEL, new Object(), REMOTE, null, 0, false);
+    handler.connected(Api.SOCKET_CHANNEL, new Object(), REMOTE, null, 0, false);
     assertEquals(1, stats.connected(Api.SOCKET));
     assertEquals(0, stats.connected(Api.SOCKET_CHANNEL));
     assertTrue(
@@ -262,10 +239,11 @@ class SocketEventHandlerTest {
   void bindFailureIsReportedOnce() throws Exception {
     SocketEventHandler handler = handler(null);
     for (int i = 0; i < 3; i++) {
-      handler.afterBindFailure(
-          SocketHooks.API_SOCKET,
+      handler.bindFailed(
+          Api.SOCKET,
           new Object(),
           new InetSocketAddress(ip("10.1.2.3"), 0),
+          0,
           new BindException("Address already in use"));
     }
     assertEquals(3, stats.bindFailures(Api.SOCKET, ConnectFailure.ADDRESS_IN_USE));
@@ -281,17 +259,17 @@ class SocketEventHandlerTest {
   @Test
   void connectFailureIsReportedAfterABindFailureWithTheSameErrno() throws Exception {
     SocketEventHandler handler = handler(null);
-    handler.afterBindFailure(
-        SocketHooks.API_SOCKET,
+    handler.bindFailed(
+        Api.SOCKET,
         new Object(),
         new InetSocketAddress(ip("192.0.2.1"), 0),
+        0,
         new BindException("Cannot assign requested address"));
-    handler.afterConnect(
-        SocketHooks.API_SOCKET,
+    handler.connectOutcome(
+        Api.SOCKET,
         new Object(),
         REMOTE,
         null,
-        true,
         new BindException("Cannot assign requested address"));
     List<Finding> out = drain();
     assertEquals(2, out.size(), "findings: " + kinds(out));
@@ -313,7 +291,7 @@ class SocketEventHandlerTest {
         FakeSocketOptions.available().failNextWith(new SocketException("Protocol not available"));
     SocketEventHandler handler = handler(null);
     for (int i = 0; i < 3; i++) {
-      handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
+      handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
     }
     assertEquals(1, options.attempts.size());
     assertEquals(1, stats.binds(Api.SOCKET, BindOutcome.REFUSED_BY_KERNEL));
@@ -335,7 +313,7 @@ class SocketEventHandlerTest {
             .failNextWith(new SocketException("Invalid argument"));
     SocketEventHandler handler = handler(null);
     for (int i = 0; i < 3; i++) {
-      handler.beforeSocketBind(new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
+      handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, false);
     }
     assertEquals(2, stats.binds(Api.SOCKET, BindOutcome.FAILED));
     assertEquals(1, stats.binds(Api.SOCKET, BindOutcome.APPLIED));
@@ -357,5 +335,55 @@ class SocketEventHandlerTest {
     assertEquals(List.of(Finding.Kind.INTERNAL_ERROR, Finding.Kind.INTERNAL_ERROR), kinds(out));
     assertEquals("beforeSocketBind", out.get(0).detail);
     assertEquals("afterConnect", out.get(1).detail);
+  }
+
+  @Test
+  void lingerValuesGoBackInTheShapeEachHookStoresThem() throws Exception {
+    SocketEventHandler fix = handler("linger.policy=fix");
+    int socket = SocketHooks.API_SOCKET;
+    int set = SocketHooks.SET_SO_LINGER;
+    // Socket.setSoLinger(true, 1000), likely milliseconds: left off, the seconds as they were.
+    assertEquals(1000L, fix.on(set, socket, new Object(), null, null, null, 1000, true));
+    assertEquals(
+        -1,
+        fix.on(
+            SocketHooks.SET_OPTION,
+            SocketHooks.API_SOCKET_CHANNEL,
+            new Object(),
+            StandardSocketOptions.SO_LINGER,
+            1000,
+            null,
+            0,
+            false));
+    // Netty's setSoLinger(int): -1 is off.
+    long netty =
+        (Long) fix.on(set, SocketHooks.API_NETTY_EPOLL, new Object(), null, null, null, 1000, true);
+    assertEquals(-1, (int) netty);
+    // A value the policy keeps, and any other option, come back as null: unchanged.
+    assertNull(fix.on(set, socket, new Object(), null, null, null, 0, true));
+    assertNull(
+        fix.on(
+            SocketHooks.SET_OPTION,
+            socket,
+            new Object(),
+            StandardSocketOptions.TCP_NODELAY,
+            true,
+            null,
+            0,
+            false));
+
+    SocketEventHandler clamp = handler("linger.policy=clamp:5");
+    assertEquals((1L << 32) | 5, clamp.on(set, socket, new Object(), null, null, null, 1000, true));
+    assertEquals(
+        5,
+        clamp.on(
+            SocketHooks.SET_OPTION,
+            socket,
+            new Object(),
+            StandardSocketOptions.SO_LINGER,
+            1000,
+            null,
+            0,
+            false));
   }
 }

@@ -75,11 +75,7 @@ class AsyncChannelHooksTest {
     SocketWeaver weaver = new SocketWeaver(List.of(AsyncChannelHooks.bind()));
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.bind(), weaver));
     assertEquals(
-        Map.of(
-            "bind",
-            List.of("beforeAsyncChannelBind", "asyncChannelBindFailed"),
-            "getLocalAddress",
-            List.of("channelLocalRead")),
+        Map.of("bind", List.of("bind", "bindFailed"), "getLocalAddress", List.of("localRead")),
         calls);
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
   }
@@ -89,23 +85,22 @@ class AsyncChannelHooksTest {
     SocketWeaver weaver = new SocketWeaver(List.of(AsyncChannelHooks.unix()));
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.unix(), weaver));
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
-    assertEquals(List.of("asyncChannelClosing"), calls.get("implClose"));
+    assertEquals(List.of("close"), calls.get("implClose"));
     // implConnect: closed channel (future or handler), pending, immediate outcome (future or
     // handler),
     // and what it throws itself.
     assertEquals(
         List.of(
-            "asyncConnectOutcome",
-            "asyncConnectOutcome",
-            "asyncConnectPending",
-            "asyncConnectOutcome",
-            "asyncConnectOutcome",
-            "asyncConnectOutcome"),
+            "connectOutcome",
+            "connectOutcome",
+            "connected",
+            "connectOutcome",
+            "connectOutcome",
+            "connectOutcome"),
         calls.get("implConnect"));
     // finishConnect (poller thread): future, handler directly, handler indirectly.
     assertEquals(
-        List.of("asyncConnectOutcome", "asyncConnectOutcome", "asyncConnectOutcome"),
-        calls.get("finishConnect"));
+        List.of("connectOutcome", "connectOutcome", "connectOutcome"), calls.get("finishConnect"));
     assertEquals(3, calls.size(), calls::toString);
   }
 

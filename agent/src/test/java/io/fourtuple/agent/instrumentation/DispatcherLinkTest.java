@@ -4,30 +4,40 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.instrumentation.MethodHook.Entry;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every call the weaver puts into the running JDK's socket classes links: the dispatcher has a
- * public static method of that name and exactly that descriptor. A mismatch would throw {@code
- * NoSuchMethodError} inside an application's socket call; here it fails the build instead. (The
- * Netty hooks are checked the same way in {@code NettyEventsTest} style tests against stand-in
- * classes; the child-JVM tests run them against real Netty.)
+ * Every call the weaver can emit links: the dispatcher has a public static method of that owner,
+ * name and exactly that descriptor. A mismatch would throw {@code NoSuchMethodError} inside an
+ * application's socket call; here it fails the build instead. The calls are collected from what the
+ * weaver really emits into this JDK's socket classes and into stand-ins shaped like Netty's epoll
+ * classes (which are also loaded, so the verifier checks the pushed arguments against the
+ * descriptors); together they must use every {@link Entry}, and the dispatcher must offer nothing
+ * else.
  */
 class DispatcherLinkTest {
+  /** The dispatcher's own lifecycle, called by the agent, never by woven code. */
+  private static final Set<String> LIFECYCLE =
+      Set.of("install", "reset", "installed", "markAgentThread");
 
   private static byte[] classFile(String binaryName) throws Exception {
     try (InputStream in =
@@ -36,8 +46,8 @@ class DispatcherLinkTest {
     }
   }
 
-  /** The dispatcher calls in {@code woven}, as name + descriptor. */
-  static Set<String> dispatcherCalls(byte[] woven) {
+  /** The calls into the bootstrap zone in {@code woven}, as owner.name+descriptor. */
+  static Set<String> bootstrapCalls(byte[] woven) {
     Set<String> calls = new LinkedHashSet<>();
     new ClassReader(woven)
         .accept(
@@ -49,9 +59,9 @@ class DispatcherLinkTest {
                   @Override
                   public void visitMethodInsn(
                       int opcode, String owner, String method, String desc, boolean itf) {
-                    if (owner.equals(MethodHook.DISPATCHER)) {
+                    if (owner.startsWith("io/fourtuple/")) {
                       assertEquals(Opcodes.INVOKESTATIC, opcode, method);
-                      calls.add(method + desc);
+                      calls.add(owner + "." + method + desc);
                     }
                   }
                 };
@@ -61,43 +71,163 @@ class DispatcherLinkTest {
     return calls;
   }
 
-  static Set<String> dispatcherMethods() {
-    Set<String> out = new TreeSet<>();
-    for (Method m : Dispatcher.class.getDeclaredMethods()) {
-      if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers())) {
-        out.add(m.getName() + Type.getMethodDescriptor(m));
-      }
-    }
-    return out;
+  private static String call(Entry entry) {
+    return MethodHook.DISPATCHER + "." + entry.method + entry.descriptor;
   }
 
   @Test
-  void everyCallWovenIntoThisJdkLinksToTheDispatcher() throws Exception {
-    List<TargetType> targets = Installer.jdkTargets();
-    SocketWeaver weaver = new SocketWeaver(targets);
-    Set<String> methods = dispatcherMethods();
+  void everyEntryIsADispatcherMethodAndTheDispatcherHasNoOther() {
+    Set<String> declared = new TreeSet<>();
+    for (Method m : Dispatcher.class.getDeclaredMethods()) {
+      if (Modifier.isPublic(m.getModifiers()) && !LIFECYCLE.contains(m.getName())) {
+        assertTrue(Modifier.isStatic(m.getModifiers()), m::toString);
+        declared.add(MethodHook.DISPATCHER + "." + m.getName() + Type.getMethodDescriptor(m));
+      }
+    }
+    Set<String> entries = new TreeSet<>();
+    for (Entry e : Entry.values()) {
+      entries.add(call(e));
+    }
+    assertEquals(entries, declared);
+    assertEquals(
+        Type.getInternalName(Dispatcher.class), MethodHook.DISPATCHER, "the woven call's owner");
+    assertTrue(declared.size() + LIFECYCLE.size() <= 15, declared::toString);
+  }
+
+  @Test
+  void everyCallWovenIntoThisJdkAndIntoNettyIsAnEntry() throws Exception {
+    Set<String> entries = new TreeSet<>();
+    for (Entry e : Entry.values()) {
+      entries.add(call(e));
+    }
     Set<String> seen = new TreeSet<>();
+
+    List<TargetType> targets = Installer.jdkTargets();
+    SocketWeaver jdk = new SocketWeaver(targets);
     List<String> woven = new ArrayList<>();
     for (TargetType type : targets) {
       byte[] original = classFile(type.className());
       if (original == null) {
         continue; // not in this JDK (AbstractPlainSocketImpl is gone in 18+)
       }
-      byte[] result =
-          weaver.transform(null, type.className().replace('.', '/'), null, null, original);
-      assertNotNull(result, () -> type.className() + " not woven: " + weaver.problems());
+      byte[] result = jdk.transform(null, type.className().replace('.', '/'), null, null, original);
+      assertNotNull(result, () -> type.className() + " not woven: " + jdk.problems());
       woven.add(type.className());
-      for (String call : dispatcherCalls(result)) {
-        assertTrue(methods.contains(call), () -> call + " is not a dispatcher method: " + methods);
-        seen.add(call);
+      seen.addAll(bootstrapCalls(result));
+    }
+    assertTrue(jdk.problems().isEmpty(), jdk.problems()::toString);
+    assertTrue(woven.size() >= 6, woven::toString);
+
+    SocketWeaver netty = new SocketWeaver(List.of(), NettyEpollHooks.all());
+    Map<String, byte[]> nettyClasses = new HashMap<>();
+    for (Map.Entry<String, byte[]> standIn : NettyStandIns.all().entrySet()) {
+      String name = standIn.getKey();
+      byte[] result = netty.transform(null, name, null, null, standIn.getValue());
+      assertNotNull(result, () -> name + " not woven: " + netty.problems());
+      seen.addAll(bootstrapCalls(result));
+      nettyClasses.put(name.replace('/', '.'), result);
+    }
+    assertTrue(netty.problems().isEmpty(), netty.problems()::toString);
+    NettyStandIns.loadAndVerify(nettyClasses);
+
+    for (String call : seen) {
+      assertTrue(entries.contains(call), () -> call + " is not a dispatcher entry: " + entries);
+    }
+    Set<Entry> unused = EnumSet.allOf(Entry.class);
+    unused.removeIf(e -> seen.contains(call(e)));
+    assertTrue(unused.isEmpty(), () -> "entries the weaver never emits: " + unused);
+  }
+
+  /** Classes shaped like Netty's epoll transport (fields and methods the hooks need, no logic). */
+  static final class NettyStandIns {
+    static final String UNIX_SOCKET = "io/netty/channel/unix/Socket";
+    static final String LINUX_SOCKET = "io/netty/channel/epoll/LinuxSocket";
+    static final String CHANNEL = "io/netty/channel/epoll/AbstractEpollChannel";
+    static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
+    private static final String ADDRESS = "Ljava/net/SocketAddress;";
+
+    static Map<String, byte[]> all() {
+      Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+      ClassWriter socket = begin(UNIX_SOCKET, "java/lang/Object");
+      empty(socket, "setSoLinger", "(I)V");
+      out.put(UNIX_SOCKET, end(socket));
+      ClassWriter linux = begin(LINUX_SOCKET, UNIX_SOCKET);
+      empty(linux, "setIpBindAddressNoPort", "(Z)V");
+      out.put(LINUX_SOCKET, end(linux));
+      ClassWriter channel = begin(CHANNEL, "java/lang/Object");
+      channel.visitField(Opcodes.ACC_PUBLIC, "socket", "L" + LINUX_SOCKET + ";", null, null);
+      channel.visitField(Opcodes.ACC_PUBLIC, "local", ADDRESS, null, null);
+      empty(channel, "doBind", "(" + ADDRESS + ")V");
+      returnTrue(channel, "doConnect", "(" + ADDRESS + ADDRESS + ")Z");
+      empty(channel, "doClose", "()V");
+      MethodVisitor read =
+          channel.visitMethod(Opcodes.ACC_PUBLIC, "localAddress0", "()" + ADDRESS, null, null);
+      read.visitCode();
+      read.visitVarInsn(Opcodes.ALOAD, 0);
+      read.visitFieldInsn(Opcodes.GETFIELD, CHANNEL, "local", ADDRESS);
+      read.visitInsn(Opcodes.ARETURN);
+      read.visitMaxs(0, 0);
+      read.visitEnd();
+      out.put(CHANNEL, end(channel));
+      ClassWriter unsafe = begin(UNSAFE, "java/lang/Object");
+      unsafe.visitField(Opcodes.ACC_FINAL, "this$0", "L" + CHANNEL + ";", null, null);
+      returnTrue(unsafe, "doFinishConnect", "()Z");
+      out.put(UNSAFE, end(unsafe));
+      return out;
+    }
+
+    /** Defines the classes and links them, so the JVM's verifier checks every woven call. */
+    static void loadAndVerify(Map<String, byte[]> classes) throws Exception {
+      ClassLoader loader =
+          new ClassLoader(DispatcherLinkTest.class.getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+              byte[] b = classes.get(name);
+              if (b == null) {
+                throw new ClassNotFoundException(name);
+              }
+              return defineClass(name, b, 0, b.length);
+            }
+          };
+      for (String name : classes.keySet()) {
+        Class<?> c = Class.forName(name, true, loader);
+        c.getDeclaredMethods(); // linked and verified
       }
     }
-    assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
-    // The reads that give a deferred socket its port are among them.
-    assertTrue(
-        seen.contains("socketLocalRead(Ljava/lang/Object;ILjava/lang/Object;)V"), seen::toString);
-    assertTrue(
-        seen.contains("channelLocalRead(Ljava/lang/Object;Ljava/lang/Object;I)V"), seen::toString);
-    assertTrue(woven.size() >= 6, woven::toString);
+
+    private static ClassWriter begin(String name, String superName) {
+      ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+      cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name, null, superName, null);
+      MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+      init.visitCode();
+      init.visitVarInsn(Opcodes.ALOAD, 0);
+      init.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "<init>", "()V", false);
+      init.visitInsn(Opcodes.RETURN);
+      init.visitMaxs(0, 0);
+      init.visitEnd();
+      return cw;
+    }
+
+    private static void empty(ClassWriter cw, String name, String descriptor) {
+      MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, name, descriptor, null, null);
+      mv.visitCode();
+      mv.visitInsn(Opcodes.RETURN);
+      mv.visitMaxs(0, 0);
+      mv.visitEnd();
+    }
+
+    private static void returnTrue(ClassWriter cw, String name, String descriptor) {
+      MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, name, descriptor, null, null);
+      mv.visitCode();
+      mv.visitInsn(Opcodes.ICONST_1);
+      mv.visitInsn(Opcodes.IRETURN);
+      mv.visitMaxs(0, 0);
+      mv.visitEnd();
+    }
+
+    private static byte[] end(ClassWriter cw) {
+      cw.visitEnd();
+      return cw.toByteArray();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core.audit;
 
 import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.SocketListener;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.report.CallSite;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.LongAdder;
  * call sites, {@link #MAX_DESTINATIONS} destinations per site; what does not fit is counted and
  * reported.
  */
-public final class CallSiteLedger {
+public final class CallSiteLedger implements SocketListener {
   static final int SAMPLES_PER_WINDOW = 50;
   static final int MAX_PENDING = 1024;
   static final int MAX_SITES = 128;
@@ -69,8 +70,8 @@ public final class CallSiteLedger {
 
   // ---- hooks (application threads) ----
 
-  /** A bind the policy has just handled; {@code socket} is the object the connect hook will see. */
-  public void onBind(Api api, BindOutcome outcome, Object socket, InetAddress address, int port) {
+  @Override
+  public void bound(Api api, Object socket, BindOutcome outcome, InetAddress address, int port) {
     Kind kind;
     if (outcome.isClientPortZero()) {
       kind = Kind.BIND_PORT_ZERO;
@@ -92,29 +93,33 @@ public final class CallSiteLedger {
     pending.put(new IdentityKey(socket), new Sample(kind, api, outcome, local, new Throwable()));
   }
 
-  /** A connect returned or threw; completes the socket's sample if it has one. */
-  public void onConnect(Object socket, Object remote, boolean completed, Throwable thrown) {
+  @Override
+  public void connected(Object socket, Object remote, Object local, int localPort) {
+    connectEnded(socket, remote, null);
+  }
+
+  @Override
+  public void connectFailed(Object socket, Object remote, Throwable thrown, ConnectFailure cause) {
+    connectEnded(socket, remote, cause);
+  }
+
+  /** Completes the socket's sample, if it has one. */
+  private void connectEnded(Object socket, Object remote, ConnectFailure failure) {
     if (pending.isEmpty() || socket == null) {
       return;
-    }
-    if (!completed && thrown == null) {
-      return; // a non-blocking connect in progress: finishConnect will report the result
     }
     Sample s = pending.remove(new IdentityKey(socket));
     if (s != null) {
       s.destination = endpoint(remote);
-      s.failure = thrown == null ? null : ConnectFailure.classify(thrown);
+      s.failure = failure;
       s.failedAt = "connect";
       submit(s);
     }
   }
 
-  /**
-   * The application read the local port of {@code socket} between its bind and its connect (enforce
-   * mode: the agent gave the socket its port then; audit mode: enforce would have had to). Marks
-   * the socket's sample, if it has one; returns true the first time for that socket.
-   */
-  public boolean onLocalRead(Object socket) {
+  /** Marks the socket's sample, if it has one. */
+  @Override
+  public boolean localPortRead(Object socket, boolean assigned) {
     if (pending.isEmpty() || socket == null) {
       return false;
     }
@@ -127,13 +132,14 @@ public final class CallSiteLedger {
   }
 
   /** A bind failed; the socket will not connect. */
-  public void onBindFailure(Object socket, Throwable thrown) {
+  @Override
+  public void bindFailed(Object socket, Object local, Throwable thrown, ConnectFailure cause) {
     if (pending.isEmpty() || socket == null) {
       return;
     }
     Sample s = pending.remove(new IdentityKey(socket));
     if (s != null) {
-      s.failure = ConnectFailure.classify(thrown);
+      s.failure = cause;
       s.failedAt = "bind";
       submit(s);
     }
@@ -222,7 +228,7 @@ public final class CallSiteLedger {
     volatile ConnectFailure failure;
     volatile String failedAt;
 
-    /** The application read the local port before connect (see {@link #onLocalRead}). */
+    /** The application read the local port before connect (see {@link #localPortRead}). */
     volatile boolean readBeforeConnect;
 
     Sample(Kind kind, Api api, BindOutcome outcome, String local, Throwable stack) {

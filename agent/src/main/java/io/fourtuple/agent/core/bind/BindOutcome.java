@@ -30,9 +30,7 @@ public enum BindOutcome {
   /** Not an IP bind (a unix-domain or unresolved address). */
   NOT_INET(false, "not an IP address, left alone"),
   /** The socket's descriptor is gone (never created, or closed): the JDK's bind throws. */
-  NOT_OPEN(false, "not open, left to the JDK"),
-  /** The socket is bound already; the JDK refuses the bind. */
-  ALREADY_BOUND(false, "already bound, left alone");
+  NOT_OPEN(false, "not open, left to the JDK");
 
   private final boolean clientPortZero;
   private final String description;

@@ -1,5 +1,7 @@
 package io.fourtuple.agent.core.config;
 
+import io.fourtuple.agent.core.ledger.LedgerSettings;
+import io.fourtuple.agent.core.linger.LingerPolicy;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -20,34 +22,51 @@ public final class AgentConfig {
 
   private final Map<Setting, String> values;
   private final Map<Setting, Source> sources;
+  private final boolean enabled;
+  private final Mode mode;
+  private final boolean noPortEnabled;
+  private final boolean nettyEnabled;
+  private final boolean strict;
+  private final LingerPolicy lingerPolicy;
+  private final int lingerLongSeconds;
+  private final int lingerBlockedMillis;
+  private final LedgerSettings ledger;
 
+  /** From validated, normalized text: every conversion below is of a value known to be good. */
   AgentConfig(Map<Setting, String> values, Map<Setting, Source> sources) {
     this.values = Collections.unmodifiableMap(new EnumMap<Setting, String>(values));
     this.sources = Collections.unmodifiableMap(new EnumMap<Setting, Source>(sources));
-  }
-
-  /** The configuration with every setting at its default. */
-  public static AgentConfig defaults() {
-    Map<Setting, String> values = new EnumMap<Setting, String>(Setting.class);
-    Map<Setting, Source> sources = new EnumMap<Setting, Source>(Setting.class);
-    for (Setting s : Setting.values()) {
-      values.put(s, s.defaultValue());
-      sources.put(s, Source.DEFAULT);
-    }
-    return new AgentConfig(values, sources);
+    this.enabled = bool(Setting.ENABLED);
+    this.mode = "audit".equals(values.get(Setting.MODE)) ? Mode.AUDIT : Mode.ENFORCE;
+    this.noPortEnabled = bool(Setting.NOPORT_ENABLED);
+    this.nettyEnabled = bool(Setting.NETTY_ENABLED);
+    this.strict = bool(Setting.STRICT);
+    this.lingerPolicy = LingerPolicy.parse(values.get(Setting.LINGER_POLICY));
+    this.lingerLongSeconds = Integer.parseInt(values.get(Setting.LINGER_LONG));
+    this.lingerBlockedMillis = Integer.parseInt(values.get(Setting.LINGER_BLOCKED_MILLIS));
+    this.ledger = new LedgerSettings(this);
   }
 
   public boolean enabled() {
-    return bool(Setting.ENABLED);
+    return enabled;
   }
 
   public Mode mode() {
-    return "audit".equals(values.get(Setting.MODE)) ? Mode.AUDIT : Mode.ENFORCE;
+    return mode;
+  }
+
+  public boolean audit() {
+    return mode == Mode.AUDIT;
   }
 
   /** Whether the IP_BIND_ADDRESS_NO_PORT rewrite may run (its kill switch). */
   public boolean noPortEnabled() {
-    return bool(Setting.NOPORT_ENABLED);
+    return noPortEnabled;
+  }
+
+  /** Whether the Netty epoll hooks are woven (their kill switch). */
+  public boolean nettyEnabled() {
+    return nettyEnabled;
   }
 
   public String logLevel() {
@@ -60,14 +79,29 @@ public final class AgentConfig {
   }
 
   public boolean strict() {
-    return bool(Setting.STRICT);
+    return strict;
   }
 
-  /** The value of an integer setting (validated when parsed). */
-  public int intValue(Setting setting) {
-    return Integer.parseInt(values.get(setting));
+  public LingerPolicy lingerPolicy() {
+    return lingerPolicy;
   }
 
+  /** SO_LINGER seconds from which a value counts as long. */
+  public int lingerLongSeconds() {
+    return lingerLongSeconds;
+  }
+
+  /** The shortest blocked close() of a lingering socket that is reported. */
+  public int lingerBlockedMillis() {
+    return lingerBlockedMillis;
+  }
+
+  /** The port ledger's settings. */
+  public LedgerSettings ledger() {
+    return ledger;
+  }
+
+  /** The value as validated and normalized, the text the debug line and the docs show. */
   public String value(Setting setting) {
     return values.get(setting);
   }

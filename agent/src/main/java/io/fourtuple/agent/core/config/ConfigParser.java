@@ -48,27 +48,14 @@ public final class ConfigParser {
         accept(e.getKey(), e.getValue(), Source.SYSTEM_PROPERTY, values, sources, problems);
       }
     }
-    if (agentArgs != null) {
-      for (String pair : agentArgs.split(",")) {
-        String trimmed = pair.trim();
-        if (trimmed.isEmpty()) {
-          continue;
-        }
-        int eq = trimmed.indexOf('=');
-        if (eq <= 0) {
-          problems.add(
-              "agent argument '"
-                  + trimmed
-                  + "' is not key=value (expected for example mode=audit,log.level=debug)");
-          continue;
-        }
-        accept(
-            trimmed.substring(0, eq).trim(),
-            trimmed.substring(eq + 1),
-            Source.AGENT_ARGUMENT,
-            values,
-            sources,
-            problems);
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      if (pair.value == null) {
+        problems.add(
+            "agent argument '"
+                + pair.text
+                + "' is not key=value (expected for example mode=audit,log.level=debug)");
+      } else {
+        accept(pair.key, pair.value, Source.AGENT_ARGUMENT, values, sources, problems);
       }
     }
     if (!problems.isEmpty()) {
@@ -79,21 +66,12 @@ public final class ConfigParser {
 
   /**
    * Whether the sources ask for strict mode, read leniently so the answer is known even when
-   * parsing fails: the highest-precedence strict value that is exactly {@code true} or {@code
-   * false} decides.
+   * parsing fails: the strict value that wins (the last agent argument, else the property, else the
+   * environment) decides when it is {@code true} or {@code false}.
    */
   public static boolean strictRequested(
       String agentArgs, Map<String, String> systemProperties, Map<String, String> environment) {
-    Boolean decided = null;
-    if (agentArgs != null) {
-      for (String pair : agentArgs.split(",")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0 && Setting.find(pair.substring(0, eq).trim()) == Setting.STRICT) {
-          Boolean b = asBoolean(pair.substring(eq + 1));
-          decided = b == null ? decided : b;
-        }
-      }
-    }
+    Boolean decided = asBoolean(lastValue(agentArgs, Setting.STRICT));
     if (decided == null) {
       decided = asBoolean(systemProperties.get(Setting.STRICT.propertyName()));
     }
@@ -101,6 +79,22 @@ public final class ConfigParser {
       decided = asBoolean(environment.get(Setting.STRICT.envName()));
     }
     return decided != null && decided;
+  }
+
+  /** Whether the agent arguments set {@code setting} (the command line's audit checks mode). */
+  public static boolean sets(String agentArgs, Setting setting) {
+    return lastValue(agentArgs, setting) != null;
+  }
+
+  /** The value the agent arguments give {@code setting} last (the one that wins), or null. */
+  private static String lastValue(String agentArgs, Setting setting) {
+    String last = null;
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      if (pair.value != null && Setting.find(pair.key) == setting) {
+        last = pair.value;
+      }
+    }
+    return last;
   }
 
   private static Boolean asBoolean(String raw) {

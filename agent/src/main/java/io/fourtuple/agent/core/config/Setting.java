@@ -1,8 +1,7 @@
 package io.fourtuple.agent.core.config;
 
 import io.fourtuple.agent.core.linger.LingerPolicy;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -239,149 +238,148 @@ public enum Setting {
     return previous[b.length()];
   }
 
-  /** How a setting's text is validated. */
-  abstract static class Kind {
+  /**
+   * How a setting's text is validated and normalized. One class with a type code, not a subclass
+   * per kind: premain loads it.
+   */
+  static final class Kind {
+    private static final int CHOICE = 0;
+    private static final int TEXT_TYPE = 1;
+    private static final int HEADROOM_TYPE = 2;
+    private static final int DURATION = 3;
+    private static final int DIGITS = 4;
+    private static final int INTEGER = 5;
+    private static final int LINGER = 6;
+
     static final Kind BOOLEAN = choice("true", "false");
-
-    static final Kind TEXT =
-        new Kind() {
-          @Override
-          String normalize(String raw) {
-            String trimmed = raw.trim();
-            return trimmed.isEmpty() ? null : trimmed;
-          }
-
-          @Override
-          String describe() {
-            return "non-empty text";
-          }
-        };
+    static final Kind TEXT = new Kind(TEXT_TYPE, 0, 0, false, null, "non-empty text");
 
     /** A share of the pool ({@code 10%}) or a number of ports ({@code 500}). */
     static final Kind HEADROOM =
-        new Kind() {
-          @Override
-          String normalize(String raw) {
-            String v = raw.trim();
-            boolean percent = v.endsWith("%");
-            String digits = percent ? v.substring(0, v.length() - 1).trim() : v;
-            if (!digits.matches("\\d{1,9}")) {
-              return null;
-            }
-            long n = Long.parseLong(digits);
-            if (percent && n > 100) {
-              return null;
-            }
-            return n + (percent ? "%" : "");
-          }
+        new Kind(
+            HEADROOM_TYPE,
+            0,
+            100,
+            false,
+            null,
+            "a percentage of the pool (0%-100%) or a number of ports");
 
-          @Override
-          String describe() {
-            return "a percentage of the pool (0%-100%) or a number of ports";
-          }
-        };
+    /** {@code warn}, {@code fix} or {@code clamp:N}; the grammar is {@code LingerPolicy}'s. */
+    static final Kind LINGER_POLICY =
+        new Kind(
+            LINGER, 1, 65535, false, null, "warn, fix, or clamp:N with N from 1 to 65535 seconds");
+
+    private final int type;
+    private final long min;
+    private final long max;
+    private final boolean offAllowed;
+    private final List<String> choices;
+    private final String described;
+
+    private Kind(
+        int type, long min, long max, boolean offAllowed, List<String> choices, String described) {
+      this.type = type;
+      this.min = min;
+      this.max = max;
+      this.offAllowed = offAllowed;
+      this.choices = choices;
+      this.described = described;
+    }
 
     /**
      * {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}; with {@code offAllowed}, also {@code
      * off}.
      */
-    static Kind duration(final boolean offAllowed) {
-      return new Kind() {
-        @Override
-        String normalize(String raw) {
-          String v = raw.trim().toLowerCase(Locale.ROOT);
-          if (offAllowed && v.equals("off")) {
-            return v;
-          }
-          if (!v.matches("\\d{1,9}(ms|s|m|h)")) {
-            return null;
-          }
-          return Durations.millis(v) < 100 ? null : v;
-        }
-
-        @Override
-        String describe() {
-          return "a duration of at least 100ms such as 500ms, 10s, 5m, 1h"
-              + (offAllowed ? ", or off" : "");
-        }
-      };
+    static Kind duration(boolean offAllowed) {
+      return new Kind(
+          DURATION,
+          100,
+          0,
+          offAllowed,
+          null,
+          "a duration of at least 100ms such as 500ms, 10s, 5m, 1h"
+              + (offAllowed ? ", or off" : ""));
     }
 
-    static Kind positiveInt(final int min, final int max) {
-      return new Kind() {
-        @Override
-        String normalize(String raw) {
-          String v = raw.trim();
-          if (!v.matches("\\d{1,9}")) {
-            return null;
-          }
-          int n = Integer.parseInt(v);
-          return n < min || n > max ? null : String.valueOf(n);
-        }
+    /** Digits only, {@code min} to {@code max}. */
+    static Kind positiveInt(int min, int max) {
+      return new Kind(DIGITS, min, max, false, null, "a whole number from " + min + " to " + max);
+    }
 
-        @Override
-        String describe() {
-          return "a whole number from " + min + " to " + max;
-        }
-      };
+    /** Any integer text, {@code min} to {@code max}. */
+    static Kind integer(int min, int max) {
+      return new Kind(INTEGER, min, max, false, null, "an integer from " + min + " to " + max);
     }
 
     static Kind choice(String... choices) {
-      final List<String> allowed = Collections.unmodifiableList(java.util.Arrays.asList(choices));
-      return new Kind() {
-        @Override
-        String normalize(String raw) {
-          String value = raw.trim().toLowerCase(Locale.ROOT);
-          return allowed.contains(value) ? value : null;
-        }
-
-        @Override
-        String describe() {
-          List<String> quoted = new ArrayList<String>();
-          for (String c : allowed) {
-            quoted.add(c);
-          }
-          return "one of " + String.join(", ", quoted);
-        }
-      };
+      return new Kind(
+          CHOICE, 0, 0, false, Arrays.asList(choices), "one of " + String.join(", ", choices));
     }
 
-    /** {@code warn}, {@code fix} or {@code clamp:N}; the grammar is {@code LingerPolicy}'s. */
-    static final Kind LINGER_POLICY =
-        new Kind() {
-          @Override
-          String normalize(String raw) {
-            LingerPolicy policy = LingerPolicy.parse(raw);
-            return policy == null ? null : policy.toString();
+    /** The normalized value, or null if {@code raw} is not acceptable. */
+    String normalize(String raw) {
+      String v = raw.trim();
+      switch (type) {
+        case CHOICE:
+          v = v.toLowerCase(Locale.ROOT);
+          return choices.contains(v) ? v : null;
+        case TEXT_TYPE:
+          return v.isEmpty() ? null : v;
+        case HEADROOM_TYPE:
+          boolean percent = v.endsWith("%");
+          String digits = percent ? v.substring(0, v.length() - 1).trim() : v;
+          if (!digits(digits)) {
+            return null;
           }
-
-          @Override
-          String describe() {
-            return "warn, fix, or clamp:N with N from 1 to 65535 seconds";
+          long n = Long.parseLong(digits);
+          return percent && n > max ? null : n + (percent ? "%" : "");
+        case DURATION:
+          v = v.toLowerCase(Locale.ROOT);
+          if (offAllowed && v.equals("off")) {
+            return v;
           }
-        };
-
-    static Kind integer(final int min, final int max) {
-      return new Kind() {
-        @Override
-        String normalize(String raw) {
+          int unit = v.endsWith("ms") ? v.length() - 2 : v.length() - 1;
+          if (unit < 1
+              || "smh".indexOf(v.charAt(unit)) < 0
+              || !digits(v.substring(0, unit))
+              || Durations.millis(v) < min) {
+            return null;
+          }
+          return v;
+        case DIGITS:
+          return digits(v) ? inRange(Long.parseLong(v)) : null;
+        case INTEGER:
           try {
-            long value = Long.parseLong(raw.trim());
-            return value < min || value > max ? null : Long.toString(value);
+            return inRange(Long.parseLong(v));
           } catch (NumberFormatException e) {
             return null;
           }
-        }
-
-        @Override
-        String describe() {
-          return "an integer from " + min + " to " + max;
-        }
-      };
+        default:
+          LingerPolicy policy = LingerPolicy.parse(raw);
+          return policy == null ? null : policy.toString();
+      }
     }
 
-    abstract String normalize(String raw);
+    /** Human description of the accepted values, for error messages and the docs table. */
+    String describe() {
+      return described;
+    }
 
-    abstract String describe();
+    private String inRange(long n) {
+      return n < min || n > max ? null : Long.toString(n);
+    }
+
+    /** One to nine ASCII digits. */
+    private static boolean digits(String v) {
+      if (v.isEmpty() || v.length() > 9) {
+        return false;
+      }
+      for (int i = 0; i < v.length(); i++) {
+        if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.control;
 
+import io.fourtuple.agent.core.config.AgentArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +31,24 @@ public final class ControlRequest {
     DETACH
   }
 
+  /** Exit codes of the command line, carried back in the reply. */
+  public static final int OK = 0;
+
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+  public static final int NOT_ATTACHED = 3;
+
+  /** The command line's own: it could not attach to the JVM at all. */
+  public static final int CANNOT_ATTACH = 4;
+
+  /**
+   * The system property the running agent sets in its JVM ({@code enforce}, {@code audit}, or
+   * {@code detached}), readable from outside through the attach API. Outside the {@code fourtuple.}
+   * namespace on purpose: that namespace is configuration, and an unknown key there fails the next
+   * attach.
+   */
+  public static final String STATE_PROPERTY = "io.fourtuple.state";
+
   public static final String COMMAND = "command";
   public static final String REPLY = "reply";
   public static final String FORMAT = "format";
@@ -58,41 +77,36 @@ public final class ControlRequest {
     String reply = null;
     boolean json = false;
     String problem = null;
-    List<String> rest = new ArrayList<String>();
-    if (agentArgs != null) {
-      for (String pair : agentArgs.split(",")) {
-        String trimmed = pair.trim();
-        int eq = trimmed.indexOf('=');
-        String key = eq > 0 ? trimmed.substring(0, eq).trim() : "";
-        String value = eq > 0 ? trimmed.substring(eq + 1).trim() : "";
-        if (key.equals(COMMAND)) {
-          Command c = command(value);
-          if (c == null) {
-            problem =
-                "agent argument command='"
-                    + value
-                    + "' is not valid: expected attach, status, report or detach";
-          } else {
-            command = c;
-          }
-        } else if (key.equals(REPLY)) {
-          if (value.isEmpty()) {
-            problem = "agent argument reply= needs a file path";
-          } else {
-            reply = value;
-          }
-        } else if (key.equals(FORMAT)) {
-          String f = value.toLowerCase(Locale.ROOT);
-          if (!f.equals("json") && !f.equals("text")) {
-            problem = "agent argument format='" + value + "' is not valid: expected text or json";
-          }
-          json = f.equals("json");
-        } else if (!trimmed.isEmpty()) {
-          rest.add(trimmed);
+    List<AgentArgs.Pair> rest = new ArrayList<AgentArgs.Pair>();
+    for (AgentArgs.Pair pair : AgentArgs.split(agentArgs)) {
+      String value = pair.value == null ? "" : pair.value.trim();
+      if (pair.key.equals(COMMAND)) {
+        Command c = command(value);
+        if (c == null) {
+          problem =
+              "agent argument command='"
+                  + value
+                  + "' is not valid: expected attach, status, report or detach";
+        } else {
+          command = c;
         }
+      } else if (pair.key.equals(REPLY)) {
+        if (value.isEmpty()) {
+          problem = "agent argument reply= needs a file path";
+        } else {
+          reply = value;
+        }
+      } else if (pair.key.equals(FORMAT)) {
+        String f = value.toLowerCase(Locale.ROOT);
+        if (!f.equals("json") && !f.equals("text")) {
+          problem = "agent argument format='" + value + "' is not valid: expected text or json";
+        }
+        json = f.equals("json");
+      } else {
+        rest.add(pair);
       }
     }
-    return new ControlRequest(command, reply, json, rest.isEmpty() ? null : join(rest), problem);
+    return new ControlRequest(command, reply, json, AgentArgs.join(rest), problem);
   }
 
   private static Command command(String value) {
@@ -107,17 +121,6 @@ public final class ControlRequest {
   /** What was wrong with the control keys, or null. */
   public String problem() {
     return problem;
-  }
-
-  private static String join(List<String> parts) {
-    StringBuilder out = new StringBuilder();
-    for (String p : parts) {
-      if (out.length() > 0) {
-        out.append(',');
-      }
-      out.append(p);
-    }
-    return out.toString();
   }
 
   public Command command() {

@@ -26,9 +26,9 @@ import org.slf4j.Logger;
  * <p>Lazy by design (a program that opens no socket pays for none of it): the thread starts at the
  * ledger's first client socket ({@link PortLedger#onFirstUse}), or at once when a JSON file is
  * configured (the file is written on its interval whatever the traffic); the MBean is registered
- * and the JFR events are set up on that thread, or at the first tick that follows the first socket,
- * never in {@code premain}; and at exit a ledger that saw no socket and writes no file does
- * nothing, so the JVM's exit waits for no kernel table, no JMX and no JFR.
+ * and the JFR events are set up at the first tick that follows the first socket, never in {@code
+ * premain} nor at exit; and at exit a ledger that saw no socket and writes no file does nothing, so
+ * the JVM's exit waits for no kernel table, no JMX and no JFR.
  *
  * <p>Hazards: the thread is marked as an agent thread, so the sockets and files it touches never
  * reach the hooks; it holds no lock a hook takes except a stripe of the socket table while copying
@@ -36,22 +36,24 @@ import org.slf4j.Logger;
  */
 public final class LedgerMonitor {
   static final int FINDINGS = 50;
+  static final String JFR_SINK = "io.fourtuple.agent.jfr.JfrLedgerEvents";
 
   private final LedgerSettings settings;
   private final PortLedger ledger;
-  private final LedgerReport.Context context;
+  private final ContextSource contextSource;
+  private LedgerReport.Context context;
   private final Logger log;
-  private final PortLedgerMBean mbean;
+  private volatile PortLedgerMBean mbean;
   private TcpTable reader; // made at the first tick: no kernel table on the way to main
   private final HeadroomWarnings warnings = new HeadroomWarnings();
   private final ArrayDeque<String> findings = new ArrayDeque<String>();
   private final Thread thread;
-  private final long pid;
+  private long pid;
   private final Object lifecycle = new Object();
   private boolean started;
   private boolean stopped;
   private boolean setUp;
-  private LedgerEvents events;
+  private volatile LedgerEvents events;
   private volatile Throwable startFailure;
   private boolean failureLogged;
   private String lastSummary;
@@ -60,14 +62,20 @@ public final class LedgerMonitor {
   private volatile LedgerReport last;
   private PrometheusFile prometheus;
 
+  /**
+   * What the report says of the rewrite, asked at the first tick: the option probe it depends on is
+   * not made on the way to {@code main}.
+   */
+  public interface ContextSource {
+    LedgerReport.Context context();
+  }
+
   public LedgerMonitor(
-      LedgerSettings settings, PortLedger ledger, LedgerReport.Context context, Logger log) {
+      LedgerSettings settings, PortLedger ledger, ContextSource contextSource, Logger log) {
     this.settings = settings;
     this.ledger = ledger;
-    this.context = context;
+    this.contextSource = contextSource;
     this.log = log;
-    this.pid = ProcessId.current();
-    this.mbean = new PortLedgerMBean(pid);
     // Built here, on the thread that loads the agent, so that starting it later from an
     // application's thread inherits nothing of that thread (group, context loader, locals).
     this.thread = new Thread(new Loop(), "fourtuple-ledger");
@@ -118,27 +126,58 @@ public final class LedgerMonitor {
   }
 
   /**
-   * Registers the MBean and loads the JFR sink, once, after the first client socket: on the ledger
-   * thread as it starts, or at the first tick that sees the ledger used.
+   * Registers the MBean and loads the JFR sink, once, at the first tick that sees the ledger used;
+   * never at exit: a short program pays for neither, on any thread.
    */
-  private synchronized void setUp() {
-    if (setUp || !ledger.used()) {
-      return;
+  private void setUp() {
+    synchronized (lifecycle) {
+      if (setUp || stopped || !ledger.used()) {
+        return;
+      }
+      setUp = true;
     }
-    setUp = true;
     if (settings.jmx) {
-      String problem = mbean.register();
+      PortLedgerMBean bean = new PortLedgerMBean(ProcessId.current());
+      String problem = bean.register();
       if (problem != null) {
         log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
+      } else {
+        mbean = bean; // filled by the tick that follows
       }
     }
     if (settings.jfr) {
-      LedgerEventsLoader loader = new LedgerEventsLoader();
-      events = loader.load(LedgerMonitor.class.getClassLoader());
-      if (events == null) {
-        log.debug("port ledger: no JFR events ({})", loader.problem());
-      }
+      events = loadJfr();
     }
+  }
+
+  /**
+   * The JFR sink, without linking to {@code jdk.jfr}: its class is named as a string and loaded
+   * only after {@code jdk.jfr.FlightRecorder} resolved and reports itself available, so on a JDK
+   * without JFR (8 before 8u272, or a runtime image without the module) nothing of it is loaded.
+   * Null, said at debug, when there is none.
+   */
+  private LedgerEvents loadJfr() {
+    ClassLoader loader = LedgerMonitor.class.getClassLoader();
+    String problem;
+    try {
+      Class<?> recorder = Class.forName("jdk.jfr.FlightRecorder", false, loader);
+      if (!Boolean.TRUE.equals(recorder.getMethod("isAvailable").invoke(null))) {
+        problem = "JFR is not available in this JVM";
+      } else {
+        try {
+          return (LedgerEvents)
+              Class.forName(JFR_SINK, true, loader).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+          problem = "the JFR events could not be loaded: " + e;
+        }
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      problem = "this JDK has no jdk.jfr";
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      problem = "jdk.jfr.FlightRecorder.isAvailable failed: " + e;
+    }
+    log.debug("port ledger: no JFR events ({})", problem);
+    return null;
   }
 
   /** The last report, or null before the first tick. */
@@ -147,7 +186,8 @@ public final class LedgerMonitor {
   }
 
   /**
-   * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file.
+   * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file;
+   * waits for no MBean or JFR set-up under way.
    */
   public void finish() {
     synchronized (lifecycle) {
@@ -161,11 +201,6 @@ public final class LedgerMonitor {
       log.warn("port ledger thread did not start; only this exit tick reports", failed);
     }
     thread.interrupt();
-    try {
-      thread.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     tickSafely(true);
   }
 
@@ -183,7 +218,10 @@ public final class LedgerMonitor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    mbean.unregister();
+    PortLedgerMBean bean = mbean;
+    if (bean != null) {
+      bean.unregister();
+    }
     if (prometheus != null) {
       prometheus.detached(log);
     }
@@ -193,16 +231,16 @@ public final class LedgerMonitor {
     @Override
     public void run() {
       Dispatcher.markAgentThread();
-      try {
-        setUp();
-      } catch (Throwable t) {
-        log.warn("port ledger MBean or JFR set-up failed (the ledger keeps running)", t);
-      }
       while (!Thread.currentThread().isInterrupted()) {
         try {
           Thread.sleep(settings.intervalMillis);
         } catch (InterruptedException stop) {
           return;
+        }
+        try {
+          setUp(); // outside the tick's lock: the exit tick never waits for JMX or JFR
+        } catch (Throwable t) {
+          log.warn("port ledger MBean or JFR set-up failed (the ledger keeps running)", t);
         }
         tickSafely(false);
       }
@@ -222,7 +260,14 @@ public final class LedgerMonitor {
 
   /** One tick; public for tests that drive the ledger without its thread. */
   public synchronized LedgerReport tick(boolean atExit) {
-    setUp();
+    if (!atExit) {
+      setUp();
+    }
+    if (context == null) {
+      context = contextSource.context();
+      pid = ProcessId.current();
+    }
+    LedgerEvents events = this.events;
     int epoch = ledger.advanceEpoch();
     PortRange range = PortRange.current();
     KernelView view = null;
@@ -305,7 +350,10 @@ public final class LedgerMonitor {
         events.usage(row);
       }
     }
-    mbean.update(report, warnings.belowCount());
+    PortLedgerMBean bean = mbean;
+    if (bean != null) {
+      bean.update(report, warnings.belowCount());
+    }
     last = report;
     if (settings.summaryMillis > 0
         && !report.rows.isEmpty()

@@ -4,7 +4,7 @@ import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Durations;
 import io.fourtuple.agent.core.config.Setting;
 
-/** The ledger's settings, read once from the validated configuration. */
+/** The ledger's settings, typed: made once with the validated configuration ({@code ledger()}). */
 public final class LedgerSettings {
   final boolean enabled;
   final long intervalMillis;
@@ -21,6 +21,7 @@ public final class LedgerSettings {
   final int maxCallSites;
   private final String warnHeadroom;
 
+  /** Only {@code AgentConfig} calls this; everyone else asks it for {@code ledger()}. */
   public LedgerSettings(AgentConfig config) {
     this.enabled = "true".equals(config.value(Setting.LEDGER_ENABLED));
     this.intervalMillis = Durations.millis(config.value(Setting.LEDGER_INTERVAL));

@@ -1,5 +1,7 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.SocketListener;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
@@ -43,7 +45,7 @@ import java.util.concurrent.atomic.LongAdder;
  * past {@code maxSockets} are counted but not followed; distinct call-site texts past {@code
  * maxCallSites} go to "other"; the sample queue drops (and counts) when full.
  */
-public final class PortLedger {
+public final class PortLedger implements SocketListener {
   static final int SAMPLE_QUEUE = 1024;
 
   private final int maxDestinations;
@@ -106,7 +108,8 @@ public final class PortLedger {
   // ---- hooks (application threads) ----
 
   /** A client socket is about to bind; {@code outcome} says how (listeners are ignored). */
-  public void bound(Object socket, BindOutcome outcome, InetAddress address) {
+  @Override
+  public void bound(Api api, Object socket, BindOutcome outcome, InetAddress address, int port) {
     SetupKind kind = SetupKind.of(outcome);
     if (kind == null) {
       return;
@@ -122,16 +125,22 @@ public final class PortLedger {
    * The agent gave a deferred socket its port before connect, because the application read it: the
    * socket now holds that port for every destination, as a plain bind-before-connect does.
    */
-  public void portAssignedBeforeConnect(Object socket) {
-    live.getOrAdd(socket, SetupKind.BIND_PORT_0, true);
+  @Override
+  public boolean localPortRead(Object socket, boolean assigned) {
+    if (assigned) {
+      live.getOrAdd(socket, SetupKind.BIND_PORT_0, true);
+    }
+    return false;
   }
 
   /**
    * A connect completed.
    *
-   * @param local the local {@code InetSocketAddress}, or an {@code Integer} port (java.net.Socket)
+   * @param local the local {@code InetSocketAddress}, or null with the port in {@code localPort}
+   *     (java.net.Socket)
    */
-  public void connected(Object socket, Object remote, Object local) {
+  @Override
+  public void connected(Object socket, Object remote, Object local, int localPort) {
     if (!(remote instanceof InetSocketAddress)) {
       return;
     }
@@ -146,11 +155,8 @@ public final class PortLedger {
     if (e != null && e.destination() != null) {
       return; // counted already (a second completion report for the same socket)
     }
-    int localPort = 0;
     InetAddress source = e == null ? null : e.source();
-    if (local instanceof Integer) {
-      localPort = ((Integer) local).intValue();
-    } else if (local instanceof InetSocketAddress) {
+    if (local instanceof InetSocketAddress) {
       InetSocketAddress l = (InetSocketAddress) local;
       localPort = l.getPort();
       if (l.getAddress() != null && !l.getAddress().isAnyLocalAddress()) {
@@ -171,6 +177,7 @@ public final class PortLedger {
    * A connect was left pending and will complete on another thread (an {@code
    * AsynchronousSocketChannel}'s poller): keeps this thread's stack for the completion's sample.
    */
+  @Override
   public void connectPending(Object remote) {
     if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
       return;
@@ -187,7 +194,8 @@ public final class PortLedger {
   }
 
   /** A connect failed. */
-  public void connectFailed(Object remote, ConnectFailure cause) {
+  @Override
+  public void connectFailed(Object socket, Object remote, Throwable thrown, ConnectFailure cause) {
     if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()) {
       return;
     }
@@ -203,7 +211,8 @@ public final class PortLedger {
    * A bind failed; counted when it is a client bind the ledger saw (listeners are not). The
    * destination is not known yet.
    */
-  public void bindFailed(Object socket, Object local, ConnectFailure cause) {
+  @Override
+  public void bindFailed(Object socket, Object local, Throwable thrown, ConnectFailure cause) {
     if (!live.contains(socket)) {
       return;
     }
@@ -214,6 +223,7 @@ public final class PortLedger {
   }
 
   /** A socket is closing (close hook, before the JDK closes it). */
+  @Override
   public void closed(Object socket) {
     LiveSockets.Entry e = live.remove(socket);
     if (e != null && e.destination() != null) {

@@ -11,9 +11,8 @@ import javax.management.ObjectName;
  * <p>Hazard: asking for the platform MBean server initializes JMX (and, through it, {@code
  * java.util.logging}); application servers that install their own log manager or MBean server
  * builder must do so first, and it costs a few hundred milliseconds. So registration happens on the
- * ledger thread after the first client socket (see {@link LedgerMonitor}), never in {@code premain}
- * nor at the exit of a program that opened no socket, and can be switched off ({@code
- * fourtuple.ledger.jmx=false}).
+ * ledger thread at its first tick after the first client socket (see {@link LedgerMonitor}), never
+ * in {@code premain} nor at exit, and can be switched off ({@code fourtuple.ledger.jmx=false}).
  */
 final class PortLedgerMBean implements PortLedgerMXBean {
   static final String NAME = "io.fourtuple:type=PortLedger";

@@ -18,23 +18,28 @@ import org.slf4j.Logger;
  * collector must read the file (docs/security.md). Runs on the ledger thread or the exit hook only.
  */
 final class PrometheusFile {
-  private final Path path;
-  private final boolean removeOnExit;
-  private final int maxDestinations;
-  private final long pid;
-  private final String jvm;
+  private final LedgerSettings settings;
   private final AgentStats stats;
   private final LingerGuard linger;
+  // Resolved at the first tick, on the ledger thread: nothing of it on the way to main.
+  private Path path;
+  private long pid;
+  private String jvm;
   private String problem;
 
   PrometheusFile(LedgerSettings settings, AgentStats stats, LingerGuard linger) {
-    this.pid = ProcessId.current();
-    this.path = Paths.get(settings.prometheus.replace("{pid}", String.valueOf(pid)));
-    this.removeOnExit = settings.prometheusRemove;
-    this.maxDestinations = settings.prometheusMaxDestinations;
-    this.jvm = PrometheusText.jvmName(System.getProperty("sun.java.command"));
+    this.settings = settings;
     this.stats = stats;
     this.linger = linger;
+  }
+
+  private Path path() {
+    if (path == null) {
+      pid = ProcessId.current();
+      jvm = PrometheusText.jvmName(System.getProperty("sun.java.command"));
+      path = Paths.get(settings.prometheus.replace("{pid}", String.valueOf(pid)));
+    }
+    return path;
   }
 
   /**
@@ -43,12 +48,14 @@ final class PrometheusFile {
    */
   void tick(LedgerReport report, boolean atExit, Logger log) {
     try {
-      if (atExit && removeOnExit) {
-        OutputFiles.remove(path);
+      Path target = path();
+      if (atExit && settings.prometheusRemove) {
+        OutputFiles.remove(target);
       } else {
         OutputFiles.replace(
-            path,
-            PrometheusText.render(report, stats, linger, pid, jvm, maxDestinations),
+            target,
+            PrometheusText.render(
+                report, stats, linger, pid, jvm, settings.prometheusMaxDestinations),
             OutputFiles.READABLE_BY_ALL);
       }
       problem = null;
@@ -63,7 +70,7 @@ final class PrometheusFile {
 
   /** At detach: the file would go stale, so it goes when the user asked for removal at exit. */
   void detached(Logger log) {
-    if (removeOnExit) {
+    if (settings.prometheusRemove && path != null) {
       try {
         OutputFiles.remove(path);
       } catch (Exception e) {

@@ -2,13 +2,12 @@ package io.fourtuple.agent.core.linger;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.AgentConfig;
-import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
 import io.fourtuple.agent.core.status.FactsSection;
 import io.fourtuple.agent.core.status.StatusSection;
-import io.fourtuple.agent.platform.NettySockets;
+import io.fourtuple.agent.platform.SocketOptions;
 import java.net.Socket;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
@@ -62,6 +61,7 @@ public final class LingerGuard {
   private final boolean audit;
   private final long blockedNanos;
   private final Reporter reporter;
+  private final SocketOptions sockets;
   private final LingerSites sites = new LingerSites(MAX_SITES);
   private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final LongAdder notSampled = new LongAdder();
@@ -80,26 +80,13 @@ public final class LingerGuard {
   private final LongAdder closeNanos = new LongAdder();
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
-  public LingerGuard(AgentConfig config, Reporter reporter) {
-    this(
-        new LingerClassifier(config.intValue(Setting.LINGER_LONG)),
-        LingerPolicy.parse(config.value(Setting.LINGER_POLICY)),
-        config.mode() == AgentConfig.Mode.AUDIT,
-        config.intValue(Setting.LINGER_BLOCKED_MILLIS),
-        reporter);
-  }
-
-  LingerGuard(
-      LingerClassifier classifier,
-      LingerPolicy policy,
-      boolean audit,
-      long blockedMillis,
-      Reporter reporter) {
-    this.classifier = classifier;
-    this.policy = policy;
-    this.audit = audit;
-    this.blockedNanos = blockedMillis * 1_000_000L;
+  public LingerGuard(AgentConfig config, Reporter reporter, SocketOptions sockets) {
+    this.classifier = new LingerClassifier(config.lingerLongSeconds());
+    this.policy = config.lingerPolicy();
+    this.audit = config.mode() == AgentConfig.Mode.AUDIT;
+    this.blockedNanos = config.lingerBlockedMillis() * 1_000_000L;
     this.reporter = reporter;
+    this.sockets = sockets;
   }
 
   /**
@@ -219,7 +206,7 @@ public final class LingerGuard {
     return socket instanceof SelectableChannel && !((SelectableChannel) socket).isBlocking();
   }
 
-  private static String localAddress(Object socket) {
+  private String localAddress(Object socket) {
     try {
       if (socket instanceof Socket) {
         return String.valueOf(((Socket) socket).getLocalSocketAddress());
@@ -227,7 +214,7 @@ public final class LingerGuard {
       if (socket instanceof NetworkChannel) {
         return String.valueOf(((NetworkChannel) socket).getLocalAddress());
       }
-      Object netty = NettySockets.localAddress(socket);
+      Object netty = sockets.nettyLocalAddress(socket);
       if (netty != null) {
         return String.valueOf(netty);
       }
@@ -237,7 +224,7 @@ public final class LingerGuard {
     return "unknown";
   }
 
-  private static String remoteAddress(Object socket) {
+  private String remoteAddress(Object socket) {
     try {
       if (socket instanceof Socket) {
         return String.valueOf(((Socket) socket).getRemoteSocketAddress());
@@ -245,7 +232,7 @@ public final class LingerGuard {
       if (socket instanceof SocketChannel) {
         return String.valueOf(((SocketChannel) socket).getRemoteAddress());
       }
-      Object netty = NettySockets.remoteAddress(socket);
+      Object netty = sockets.nettyRemoteAddress(socket, false);
       if (netty != null) {
         return String.valueOf(netty);
       }

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * connect storm of tens of thousands per second that is most of the agent's cost, so what is
  * sampled is attributed to call sites and everything else is still counted exactly by its caller.
  *
- * <p>Lock-free; a window boundary raced by two threads may let a few more through, never fewer.
+ * <p>Lock-free, and write-free once the window's budget is spent; a window boundary raced by two
+ * threads may let a few more through, never fewer.
  */
 public final class StackSampler {
   private final int perWindow;
@@ -28,7 +29,9 @@ public final class StackSampler {
     if (now != current && window.compareAndSet(current, now)) {
       inWindow.set(0);
     }
-    return inWindow.incrementAndGet() <= perWindow;
+    // Read before writing: once a window's budget is spent, the storm's other events only read the
+    // counter, so its cache line is not bounced between cores on every socket.
+    return inWindow.get() < perWindow && inWindow.incrementAndGet() <= perWindow;
   }
 
   /** At most this many captures per window. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
+import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.JsonWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -29,11 +30,12 @@ class CallSiteLedgerTest {
     for (int i = 0; i < 3; i++) {
       Object socket = new Object();
       pool(socket, loopback);
-      ledger.onConnect(socket, new InetSocketAddress(loopback, 20000 + i % 2), true, null);
+      ledger.connected(socket, new InetSocketAddress(loopback, 20000 + i % 2), null, 0);
     }
     Object failing = new Object();
     pool(failing, loopback);
-    ledger.onBindFailure(failing, new BindException("Address already in use"));
+    ledger.bindFailed(
+        failing, null, new BindException("Address already in use"), ConnectFailure.ADDRESS_IN_USE);
     reporter.flush();
     for (Finding f : submitted) {
       ledger.aggregate(f);
@@ -75,12 +77,13 @@ class CallSiteLedgerTest {
     Object notRead = new Object();
     pool(read, loopback);
     pool(notRead, loopback);
-    assertTrue(ledger.onLocalRead(read));
-    assertFalse(ledger.onLocalRead(read), "a second read of the same socket is not counted");
-    assertFalse(ledger.onLocalRead(new Object()), "a socket with no pending sample");
-    ledger.onConnect(read, new InetSocketAddress(loopback, 20000), true, null);
-    ledger.onConnect(notRead, new InetSocketAddress(loopback, 20001), true, null);
-    assertFalse(ledger.onLocalRead(read), "after connect the read is an ordinary one");
+    assertTrue(ledger.localPortRead(read, false));
+    assertFalse(
+        ledger.localPortRead(read, false), "a second read of the same socket is not counted");
+    assertFalse(ledger.localPortRead(new Object(), false), "a socket with no pending sample");
+    ledger.connected(read, new InetSocketAddress(loopback, 20000), null, 0);
+    ledger.connected(notRead, new InetSocketAddress(loopback, 20001), null, 0);
+    assertFalse(ledger.localPortRead(read, false), "after connect the read is an ordinary one");
     reporter.flush();
     for (Finding f : submitted) {
       ledger.aggregate(f);
@@ -99,15 +102,14 @@ class CallSiteLedgerTest {
   }
 
   @Test
-  void serverSocketsAndNonBlockingConnectsInProgressAreNotCompletedEarly() throws Exception {
+  void serverSocketsAreNotSampledAndAConnectCompletesTheSample() throws Exception {
     Object server = new Object();
-    ledger.onBind(Api.SOCKET, BindOutcome.SERVER_SOCKET, server, null, 8080);
+    ledger.bound(Api.SOCKET, server, BindOutcome.SERVER_SOCKET, null, 8080);
     Object channel = new Object();
-    ledger.onBind(Api.SOCKET_CHANNEL, BindOutcome.WOULD_APPLY, channel, null, 0);
-    ledger.onConnect(channel, "somewhere", false, null);
+    ledger.bound(Api.SOCKET_CHANNEL, channel, BindOutcome.WOULD_APPLY, null, 0);
     reporter.flush();
     assertTrue(submitted.isEmpty());
-    ledger.onConnect(channel, "somewhere", true, null);
+    ledger.connected(channel, "somewhere", null, 0);
     reporter.flush();
     assertEquals(1, submitted.size());
     assertEquals(1, ledger.seen(CallSiteLedger.Kind.BIND_PORT_ZERO));
@@ -117,7 +119,7 @@ class CallSiteLedgerTest {
   @Test
   void aStormIsSampledButCountedExactly() {
     for (int i = 0; i < 5000; i++) {
-      ledger.onBind(Api.SOCKET, BindOutcome.EXPLICIT_PORT, new Object(), null, 40000);
+      ledger.bound(Api.SOCKET, new Object(), BindOutcome.EXPLICIT_PORT, null, 40000);
     }
     assertEquals(5000, ledger.seen(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT));
     long sampled = ledger.sampled(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT);
@@ -126,6 +128,6 @@ class CallSiteLedgerTest {
   }
 
   private void pool(Object socket, InetAddress address) {
-    ledger.onBind(Api.SOCKET, BindOutcome.WOULD_APPLY, socket, address, 0);
+    ledger.bound(Api.SOCKET, socket, BindOutcome.WOULD_APPLY, address, 0);
   }
 }

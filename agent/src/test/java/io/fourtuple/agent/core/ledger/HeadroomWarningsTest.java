@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
@@ -22,7 +23,7 @@ class HeadroomWarningsTest {
       PortLedger ledger, List<Object> sockets, int n, LedgerReport.Context c) {
     while (sockets.size() < n) {
       Object s = new Object();
-      ledger.connected(s, DEST, 60000 + sockets.size());
+      ledger.connected(s, DEST, null, 60000 + sockets.size());
       sockets.add(s);
     }
     while (sockets.size() > n) {
@@ -87,9 +88,9 @@ class HeadroomWarningsTest {
     List<Object> sockets = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Object s = new Object();
-      ledger.bound(s, BindOutcome.WOULD_APPLY, null);
+      ledger.bound(Api.SOCKET, s, BindOutcome.WOULD_APPLY, null, 0);
       sockets.add(s);
-      ledger.connected(s, DEST, 60000 + i);
+      ledger.connected(s, DEST, null, 60000 + i);
     }
     LedgerReport r = report(ledger, sockets, 8, new LedgerReport.Context(true, false, null));
     List<HeadroomWarnings.Line> lines = new HeadroomWarnings().check(r, 3);
@@ -115,7 +116,7 @@ class HeadroomWarningsTest {
     List<Object> sockets = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
       Object s = new Object();
-      ledger.connected(s, DEST, 60000 + i);
+      ledger.connected(s, DEST, null, 60000 + i);
       sockets.add(s);
     }
     for (Object s : sockets) {

@@ -13,7 +13,8 @@ class JsonReportTest {
   void reportIsJsonWithTheDocumentedTopLevelKeys() {
     PortLedger ledger = new PortLedger(10, 100, 100);
     List<Object> sockets = new ArrayList<>();
-    ledger.connectFailed(HeadroomWarningsTest.DEST, ConnectFailure.ADDRESS_NOT_AVAILABLE);
+    ledger.connectFailed(
+        null, HeadroomWarningsTest.DEST, null, ConnectFailure.ADDRESS_NOT_AVAILABLE);
     LedgerReport r =
         HeadroomWarningsTest.report(
             ledger, sockets, 4, new LedgerReport.Context(false, true, null));

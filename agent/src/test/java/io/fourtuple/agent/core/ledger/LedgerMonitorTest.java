@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.connect.ConnectFailure;
@@ -22,14 +23,14 @@ class LedgerMonitorTest {
   static final InetSocketAddress A = new InetSocketAddress("10.0.0.1", 443);
 
   static LedgerSettings settings(String args) throws Exception {
-    return new LedgerSettings(ConfigParser.parse(args, Map.of(), Map.of()));
+    return ConfigParser.parse(args, Map.of(), Map.of()).ledger();
   }
 
   static LedgerMonitor monitor(LedgerSettings settings, PortLedger ledger) {
     return new LedgerMonitor(
         settings,
         ledger,
-        new LedgerReport.Context(false, true, null),
+        () -> new LedgerReport.Context(false, true, null),
         AgentLoggers.get(LedgerMonitorTest.class));
   }
 
@@ -47,11 +48,12 @@ class LedgerMonitorTest {
     PortLedger ledger = new PortLedger(10, 100, 100);
     AtomicInteger fired = new AtomicInteger();
     ledger.onFirstUse(fired::incrementAndGet);
-    ledger.bound(new Object(), BindOutcome.SERVER_SOCKET, null); // a listener is not a client
+    ledger.bound(
+        Api.SOCKET, new Object(), BindOutcome.SERVER_SOCKET, null, 0); // a listener is not a client
     assertEquals(0, fired.get());
     assertFalse(ledger.used());
-    ledger.connected(new Object(), A, 60000);
-    ledger.connected(new Object(), A, 60001);
+    ledger.connected(new Object(), A, null, 60000);
+    ledger.connected(new Object(), A, null, 60001);
     assertEquals(1, fired.get());
     assertTrue(ledger.used());
 
@@ -65,12 +67,12 @@ class LedgerMonitorTest {
     PortLedger failed = new PortLedger(10, 100, 100);
     AtomicInteger fired = new AtomicInteger();
     failed.onFirstUse(fired::incrementAndGet);
-    failed.connectFailed(A, ConnectFailure.REFUSED);
+    failed.connectFailed(null, A, null, ConnectFailure.REFUSED);
     assertEquals(1, fired.get());
 
     PortLedger bound = new PortLedger(10, 100, 100);
     bound.onFirstUse(fired::incrementAndGet);
-    bound.bound(new Object(), BindOutcome.APPLIED, null);
+    bound.bound(Api.SOCKET, new Object(), BindOutcome.APPLIED, null, 0);
     assertEquals(2, fired.get());
   }
 
@@ -82,21 +84,21 @@ class LedgerMonitorTest {
     assertFalse(ledgerThreadAlive());
     monitor.finish();
     assertNull(monitor.last(), "the exit of a program with no socket runs no tick");
-    ledger.connected(new Object(), A, 60000); // after finish: starts nothing
+    ledger.connected(new Object(), A, null, 60000); // after finish: starts nothing
     assertFalse(ledgerThreadAlive());
   }
 
   @Test
-  void theFirstSocketStartsTheThreadAndRegistersTheMBean() throws Exception {
+  void theFirstSocketStartsTheThreadWhoseFirstTickRegistersTheMBean() throws Exception {
     ObjectName name = new ObjectName(PortLedgerMBean.NAME);
     PortLedger ledger = new PortLedger(10, 100, 100);
     LedgerMonitor monitor =
-        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+        monitor(settings("ledger.interval=100ms,ledger.summary.interval=off"), ledger);
     try {
       monitor.start();
       assertFalse(ledgerThreadAlive());
       assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
-      ledger.connected(new Object(), A, 60000);
+      ledger.connected(new Object(), A, null, 60000);
       assertTrue(ledgerThreadAlive());
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (!ManagementFactory.getPlatformMBeanServer().isRegistered(name)
@@ -112,5 +114,26 @@ class LedgerMonitorTest {
     }
     assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
     assertFalse(ledgerThreadAlive());
+  }
+
+  @Test
+  void aProgramShorterThanOneIntervalGetsItsExitTickButNoMBean() throws Exception {
+    ObjectName name = new ObjectName(PortLedgerMBean.NAME);
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    LedgerMonitor monitor =
+        monitor(settings("ledger.interval=10s,ledger.summary.interval=off"), ledger);
+    try {
+      monitor.start();
+      ledger.connected(new Object(), A, null, 60000);
+      assertTrue(ledgerThreadAlive());
+      monitor.finish();
+      assertNotNull(monitor.last(), "the exit tick reports the socket");
+      assertEquals(1, monitor.last().connects);
+      assertFalse(
+          ManagementFactory.getPlatformMBeanServer().isRegistered(name),
+          "no JMX before the first tick, none at exit");
+    } finally {
+      monitor.stop();
+    }
   }
 }

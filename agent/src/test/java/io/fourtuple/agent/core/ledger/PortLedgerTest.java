@@ -3,6 +3,7 @@ package io.fourtuple.agent.core.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
@@ -34,9 +35,9 @@ class PortLedgerTest {
     PortLedger l = new PortLedger(100, 100, 100);
     Object s1 = new Object();
     Object s2 = new Object();
-    l.connected(s1, A, 60000);
-    l.connected(s2, A, new InetSocketAddress("127.0.0.1", 60001));
-    l.connected(s2, A, 60001); // a second completion report for the same socket counts once
+    l.connected(s1, A, null, 60000);
+    l.connected(s2, A, new InetSocketAddress("127.0.0.1", 60001), 0);
+    l.connected(s2, A, null, 60001); // a second completion report for the same socket counts once
     Destination a = find(l, A);
     assertEquals(2, a.live());
     assertEquals(2, a.total());
@@ -56,13 +57,13 @@ class PortLedgerTest {
     Object plainBind = new Object();
     Object explicit = new Object();
     Object listener = new Object();
-    l.bound(noPort, BindOutcome.APPLIED, InetAddress.getLoopbackAddress());
-    l.bound(plainBind, BindOutcome.WOULD_APPLY, null);
-    l.bound(explicit, BindOutcome.EXPLICIT_PORT, null);
-    l.bound(listener, BindOutcome.SERVER_SOCKET, null);
-    l.connected(noPort, A, 60000);
-    l.connected(plainBind, A, 60001);
-    l.connected(explicit, B, 40000);
+    l.bound(Api.SOCKET, noPort, BindOutcome.APPLIED, InetAddress.getLoopbackAddress(), 0);
+    l.bound(Api.SOCKET, plainBind, BindOutcome.WOULD_APPLY, null, 0);
+    l.bound(Api.SOCKET, explicit, BindOutcome.EXPLICIT_PORT, null, 0);
+    l.bound(Api.SOCKET, listener, BindOutcome.SERVER_SOCKET, null, 0);
+    l.connected(noPort, A, null, 60000);
+    l.connected(plainBind, A, null, 60001);
+    l.connected(explicit, B, null, 40000);
     Destination a = find(l, A);
     assertEquals(1, a.live(SetupKind.BIND_PORT_0_NO_PORT));
     assertEquals(1, a.live(SetupKind.BIND_PORT_0));
@@ -75,15 +76,15 @@ class PortLedgerTest {
   @Test
   void failuresByCauseAndBindFailuresOnlyForFollowedSockets() {
     PortLedger l = new PortLedger(100, 100, 100);
-    l.connectFailed(A, ConnectFailure.ADDRESS_NOT_AVAILABLE);
-    l.connectFailed(A, ConnectFailure.REFUSED);
+    l.connectFailed(null, A, null, ConnectFailure.ADDRESS_NOT_AVAILABLE);
+    l.connectFailed(null, A, null, ConnectFailure.REFUSED);
     Destination a = find(l, A);
     assertEquals(1, a.failures(ConnectFailure.ADDRESS_NOT_AVAILABLE));
     assertEquals(2, a.failures());
     Object client = new Object();
-    l.bound(client, BindOutcome.WOULD_APPLY, null);
-    l.bindFailed(client, "*:0", ConnectFailure.ADDRESS_IN_USE);
-    l.bindFailed(new Object(), "*:8080", ConnectFailure.ADDRESS_IN_USE); // a listener's bind
+    l.bound(Api.SOCKET, client, BindOutcome.WOULD_APPLY, null, 0);
+    l.bindFailed(client, "*:0", null, ConnectFailure.ADDRESS_IN_USE);
+    l.bindFailed(new Object(), "*:8080", null, ConnectFailure.ADDRESS_IN_USE); // a listener's bind
     assertEquals(1, l.bindFailures(ConnectFailure.ADDRESS_IN_USE));
     List<String> failures = new ArrayList<>();
     l.drainSamples((to, atBind, cause, site, t) -> failures.add(to + " " + atBind + " " + cause));
@@ -95,7 +96,7 @@ class PortLedgerTest {
   void destinationsPastTheCapGoToTheOverflowRow() {
     PortLedger l = new PortLedger(2, 100, 100);
     for (int i = 0; i < 5; i++) {
-      l.connected(new Object(), new InetSocketAddress("10.0.1." + i, 80), 60000 + i);
+      l.connected(new Object(), new InetSocketAddress("10.0.1." + i, 80), null, 60000 + i);
     }
     assertEquals(2, l.destinations().size());
     assertEquals(3, l.overflow().total());
@@ -114,7 +115,7 @@ class PortLedgerTest {
     for (int i = 0; i < 4; i++) {
       Object s = new Object();
       held.add(s);
-      l.connected(s, A, 60000 + i);
+      l.connected(s, A, null, 60000 + i);
     }
     Destination a = find(l, A);
     assertEquals(4, a.total());
@@ -128,7 +129,7 @@ class PortLedgerTest {
   void callSitesAreSampledAndCapped() {
     PortLedger l = new PortLedger(10, 100, 1);
     for (int i = 0; i < 3; i++) {
-      l.connected(new Object(), A, 60000 + i);
+      l.connected(new Object(), A, null, 60000 + i);
     }
     l.drainSamples(null);
     Destination a = find(l, A);
@@ -145,11 +146,11 @@ class PortLedgerTest {
     assertEquals(0, find(l, A).total(), "pending is not a connect");
     // The completion on a thread with no application frame (as an AsynchronousChannelGroup's
     // poller)...
-    Thread poller = new Thread(() -> l.connected(new Object(), A, 60000));
+    Thread poller = new Thread(() -> l.connected(new Object(), A, null, 60000));
     poller.start();
     poller.join();
     // ...and one that was never left pending.
-    Thread other = new Thread(() -> l.connected(new Object(), A, 60001));
+    Thread other = new Thread(() -> l.connected(new Object(), A, null, 60001));
     other.start();
     other.join();
     l.drainSamples(null);
@@ -165,11 +166,11 @@ class PortLedgerTest {
   @Test
   void pendingConnectsPastTheDestinationCapAreNotCounted() {
     PortLedger l = new PortLedger(1, 100, 100);
-    l.connected(new Object(), A, 60000);
+    l.connected(new Object(), A, null, 60000);
     l.connectPending(B);
     l.connectPending(InetSocketAddress.createUnresolved("example.com", 443));
     assertEquals(1, l.destinations().size());
-    l.connected(new Object(), B, 60001);
+    l.connected(new Object(), B, null, 60001);
     assertEquals(1, l.overflowConnects(), "the overflow row counts the connect once");
   }
 
@@ -177,9 +178,9 @@ class PortLedgerTest {
   void socketsCollectedWithoutCloseAreReconciled() throws Exception {
     PortLedger l = new PortLedger(10, 100, 100);
     Object kept = new Object();
-    l.connected(kept, A, 60000);
+    l.connected(kept, A, null, 60000);
     for (int i = 0; i < 3; i++) {
-      l.connected(new Object(), A, 60001 + i); // dropped at once, never closed
+      l.connected(new Object(), A, null, 60001 + i); // dropped at once, never closed
     }
     Destination a = find(l, A);
     assertEquals(4, a.live());
@@ -198,11 +199,11 @@ class PortLedgerTest {
     PortLedger l = new PortLedger(10, 100, 100);
     Object closedElsewhere = new Object();
     Object stillOpen = new Object();
-    l.connected(closedElsewhere, A, 60001);
-    l.connected(stillOpen, A, 60002);
+    l.connected(closedElsewhere, A, null, 60001);
+    l.connected(stillOpen, A, null, 60002);
     int epoch = l.advanceEpoch();
     Object connectedDuringRead = new Object();
-    l.connected(connectedDuringRead, A, 60003);
+    l.connected(connectedDuringRead, A, null, 60003);
     // The kernel shows 60002 as this process's socket to A; 60001 is gone.
     String table =
         "header\n"
@@ -220,8 +221,8 @@ class PortLedgerTest {
   void bindHeldPortsAreCountedPerDestination() {
     PortLedger l = new PortLedger(10, 100, 100);
     Object s = new Object();
-    l.bound(s, BindOutcome.WOULD_APPLY, null);
-    l.connected(s, A, 60004);
+    l.bound(Api.SOCKET, s, BindOutcome.WOULD_APPLY, null, 0);
+    l.connected(s, A, null, 60004);
     l.reconcile(null, l.advanceEpoch(), RANGE);
     assertEquals(1, find(l, A).heldForAllInRange);
   }

@@ -11,6 +11,7 @@ import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.report.Reporter;
+import io.fourtuple.agent.platform.FakeSocketOptions;
 import io.fourtuple.agent.platform.ProcessId;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -37,7 +38,8 @@ class PrometheusTextTest {
   @Test
   void ledgerColumnsBecomeTheDocumentedSeriesWithPidAndJvmLabels() {
     PortLedger ledger = new PortLedger(10, 100, 100);
-    ledger.connectFailed(HeadroomWarningsTest.DEST, ConnectFailure.ADDRESS_NOT_AVAILABLE);
+    ledger.connectFailed(
+        null, HeadroomWarningsTest.DEST, null, ConnectFailure.ADDRESS_NOT_AVAILABLE);
     LedgerReport r = HeadroomWarningsTest.report(ledger, new ArrayList<>(), 4, CONTEXT);
     AgentStats stats = new AgentStats();
     stats.bind(Api.SOCKET, BindOutcome.APPLIED);
@@ -69,9 +71,9 @@ class PrometheusTextTest {
     for (int d = 1; d <= 4; d++) {
       InetSocketAddress dest = new InetSocketAddress("10.0.0." + d, 80);
       for (int i = 0; i < d; i++) {
-        ledger.connected(new Object(), dest, 60000 + i);
+        ledger.connected(new Object(), dest, null, 60000 + i);
       }
-      ledger.connectFailed(dest, ConnectFailure.ADDRESS_IN_USE);
+      ledger.connectFailed(null, dest, null, ConnectFailure.ADDRESS_IN_USE);
     }
     LedgerReport r =
         LedgerReport.build(ledger, null, HeadroomWarningsTest.RANGE, CONTEXT, 0, 1, List.of(), 3);
@@ -152,7 +154,8 @@ class PrometheusTextTest {
     LingerGuard linger =
         new LingerGuard(
             ConfigParser.parse("", Map.of(), Map.of()),
-            new Reporter(NOPLogger.NOP_LOGGER, finding -> {}));
+            new Reporter(NOPLogger.NOP_LOGGER, finding -> {}),
+            FakeSocketOptions.available());
     PortLedger ledger = new PortLedger(10, 100, 100);
     String text =
         PrometheusText.render(

@@ -11,6 +11,7 @@ import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.status.StatusReport;
+import io.fourtuple.agent.platform.FakeSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -27,7 +28,8 @@ class LingerGuardTest {
   private final Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, findings::add);
 
   private LingerGuard guard(String args) throws Exception {
-    return new LingerGuard(ConfigParser.parse(args, Map.of(), Map.of()), reporter);
+    return new LingerGuard(
+        ConfigParser.parse(args, Map.of(), Map.of()), reporter, FakeSocketOptions.available());
   }
 
   private List<Finding> drain() {

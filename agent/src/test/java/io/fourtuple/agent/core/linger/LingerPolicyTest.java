@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.fourtuple.bootstrap.SocketHooks;
 import org.junit.jupiter.api.Test;
 
 class LingerPolicyTest {
@@ -32,11 +31,6 @@ class LingerPolicyTest {
         }) {
       assertNull(LingerPolicy.parse(bad), String.valueOf(bad));
     }
-  }
-
-  @Test
-  void offIsTheHookInterfacesConstant() {
-    assertEquals(SocketHooks.LINGER_OFF, LingerPolicy.OFF);
   }
 
   @Test

@@ -19,7 +19,7 @@ class CallSiteTest {
     StackTraceElement app = frame("com.example.Pool", "open", 42);
     StackTraceElement[] stack = {
       frame("io.fourtuple.agent.core.SocketEventHandler", "beforeSocketBind", 40),
-      frame("io.fourtuple.bootstrap.Dispatcher", "beforeSocketBind", 80),
+      frame("io.fourtuple.bootstrap.Dispatcher", "bind", 80),
       frame("sun.nio.ch.NioSocketImpl", "bind", 600),
       frame("java.net.Socket", "bind", 700),
       frame("javax.net.ssl.SSLSocket", "bind", 1),
