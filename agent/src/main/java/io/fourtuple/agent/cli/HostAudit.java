@@ -278,15 +278,25 @@ final class HostAudit {
     final long free;
     final long pool;
 
+    /** In the text: how many more destinations draw from this row's shared pool. */
+    int sharedWith;
+
+    /** Live connections and connect failures, summed over the shared pool's rows in the text. */
+    long live;
+
+    long failures;
+
     Row(Audited jvm, Object destination) {
       this.jvm = jvm;
       this.destination = destination;
       Object headroom = JsonReader.get(destination, "headroom");
       this.free = JsonReader.number(headroom, "free", Long.MAX_VALUE);
       this.pool = JsonReader.number(headroom, "pool", -1);
+      this.live = JsonReader.number(destination, "live", 0);
+      this.failures = failuresOf(destination);
     }
 
-    long failures() {
+    private static long failuresOf(Object destination) {
       long sum = 0;
       Object f = JsonReader.get(destination, "failures");
       if (f instanceof Map) {
@@ -311,10 +321,34 @@ final class HostAudit {
     Collections.sort(
         rows,
         (x, y) ->
-            x.free != y.free
-                ? Long.compare(x.free, y.free)
-                : Long.compare(y.failures(), x.failures()));
+            x.free != y.free ? Long.compare(x.free, y.free) : Long.compare(y.failures, x.failures));
     return rows;
+  }
+
+  /**
+   * The text's rows: a JVM's destinations that all draw from one shared pool (bind before connect,
+   * kernel fact 3) are one row, not one per destination with the same figures.
+   */
+  private static List<Row> onePerSharedPool(List<Row> ranked) {
+    List<Row> out = new ArrayList<Row>();
+    Map<Audited, Row> shared = new java.util.IdentityHashMap<Audited, Row>();
+    for (Row r : ranked) {
+      boolean inShared =
+          "shared"
+              .equals(JsonReader.string(JsonReader.get(r.destination, "headroom"), "model", ""));
+      Row first = inShared ? shared.get(r.jvm) : null;
+      if (first != null) {
+        first.sharedWith++;
+        first.live += r.live;
+        first.failures += r.failures;
+        continue;
+      }
+      if (inShared) {
+        shared.put(r.jvm, r);
+      }
+      out.add(r);
+    }
+    return out;
   }
 
   private static List<?> sites(Audited a) {
@@ -348,7 +382,7 @@ final class HostAudit {
 
     s.append(
         "\ndestinations closest to running out of source ports (all JVMs, fewest free first):\n");
-    List<Row> rows = ranked(audited);
+    List<Row> rows = onePerSharedPool(ranked(audited));
     if (rows.isEmpty()) {
       s.append("  none: no ledger reported a destination\n");
     } else {
@@ -374,9 +408,11 @@ final class HostAudit {
                 r.free,
                 r.pool,
                 JsonReader.number(h, "projected", -1),
-                JsonReader.number(r.destination, "live", -1),
-                r.failures(),
-                JsonReader.string(r.destination, "destination", "?"),
+                r.live,
+                r.failures,
+                r.sharedWith == 0
+                    ? JsonReader.string(r.destination, "destination", "?")
+                    : (r.sharedWith + 1) + " destinations",
                 JsonReader.string(h, "model", "?"),
                 r.jvm.jvm.pid,
                 r.jvm.jvm.mainClass()));
