@@ -149,6 +149,14 @@ class HostAuditTest {
       assertEquals(1, ours.size(), status::describe);
       assertTrue(ours.get(0).matches(r + " +enforce +17\\S* +-javaagent .*"), status::describe);
       assertTrue(ours.get(0).endsWith("io.fourtuple.samples.LegacyService"), status::describe);
+      ServiceJvm.Cli statusJson = ServiceJvm.cli("status", "--all", "--json");
+      assertEquals(0, statusJson.exit(), statusJson::describe);
+      List<Long> pids = new ArrayList<>();
+      for (Object jvm : (List<?>) MiniJson.parse(statusJson.stdout())) {
+        pids.add(((Number) ((Map<?, ?>) jvm).get("pid")).longValue());
+        assertTrue(((Map<?, ?>) jvm).get("status") instanceof Map, statusJson::describe);
+      }
+      assertTrue(pids.contains(r) && !pids.contains(a) && !pids.contains(c), statusJson::describe);
     }
   }
 

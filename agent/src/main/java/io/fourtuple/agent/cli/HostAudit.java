@@ -144,9 +144,11 @@ final class HostAudit {
             }
           } else {
             notAudited.add(new NotAudited(t.pid, t.mainClass(), r.body.trim()));
+            detachAfterFailedAttach(t);
           }
         } catch (CliException e) {
           notAudited.add(new NotAudited(t.pid, t.mainClass(), e.getMessage()));
+          detachAfterFailedAttach(t);
         }
       }
     }
@@ -196,6 +198,21 @@ final class HostAudit {
       }
     }
     return audited.isEmpty() ? Cli.CANNOT_ATTACH : Cli.OK;
+  }
+
+  /**
+   * An attach that failed may still have started the agent (its answer lost, say): a detach makes
+   * sure. A JVM where nothing started answers "not attached", or is not asked at all.
+   */
+  private void detachAfterFailedAttach(TargetJvm t) {
+    try {
+      Cli.Reply r = cli.exchange(t, "detach", null, false);
+      if (r.code == Cli.OK) {
+        err.println("fourtuple: " + r.body.trim());
+      }
+    } catch (CliException e) {
+      // Gone, or refuses attach: nothing of this command is in it.
+    }
   }
 
   /** The shutdown hook: detaches every JVM still attached, and stops further attaches. */
