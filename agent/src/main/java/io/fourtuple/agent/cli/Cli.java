@@ -132,6 +132,10 @@ public final class Cli {
                   + " [key=value,...]");
           String configArgs = args.isEmpty() ? null : args.get(0);
           validateAudit(configArgs);
+          if (jsonFile != null && (jsonFile.isEmpty() || new File(jsonFile).isDirectory())) {
+            // Found now, not after the whole duration.
+            throw new CliException(USAGE, "--json '" + jsonFile + "' names no file");
+          }
           progressToStderr = true;
           return new HostAudit(this, out, err)
               .audit(

@@ -79,6 +79,7 @@ class CliTest {
       {"list", "--all"},
       {"audit", "4711", "--include", "x"},
       {"status", "--all", "4711"},
+      {"audit", "--all", "--json", "/"},
     };
     String[] says = {
       "--include '(unclosed' is not a regular expression: Unclosed group",
@@ -92,6 +93,7 @@ class CliTest {
       "--all goes with audit and status only",
       "it selects JVMs for audit --all",
       "usage: java -jar fourtuple-agent.jar status --all",
+      "--json '/' names no file",
     };
     for (int i = 0; i < bad.length; i++) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
