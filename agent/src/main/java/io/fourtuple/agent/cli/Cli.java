@@ -264,40 +264,7 @@ public final class Cli {
               + "', or detach it first for a clean audit");
     }
     progressToStderr = true;
-    int code = attach(target, "mode=audit" + (configArgs == null ? "" : "," + configArgs));
-    if (code != OK) {
-      return code;
-    }
-    Thread detachOnInterrupt =
-        new Thread(
-            () -> {
-              try {
-                err.println("fourtuple: interrupted, detaching from " + target.pid);
-                send(target, "detach", null, false);
-              } catch (CliException e) {
-                err.println("fourtuple: " + e.getMessage());
-              }
-            },
-            "fourtuple-audit-cleanup");
-    Runtime.getRuntime().addShutdownHook(detachOnInterrupt);
-    err.printf(
-        Locale.ROOT,
-        "fourtuple: auditing %d for %s; nothing in it is changed%n",
-        target.pid,
-        formatMillis(millis));
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    int reportCode = send(target, "report", null, json);
-    int detachCode = send(target, "detach", null, false);
-    try {
-      Runtime.getRuntime().removeShutdownHook(detachOnInterrupt);
-    } catch (IllegalStateException exiting) {
-      // already running
-    }
-    return reportCode != OK ? reportCode : detachCode;
+    return new HostAudit(this, out, err).auditOne(target, millis, configArgs, json);
   }
 
   /** Audit's arguments: valid configuration, and no mode (audit sets it). */

@@ -13,8 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code audit --all} and {@code status --all}: the one-JVM commands of {@link Cli}, run over every
- * JVM of the host that the rules select, and one report ranked by risk across them.
+ * The audit lifecycle (attach in audit mode, wait, report, detach) for {@code audit <pid>} and
+ * {@code audit --all}, and {@code status --all}: the one-JVM commands of {@link Cli}, run over
+ * every JVM of the host that the rules select, and one report ranked by risk across them.
  *
  * <p>{@code audit --all} attaches in audit mode to each selected JVM that does not run fourtuple,
  * waits once for all of them, then collects each one's report (the agent's JSON answer) and
@@ -122,11 +123,7 @@ final class HostAudit {
 
     Thread detachOnExit = new Thread(this::detachRemaining, "fourtuple-audit-cleanup");
     Runtime.getRuntime().addShutdownHook(detachOnExit);
-    String auditArgs = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
-    if (configArgs == null || !configArgs.contains("ledger.interval")) {
-      // The ledger reports at its ticks (10 s by default): tick a few times within a short audit.
-      auditArgs += ",ledger.interval=" + Math.max(100, Math.min(10_000, millis / 4)) + "ms";
-    }
+    String auditArgs = auditArgs(configArgs, millis);
     boolean warnedJep451 = false;
     for (TargetJvm t : toAttach) {
       synchronized (lock) {
@@ -156,7 +153,14 @@ final class HostAudit {
     synchronized (lock) {
       watched = attached.size() + toRead.size();
     }
-    waitWithProgress(watched, millis);
+    waitWithProgress(
+        String.format(
+            Locale.ROOT,
+            "auditing %d JVM(s) side by side for %s; nothing in them is changed",
+            watched,
+            Cli.formatMillis(millis)),
+        watched + " JVM(s)",
+        millis);
 
     List<Audited> audited = new ArrayList<Audited>();
     for (TargetJvm t : toRead) {
@@ -234,14 +238,69 @@ final class HostAudit {
     }
   }
 
-  private void waitWithProgress(int jvms, long millis) {
+  /**
+   * {@code audit <pid>}: the same lifecycle over one JVM that does not run fourtuple yet, printing
+   * that JVM's own report (text, or its JSON with {@code json}).
+   */
+  int auditOne(TargetJvm target, long millis, String configArgs, boolean json) throws CliException {
+    Thread detachOnExit = new Thread(this::detachRemaining, "fourtuple-audit-cleanup");
+    Runtime.getRuntime().addShutdownHook(detachOnExit);
+    try {
+      synchronized (lock) {
+        int code = cli.send(target, "attach", auditArgs(configArgs, millis), false);
+        if (code != Cli.OK) {
+          return code;
+        }
+        attached.add(target);
+      }
+      cli.noteDynamicLoading(target);
+      waitWithProgress(
+          "auditing "
+              + target.pid
+              + " for "
+              + Cli.formatMillis(millis)
+              + "; nothing in it is changed",
+          "pid " + target.pid,
+          millis);
+      synchronized (lock) {
+        if (interrupted) {
+          return Cli.FAILED;
+        }
+        attached.remove(target);
+        int reportCode = Cli.FAILED;
+        try {
+          reportCode = cli.send(target, "report", null, json);
+        } finally {
+          int detachCode = cli.send(target, "detach", null, false);
+          reportCode = reportCode != Cli.OK ? reportCode : detachCode;
+        }
+        return reportCode;
+      }
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(detachOnExit);
+      } catch (IllegalStateException exiting) {
+        // the hook runs already
+      }
+    }
+  }
+
+  /**
+   * Audit mode and the user's arguments; the ledger reports at its ticks (10 s by default), so
+   * unless the user chose an interval it ticks a few times within a short audit.
+   */
+  private static String auditArgs(String configArgs, long millis) {
+    String args = "mode=audit" + (configArgs == null ? "" : "," + configArgs);
+    if (configArgs == null || !configArgs.contains("ledger.interval")) {
+      args += ",ledger.interval=" + Math.max(100, Math.min(10_000, millis / 4)) + "ms";
+    }
+    return args;
+  }
+
+  private void waitWithProgress(String header, String what, long millis) {
     long start = System.nanoTime();
     long step = Math.max(1000, millis / 10);
-    err.printf(
-        Locale.ROOT,
-        "fourtuple: auditing %d JVM(s) side by side for %s; nothing in them is changed%n",
-        jvms,
-        Cli.formatMillis(millis));
+    err.println("fourtuple: " + header);
     while (true) {
       long elapsed = (System.nanoTime() - start) / 1_000_000;
       if (elapsed >= millis) {
@@ -261,11 +320,11 @@ final class HostAudit {
       }
       err.printf(
           Locale.ROOT,
-          "fourtuple: audit %3d%%  %s of %s, %d JVM(s)%n",
+          "fourtuple: audit %3d%%  %s of %s, %s%n",
           elapsed * 100 / millis,
           Cli.formatMillis(elapsed / 1000 * 1000),
           Cli.formatMillis(millis),
-          jvms);
+          what);
     }
   }
 
