@@ -153,14 +153,16 @@ final class HostAudit {
     synchronized (lock) {
       watched = attached.size() + toRead.size();
     }
-    waitWithProgress(
-        String.format(
-            Locale.ROOT,
-            "auditing %d JVM(s) side by side for %s; nothing in them is changed",
-            watched,
-            Cli.formatMillis(millis)),
-        watched + " JVM(s)",
-        millis);
+    if (watched > 0) {
+      waitWithProgress(
+          String.format(
+              Locale.ROOT,
+              "auditing %d JVM(s) side by side for %s; nothing in them is changed",
+              watched,
+              Cli.formatMillis(millis)),
+          watched + " JVM(s)",
+          millis);
+    }
 
     List<Audited> audited = new ArrayList<Audited>();
     for (TargetJvm t : toRead) {
