@@ -55,6 +55,11 @@ public final class Main {
     out.println("                                     port ledger, SO_LINGER findings");
     out.println("  audit <pid|main> [--duration 60s] [--json] [key=value,...]");
     out.println("                                     attach in audit mode, wait, report, detach");
+    out.println("  audit --all [--duration 60s] [--include REGEX] [--exclude REGEX] [--json FILE]");
+    out.println(
+        "                                     the same over every selected JVM on the host,");
+    out.println("                                     side by side; one report ranked by risk");
+    out.println("  status --all [--json]              one line per JVM that runs fourtuple");
     out.println("  detach <pid>                       remove the hooks, restore the original code");
     out.println(
         "  doctor                             this host's source-port limits: kernel, options,");

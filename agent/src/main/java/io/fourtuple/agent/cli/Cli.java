@@ -82,24 +82,71 @@ public final class Cli {
   private int dispatch(String[] all) throws CliException {
     List<String> args = new ArrayList<String>();
     boolean json = false;
+    String jsonFile = null;
     String duration = null;
+    boolean everyJvm = Arrays.asList(all).contains("--all");
+    List<JvmSelection.Rule> rules = new ArrayList<JvmSelection.Rule>();
     for (int i = 1; i < all.length; i++) {
       String a = all[i];
-      if (a.equals("--json")) {
+      String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (a.equals("--all")) {
+        continue;
+      } else if (a.equals("--json") && !(everyJvm && all[0].equals("audit"))) {
         json = true;
       } else if (a.equals("--timing")) {
         timing = true;
-      } else if (a.equals("--duration")) {
-        if (i + 1 >= all.length) {
-          throw new CliException(USAGE, "--duration needs a value, e.g. --duration 30s");
-        }
-        duration = all[++i];
-      } else if (a.startsWith("--duration=")) {
-        duration = a.substring("--duration=".length());
+      } else if (option.equals("--duration")) {
+        duration = optionValue(all, i, "30s");
+        i += a.equals(option) ? 1 : 0;
+      } else if (everyJvm && option.equals("--json")) {
+        jsonFile = optionValue(all, i, "host-audit.json");
+        i += a.equals(option) ? 1 : 0;
+      } else if (everyJvm && (option.equals("--include") || option.equals("--exclude"))) {
+        rules.add(JvmSelection.Rule.of(option, optionValue(all, i, "'LegacyService|^4711$'")));
+        i += a.equals(option) ? 1 : 0;
       } else if (a.startsWith("--")) {
-        throw new CliException(USAGE, "unknown option " + a + " for " + all[0] + " (try: help)");
+        throw new CliException(
+            USAGE,
+            "unknown option "
+                + a
+                + " for "
+                + all[0]
+                + (everyJvm ? " --all" : "")
+                + (option.equals("--include") || option.equals("--exclude")
+                    ? " (it selects JVMs for audit --all)"
+                    : "")
+                + " (try: help)");
       } else {
         args.add(a);
+      }
+    }
+    if (everyJvm) {
+      switch (all[0]) {
+        case "status":
+          expect(args, 0, 0, "status --all [--json]");
+          return new HostAudit(this, out, err).statusAll(json);
+        case "audit":
+          expect(
+              args,
+              0,
+              1,
+              "audit --all [--duration 60s] [--include REGEX] [--exclude REGEX] [--json FILE]"
+                  + " [key=value,...]");
+          String configArgs = args.isEmpty() ? null : args.get(0);
+          validateAudit(configArgs);
+          if (jsonFile != null && (jsonFile.isEmpty() || new File(jsonFile).isDirectory())) {
+            // Found now, not after the whole duration.
+            throw new CliException(USAGE, "--json '" + jsonFile + "' names no file");
+          }
+          progressToStderr = true;
+          return new HostAudit(this, out, err)
+              .audit(
+                  new JvmSelection(rules),
+                  durationMillis(duration == null ? "60s" : duration),
+                  configArgs,
+                  jsonFile);
+        default:
+          throw new CliException(USAGE, "--all goes with audit and status only");
       }
     }
     switch (all[0]) {
@@ -113,14 +160,15 @@ public final class Cli {
         expect(args, 1, 1, "detach <pid>");
         return send(resolve(args.get(0)), "detach", null, false);
       case "status":
-        expect(args, 1, 1, "status <pid> [--json]");
+        expect(args, 1, 1, "status <pid> [--json] | status --all [--json]");
         return send(resolve(args.get(0)), "status", null, json);
       case "audit":
         expect(
             args,
             1,
             2,
-            "audit <pid | main-class substring> [--duration 60s] [--json] [key=value,...]");
+            "audit <pid | main-class substring> [--duration 60s] [--json] [key=value,...]"
+                + " | audit --all [options]");
         return audit(
             resolve(args.get(0)),
             durationMillis(duration == null ? "60s" : duration),
@@ -129,6 +177,19 @@ public final class Cli {
       default:
         throw new CliException(USAGE, "unknown command '" + all[0] + "' (try: help)");
     }
+  }
+
+  /** The value of option {@code all[i]}: after its {@code =}, or the next argument. */
+  private static String optionValue(String[] all, int i, String example) throws CliException {
+    String a = all[i];
+    int eq = a.indexOf('=');
+    if (eq >= 0) {
+      return a.substring(eq + 1);
+    }
+    if (i + 1 >= all.length) {
+      throw new CliException(USAGE, a + " needs a value, e.g. " + a + " " + example);
+    }
+    return all[i + 1];
   }
 
   private static void expect(List<String> args, int min, int max, String usage)
@@ -191,11 +252,7 @@ public final class Cli {
 
   private int audit(TargetJvm target, long millis, String configArgs, boolean json)
       throws CliException {
-    validate(configArgs);
-    if (ConfigParser.sets(configArgs, Setting.MODE)) {
-      throw new CliException(
-          USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
-    }
+    validateAudit(configArgs);
     String state = stateOf(target, "-");
     if (state.equals("enforce") || state.equals("audit")) {
       throw new CliException(
@@ -209,40 +266,16 @@ public final class Cli {
               + "', or detach it first for a clean audit");
     }
     progressToStderr = true;
-    int code = attach(target, "mode=audit" + (configArgs == null ? "" : "," + configArgs));
-    if (code != OK) {
-      return code;
+    return new HostAudit(this, out, err).auditOne(target, millis, configArgs, json);
+  }
+
+  /** Audit's arguments: valid configuration, and no mode (audit sets it). */
+  private static void validateAudit(String configArgs) throws CliException {
+    validate(configArgs);
+    if (ConfigParser.sets(configArgs, Setting.MODE)) {
+      throw new CliException(
+          USAGE, "audit sets mode=audit itself; leave mode= out of its arguments");
     }
-    Thread detachOnInterrupt =
-        new Thread(
-            () -> {
-              try {
-                err.println("fourtuple: interrupted, detaching from " + target.pid);
-                send(target, "detach", null, false);
-              } catch (CliException e) {
-                err.println("fourtuple: " + e.getMessage());
-              }
-            },
-            "fourtuple-audit-cleanup");
-    Runtime.getRuntime().addShutdownHook(detachOnInterrupt);
-    err.printf(
-        Locale.ROOT,
-        "fourtuple: auditing %d for %s; nothing in it is changed%n",
-        target.pid,
-        formatMillis(millis));
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    int reportCode = send(target, "report", null, json);
-    int detachCode = send(target, "detach", null, false);
-    try {
-      Runtime.getRuntime().removeShutdownHook(detachOnInterrupt);
-    } catch (IllegalStateException exiting) {
-      // already running
-    }
-    return reportCode != OK ? reportCode : detachCode;
   }
 
   // ---- the channel to the agent ----
@@ -251,12 +284,47 @@ public final class Cli {
    * Loads the agent into {@code target} with {@code command=<command>} and prints its answer: the
    * body to standard output for status and report, to standard error otherwise (so {@code status
    * --json} output stays clean when chained).
+   */
+  int send(TargetJvm vetted, String command, String configArgs, boolean json) throws CliException {
+    Reply reply = exchange(vetted, command, configArgs, json);
+    if (reply.code == NOT_ATTACHED && reply.unsent) {
+      err.println(reply.body);
+      return NOT_ATTACHED;
+    }
+    String body = reply.body;
+    boolean report = command.equals("status") || command.equals("report");
+    if (reply.code == OK && report) {
+      out.print(body.endsWith("\n") ? body : body + "\n");
+    } else {
+      (reply.code == OK && !progressToStderr ? out : err)
+          .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
+    }
+    return reply.code;
+  }
+
+  /** An agent's answer: its exit code and its body, made printable. */
+  static final class Reply {
+    final int code;
+    final String body;
+
+    /** Nothing was sent: the JVM holds no fourtuple jar, so there is no agent to ask. */
+    final boolean unsent;
+
+    Reply(int code, String body, boolean unsent) {
+      this.code = code;
+      this.body = body;
+      this.unsent = unsent;
+    }
+  }
+
+  /**
+   * Loads the agent into {@code target} with {@code command=<command>} and returns its answer.
    *
    * <p>The target is inspected again first: which fourtuple jar it holds open decides which path it
    * is handed (see {@link TargetFiles}). A JVM that holds none has no agent to ask, so status,
    * report and detach answer without loading anything into it.
    */
-  private int send(TargetJvm vetted, String command, String configArgs, boolean json)
+  Reply exchange(TargetJvm vetted, String command, String configArgs, boolean json)
       throws CliException {
     TargetJvm target = TargetJvm.inspect(vetted.pid, true);
     String refusal = target.attachRefusal();
@@ -264,11 +332,12 @@ public final class Cli {
       throw new CliException(CANNOT_ATTACH, refusal);
     }
     if (!command.equals("attach") && !target.carriesFourtuple) {
-      err.println(
+      return new Reply(
+          NOT_ATTACHED,
           "fourtuple is not attached to this JVM (process "
               + target.pid
-              + " has no fourtuple agent jar open); nothing was sent to it");
-      return NOT_ATTACHED;
+              + " has no fourtuple agent jar open); nothing was sent to it",
+          true);
     }
     refusal = target.dynamicLoadingRefusal();
     if (refusal != null) {
@@ -326,15 +395,8 @@ public final class Cli {
         if (head.matches("exit=[0-9]")) {
           code = Integer.parseInt(head.substring(5));
         }
-        boolean report = command.equals("status") || command.equals("report");
-        if (code == OK && report) {
-          out.print(body.endsWith("\n") ? body : body + "\n");
-        } else {
-          (code == OK && !progressToStderr ? out : err)
-              .println((body.startsWith("fourtuple") ? "" : "fourtuple: ") + body.trim());
-        }
         removeHeldCopy = command.equals("detach") && (code == OK || code == NOT_ATTACHED);
-        return code;
+        return new Reply(code, body, false);
       } finally {
         note(files.finish(handedOver));
         if (removeHeldCopy) {
@@ -389,7 +451,7 @@ public final class Cli {
   // ---- arguments ----
 
   /** Checks configuration arguments here, so a typo never reaches (or touches) the target. */
-  private static void validate(String configArgs) throws CliException {
+  static void validate(String configArgs) throws CliException {
     if (configArgs == null) {
       return;
     }
@@ -449,7 +511,7 @@ public final class Cli {
    * The agent's state property in {@code target}, or {@code absent} when it has none. Only a JVM
    * that already holds the fourtuple jar is asked; others get no attach at all ({@code -}).
    */
-  private String stateOf(TargetJvm target, String absent) throws CliException {
+  String stateOf(TargetJvm target, String absent) throws CliException {
     if (!target.carriesFourtuple) {
       return "-";
     }
@@ -495,12 +557,12 @@ public final class Cli {
     }
   }
 
-  private static String formatMillis(long millis) {
+  static String formatMillis(long millis) {
     return millis % 1000 == 0 ? (millis / 1000) + " s" : millis + " ms";
   }
 
   /** JEP 451: say why the target printed a warning, once per command. */
-  private void noteDynamicLoading(TargetJvm target) {
+  void noteDynamicLoading(TargetJvm target) {
     if (target.feature() >= 21 && !target.acknowledgesDynamicAgents()) {
       err.println(
           "fourtuple: note: JDK "

@@ -281,6 +281,14 @@ final class TargetJvm {
 
   /** Every readable JVM on this host (in this pid namespace). */
   static List<TargetJvm> all() {
+    return all(null);
+  }
+
+  /**
+   * Every readable JVM on this host (in this pid namespace); a process that looks like a JVM by its
+   * command line but cannot be inspected (another user's) goes to {@code unreadable}, if given.
+   */
+  static List<TargetJvm> all(List<Unreadable> unreadable) {
     List<TargetJvm> out = new ArrayList<TargetJvm>();
     long self = ProcessId.current();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
@@ -292,14 +300,44 @@ final class TargetJvm {
         try {
           out.add(inspect(pid));
         } catch (CliException notAJvm) {
-          // Not a JVM, gone, or not ours to read: not listed.
+          if (unreadable != null) {
+            List<String> args = nulSeparated(p.resolve("cmdline"));
+            String launcher = args.isEmpty() ? "" : Paths.get(args.get(0)).getFileName() + "";
+            if (launcher.equals("java") && !notAJvm.getMessage().contains("not a Java")) {
+              try {
+                unreadable.add(
+                    new Unreadable(
+                        pid, idOf(p, "uid"), mainClass(args, launcher), notAJvm.getMessage()));
+              } catch (CliException | RuntimeException gone) {
+                // exited meanwhile
+              }
+            }
+          }
         }
       }
     } catch (IOException e) {
       return out;
     }
     out.sort((a, b) -> Integer.compare(a.pid, b.pid));
+    if (unreadable != null) {
+      unreadable.sort((a, b) -> Integer.compare(a.pid, b.pid));
+    }
     return out;
+  }
+
+  /** A process that runs {@code java} but cannot be inspected from here, with why. */
+  static final class Unreadable {
+    final int pid;
+    final int uid;
+    final String main;
+    final String reason;
+
+    Unreadable(int pid, int uid, String main, String reason) {
+      this.pid = pid;
+      this.uid = uid;
+      this.main = main;
+      this.reason = reason;
+    }
   }
 
   /** Whether the JVM was started with {@code -XX:+EnableDynamicAgentLoading} (JEP 451). */
@@ -315,6 +353,10 @@ final class TargetJvm {
 
   /** The main class or {@code -jar} file, as {@code jps} would name it. */
   String mainClass() {
+    return mainClass(arguments, command);
+  }
+
+  private static String mainClass(List<String> arguments, String command) {
     for (int i = 1; i < arguments.size(); i++) {
       String a = arguments.get(i);
       if (a.equals("-jar") || a.equals("-m") || a.equals("--module")) {

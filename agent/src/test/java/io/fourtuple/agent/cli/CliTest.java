@@ -64,4 +64,83 @@ class CliTest {
     String text = err.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("fourtuple: no such process: 999999999"), text);
   }
+
+  @Test
+  void allArgumentsAreCheckedBeforeAnyJvmIsTouched() {
+    String[][] bad = {
+      {"audit", "--all", "--include", "(unclosed"},
+      {"audit", "--all", "--exclude=[x"},
+      {"audit", "--all", "--duration", "forever"},
+      {"audit", "--all", "--include"},
+      {"audit", "--all", "--json"},
+      {"audit", "--all", "mode=enforce"},
+      {"audit", "--all", "moed=audit"},
+      {"audit", "--all", "4711"},
+      {"list", "--all"},
+      {"audit", "4711", "--include", "x"},
+      {"status", "--all", "4711"},
+      {"audit", "--all", "--json", "/"},
+    };
+    String[] says = {
+      "--include '(unclosed' is not a regular expression: Unclosed group",
+      "--exclude '[x' is not a regular expression",
+      "--duration 'forever' is not a duration",
+      "--include needs a value",
+      "--json needs a value",
+      "audit sets mode=audit itself",
+      "invalid arguments",
+      "invalid arguments",
+      "--all goes with audit and status only",
+      "it selects JVMs for audit --all",
+      "usage: java -jar fourtuple-agent.jar status --all",
+      "--json '/' names no file",
+    };
+    for (int i = 0; i < bad.length; i++) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+      PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+      assertEquals(Cli.USAGE, Cli.run(bad[i], out, errStream), String.join(" ", bad[i]));
+      String text = err.toString(StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("fourtuple: ") && text.contains(says[i]), text);
+      assertEquals(1, text.split("\n").length, text);
+    }
+  }
+
+  @Test
+  void theFirstMatchingRuleDecides() throws Exception {
+    java.util.Map<Integer, String> users = java.util.Map.of(0, "root", 1000, "app");
+    JvmSelection everything = new JvmSelection(java.util.List.of(), users);
+    assertEquals(null, everything.leftOutBecause(1, 0, "a.Main"));
+    JvmSelection rules =
+        new JvmSelection(
+            java.util.List.of(
+                JvmSelection.Rule.of("--exclude", "^4711$"),
+                JvmSelection.Rule.of("--include", "Service"),
+                JvmSelection.Rule.of("--include", "^app$"),
+                JvmSelection.Rule.of("--exclude", ".")),
+            users);
+    assertEquals(null, rules.leftOutBecause(12, 0, "io.x.LegacyService"));
+    assertEquals("matches --exclude '^4711$'", rules.leftOutBecause(4711, 0, "io.x.Service"));
+    assertEquals(null, rules.leftOutBecause(13, 1000, "other.jar"));
+    assertEquals("matches --exclude '.'", rules.leftOutBecause(14, 0, "other.jar"));
+    JvmSelection onlyIncludes =
+        new JvmSelection(java.util.List.of(JvmSelection.Rule.of("--include", "kafka")), users);
+    assertEquals("matches no --include", onlyIncludes.leftOutBecause(15, 0, "x.Main"));
+  }
+
+  @Test
+  void jsonFromAnAgentIsReadWithBounds() {
+    Object v =
+        JsonReader.parse(
+            "{\"a\": [1, 2.5, -3e2, true, null, \"x\\\"\\u0041\\n\"], \"b\": {\"c\": 7}}");
+    assertEquals(7, JsonReader.number(JsonReader.get(v, "b"), "c", -1));
+    assertEquals(-1, JsonReader.number(v, "missing", -1));
+    assertEquals("x\"A\n", JsonReader.list(v, "a").get(5));
+    assertEquals(-300.0, JsonReader.list(v, "a").get(2));
+    assertEquals(0, JsonReader.list(v, "b").size());
+    for (String bad :
+        new String[] {"", "{", "[1,]", "{\"a\" 1}", "\"open", "1 2", "tru", "[".repeat(100)}) {
+      assertThrows(IllegalArgumentException.class, () -> JsonReader.parse(bad), bad);
+    }
+  }
 }
