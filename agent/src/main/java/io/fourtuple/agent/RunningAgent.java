@@ -49,7 +49,8 @@ import org.slf4j.Logger;
  *   <li>Premain is on the way to {@code main}: the constructor builds only what the first client
  *       socket needs (weaver, delegate, ledger tables). The kernel facts and the option probe, the
  *       reporter thread and the startup line come from the {@code fourtuple-start} thread, or from
- *       the first hook that needs the probe, or from the exit hook, whichever is first.
+ *       the first hook that needs the probe. The exit hook waits for neither: if the line is still
+ *       due it writes it with what is known, the probe's outcome only if it was made.
  *   <li>Detach must use the {@link Instrumentation} this start received: the weaver is registered
  *       on it; the one a later {@code agentmain} receives is a different instance.
  *   <li>Detach order: the dispatcher goes back to its no-op delegate first, so hooks stop working
@@ -141,7 +142,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
-    logStartup();
+    probe.rewrite(true);
+    logStartup(true);
     synchronized (this) {
       if (!detached) {
         reporter.start();
@@ -149,12 +151,16 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     }
   }
 
-  private synchronized void logStartup() {
-    if (startupLogged) {
-      return;
+  /** The startup line, once; {@code probe} false at exit, which must not wait for the probe. */
+  private void logStartup(boolean probe) {
+    KernelInfo kernel = this.probe.kernel();
+    String rewrite = this.probe.rewrite(probe);
+    synchronized (this) {
+      if (startupLogged) {
+        return;
+      }
+      startupLogged = true;
     }
-    startupLogged = true;
-    KernelInfo kernel = probe.kernel();
     if (nettyProblem != null) {
       log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
     }
@@ -171,7 +177,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         kernel.osName(),
         kernel.release(),
         kernel.describePortRange(),
-        probe.rewrite(),
+        rewrite,
         tookMillis);
   }
 
@@ -228,7 +234,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
             System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
         .put("kernel", kernel.osName() + " " + kernel.release())
         .put("ephemeralPorts", kernel.describePortRange())
-        .put("rewrite", probe.rewrite())
+        .put("rewrite", probe.rewrite(true))
         .put("woven", installation.woven())
         .put("problems", installation.problems());
   }
@@ -285,7 +291,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   /** At JVM exit: the startup line if still due, the ledger's last tick, the counters. */
   private void exit() {
-    logStartup();
+    logStartup(false);
     if (ledger != null) {
       ledger.finish();
     }
@@ -303,18 +309,21 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   /**
    * The kernel facts and the option probe, made once at first need: by the {@code fourtuple-start}
    * thread, or by the first bind that gets there before it (the probe only reads {@code /proc} and
-   * resolves a method handle).
+   * resolves a method handle). The kernel facts and the rewrite's text are read without a lock (two
+   * threads may both compute the same value), so the exit hook never waits for a probe under way.
    */
   private final class Probe implements SocketOptions {
-    private KernelInfo kernel;
+    private volatile KernelInfo kernel;
     private volatile SocketOptions options;
-    private String rewrite;
+    private volatile String rewrite;
 
-    synchronized KernelInfo kernel() {
-      if (kernel == null) {
-        kernel = KernelInfo.current();
+    KernelInfo kernel() {
+      KernelInfo known = kernel;
+      if (known == null) {
+        known = KernelInfo.current();
+        kernel = known;
       }
-      return kernel;
+      return known;
     }
 
     SocketOptions options() {
@@ -351,15 +360,26 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
       options().setBindAddressNoPort(fd);
     }
 
-    /** What the agent does to client binds, for the startup line and {@code status}. */
-    synchronized String rewrite() {
-      if (rewrite == null) {
-        rewrite = describeRewrite();
+    /**
+     * What the agent does to client binds, for the startup line and {@code status}; without {@code
+     * probe}, a probe not yet made is said to be so instead of made.
+     */
+    String rewrite(boolean probe) {
+      String known = rewrite;
+      if (known == null) {
+        known = describeRewrite(probe || options != null);
+        if (known != null) {
+          rewrite = known;
+        }
       }
-      return rewrite;
+      return known != null
+          ? known
+          : "IP_BIND_ADDRESS_NO_PORT not probed: the program exited before the agent finished"
+              + " starting";
     }
 
-    private String describeRewrite() {
+    /** Null when the answer needs the probe and {@code probe} is false. */
+    private String describeRewrite(boolean probe) {
       if (config.audit()) {
         return "audit: client binds to port 0 are reported, nothing is changed";
       }
@@ -369,6 +389,9 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
             + "=false ("
             + config.source(Setting.NOPORT_ENABLED)
             + "); observing only";
+      }
+      if (!probe) {
+        return null;
       }
       if (!isAvailable()) {
         return "IP_BIND_ADDRESS_NO_PORT unavailable ("

@@ -3,8 +3,10 @@ package io.fourtuple.agent.instrumentation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.security.ProtectionDomain;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,7 +22,10 @@ import java.util.List;
  * accessor class with Byte Buddy first, which cost 350 ms of JVM start here. Instead the JDK's own
  * {@code Unsafe.defineClass} is called directly: {@code sun.misc.Unsafe} on JDK 8, {@code
  * jdk.internal.misc.Unsafe} (exported to the agent by {@link ModuleAccess}, so no {@code
- * sun.misc.Unsafe} warning on 24+) on 9 and later.
+ * sun.misc.Unsafe} warning on 24+) on 9 and later, through a method handle bound to the {@code
+ * Unsafe} instance: reflection would call a method of six arguments through spreading handles whose
+ * classes the JDK spins at first use, dozens of classes and tens of milliseconds of premain on JDK
+ * 25.
  *
  * <p>Hazard: nothing may load these classes through the agent's own class loader before injection,
  * or there would be two copies; the agent's entry code does not touch them until this has run, and
@@ -60,22 +65,26 @@ final class BootstrapInjector {
    */
   static void inject(ClassLoader agentLoader) throws Exception {
     if (!alreadyInjected()) {
-      Object unsafe;
-      Method defineClass;
+      MethodHandle defineClass;
       try {
         Class<?> type = Class.forName("jdk.internal.misc.Unsafe");
-        unsafe = type.getMethod("getUnsafe").invoke(null);
-        defineClass = defineClassOf(type);
+        defineClass = defineClassOf(type, type.getMethod("getUnsafe").invoke(null));
       } catch (ClassNotFoundException java8) {
         Class<?> type = Class.forName("sun.misc.Unsafe");
         Field theUnsafe = type.getDeclaredField("theUnsafe");
         theUnsafe.setAccessible(true);
-        unsafe = theUnsafe.get(null);
-        defineClass = defineClassOf(type);
+        defineClass = defineClassOf(type, theUnsafe.get(null));
       }
       for (String name : CLASSES) {
         byte[] bytes = classFile(agentLoader, name);
-        defineClass.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+        try {
+          Class<?> defined =
+              (Class<?>)
+                  defineClass.invokeExact(
+                      name, bytes, 0, bytes.length, (ClassLoader) null, (ProtectionDomain) null);
+        } catch (Throwable t) {
+          throw new IllegalStateException("could not define " + name, t);
+        }
       }
     }
     Class<?> dispatcher = Class.forName(DISPATCHER, false, agentLoader);
@@ -88,15 +97,18 @@ final class BootstrapInjector {
     }
   }
 
-  private static Method defineClassOf(Class<?> unsafeType) throws NoSuchMethodException {
-    return unsafeType.getMethod(
-        "defineClass",
-        String.class,
-        byte[].class,
-        int.class,
-        int.class,
-        ClassLoader.class,
-        ProtectionDomain.class);
+  private static MethodHandle defineClassOf(Class<?> unsafeType, Object unsafe)
+      throws ReflectiveOperationException {
+    MethodType type =
+        MethodType.methodType(
+            Class.class,
+            String.class,
+            byte[].class,
+            int.class,
+            int.class,
+            ClassLoader.class,
+            ProtectionDomain.class);
+    return MethodHandles.lookup().findVirtual(unsafeType, "defineClass", type).bindTo(unsafe);
   }
 
   private static byte[] classFile(ClassLoader loader, String name) throws IOException {

@@ -26,13 +26,6 @@ public final class Installer {
       throws Exception {
     ModuleAccess.openToAgent(instrumentation, agentClass);
     BootstrapInjector.inject(agentClass.getClassLoader());
-    ModuleAccess.javaBaseReads(
-        instrumentation, Class.forName(BootstrapInjector.DISPATCHER, false, null));
-  }
-
-  /** Whether an earlier load of the agent in this JVM injected the bootstrap zone already. */
-  public static boolean bootstrapPresent() {
-    return BootstrapInjector.alreadyInjected();
   }
 
   /** The JDK classes the weaver hooks (in the boot loader only). */
@@ -59,6 +52,11 @@ public final class Installer {
         new SocketWeaver(
             jdkTargets(), netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
+    return new Installation(weaver, retransform(instrumentation, weaver));
+  }
+
+  /** Retransforms the loaded classes the weaver targets; one line per class that failed. */
+  private static List<String> retransform(Instrumentation instrumentation, SocketWeaver weaver) {
     List<String> failures = new ArrayList<String>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
       if (weaver.isTarget(loaded)) {
@@ -69,7 +67,7 @@ public final class Installer {
         }
       }
     }
-    return new Installation(weaver, failures);
+    return failures;
   }
 
   /** The installed hooks: which classes were woven and what could not be. */
@@ -96,21 +94,11 @@ public final class Installer {
      * @return one line per class that could not be restored (empty when all were)
      */
     public List<String> uninstall(Instrumentation instrumentation) {
-      List<String> failures = new ArrayList<String>();
       if (!instrumentation.removeTransformer(weaver)) {
-        failures.add("the weaver was not registered on this Instrumentation; nothing was restored");
-        return failures;
+        return Collections.singletonList(
+            "the weaver was not registered on this Instrumentation; nothing was restored");
       }
-      for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-        if (weaver.isTarget(loaded)) {
-          try {
-            instrumentation.retransformClasses(loaded);
-          } catch (Throwable t) {
-            failures.add(loaded.getName() + ": " + t);
-          }
-        }
-      }
-      return failures;
+      return retransform(instrumentation, weaver);
     }
 
     /** What could not be hooked, with the reason; those classes or methods run unchanged. */

@@ -9,9 +9,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Module edges the agent needs on JDK 9+, made through {@code Instrumentation.redefineModule}
- * (called reflectively: the agent compiles to Java 8). On JDK 8 there are no modules and this does
- * nothing.
+ * The one module edit the agent needs on JDK 9+, made through {@code
+ * Instrumentation.redefineModule} (called reflectively: the agent compiles to Java 8). On JDK 8
+ * there are no modules and this does nothing.
+ *
+ * <p>No edge is made for the woven code's link to the dispatcher: when an agent transforms a class
+ * of a named module, the JVM itself makes that module read the bootstrap and application loaders'
+ * unnamed modules ({@code jdk.internal.module.Modules.transformedByAgent}). One call, not two: each
+ * {@code redefineModule} spins lambdas inside the JDK, milliseconds of premain on JDK 25.
  */
 final class ModuleAccess {
   private ModuleAccess() {}
@@ -23,8 +28,10 @@ final class ModuleAccess {
    * the agent's module only.
    */
   static void openToAgent(Instrumentation instrumentation, Class<?> agentClass) throws Exception {
-    Method getModule = getModule();
-    if (getModule == null) {
+    Method getModule;
+    try {
+      getModule = Class.class.getMethod("getModule");
+    } catch (NoSuchMethodException java8) {
       return;
     }
     Set<Object> agent = Collections.singleton(getModule.invoke(agentClass));
@@ -33,54 +40,17 @@ final class ModuleAccess {
     Map<String, Set<Object>> opens = new HashMap<String, Set<Object>>();
     opens.put("sun.nio.ch", agent);
     opens.put("java.net", agent);
-    redefine(
-        instrumentation, getModule.invoke(Object.class), Collections.emptySet(), exports, opens);
-  }
-
-  /**
-   * After injection: {@code java.base} reads the bootstrap loader's unnamed module, where the
-   * dispatcher lives, so advice inlined into {@code sun.nio.ch} and {@code java.net} can link
-   * against it.
-   */
-  static void javaBaseReads(Instrumentation instrumentation, Class<?> dispatcher) throws Exception {
-    Method getModule = getModule();
-    if (getModule == null) {
-      return;
-    }
-    redefine(
-        instrumentation,
-        getModule.invoke(Object.class),
-        Collections.singleton(getModule.invoke(dispatcher)),
-        Collections.<String, Set<Object>>emptyMap(),
-        Collections.<String, Set<Object>>emptyMap());
-  }
-
-  private static Method getModule() {
-    try {
-      return Class.class.getMethod("getModule");
-    } catch (NoSuchMethodException java8) {
-      return null;
-    }
-  }
-
-  private static void redefine(
-      Instrumentation instrumentation,
-      Object module,
-      Set<Object> reads,
-      Map<String, Set<Object>> exports,
-      Map<String, Set<Object>> opens)
-      throws Exception {
     Class<?> moduleType = Class.forName("java.lang.Module");
-    Method redefine =
-        Instrumentation.class.getMethod(
-            "redefineModule", moduleType, Set.class, Map.class, Map.class, Set.class, Map.class);
-    redefine.invoke(
-        instrumentation,
-        module,
-        reads,
-        exports,
-        opens,
-        Collections.<Class<?>>emptySet(),
-        Collections.<Class<?>, List<Class<?>>>emptyMap());
+    Instrumentation.class
+        .getMethod(
+            "redefineModule", moduleType, Set.class, Map.class, Map.class, Set.class, Map.class)
+        .invoke(
+            instrumentation,
+            getModule.invoke(Object.class),
+            Collections.emptySet(),
+            exports,
+            opens,
+            Collections.<Class<?>>emptySet(),
+            Collections.<Class<?>, List<Class<?>>>emptyMap());
   }
 }
