@@ -52,7 +52,8 @@ public final class LedgerHeapSynthetic {
     Class<?> rangeType = loader.loadClass("io.fourtuple.agent.core.kernel.PortRange");
     Class<?> viewType = loader.loadClass("io.fourtuple.agent.core.kernel.KernelView");
     Class<?> sinkType = loader.loadClass("io.fourtuple.agent.core.ledger.PortLedger$FailureSink");
-    Method connected = ledgerType.getMethod("connected", Object.class, Object.class, Object.class);
+    Method connected =
+        ledgerType.getMethod("connected", Object.class, Object.class, Object.class, int.class);
     Method drain = ledgerType.getMethod("drainSamples", sinkType);
     Method epoch = ledgerType.getMethod("advanceEpoch");
     Method reconcile = ledgerType.getMethod("reconcile", viewType, int.class, rangeType);
@@ -87,10 +88,7 @@ public final class LedgerHeapSynthetic {
         ledgerType.getConstructor(int.class, int.class, int.class).newInstance(10000, 200000, 1000);
     for (int i = 0; i < connections; i++) {
       connected.invoke(
-          ledger,
-          sockets.get(i),
-          targets.get(i % destinations),
-          Integer.valueOf(1024 + i / destinations));
+          ledger, sockets.get(i), targets.get(i % destinations), null, 1024 + i / destinations);
     }
     drain.invoke(ledger, new Object[] {null});
     // A kernel view of the followed destinations (empty table: the report computes every row's

@@ -32,8 +32,13 @@ public final class LedgerHookCost {
     Class<?> outcomeType = loader.loadClass("io.fourtuple.agent.core.bind.BindOutcome");
     Class<?> sinkType = loader.loadClass("io.fourtuple.agent.core.ledger.PortLedger$FailureSink");
     Object wouldApply = outcomeType.getField("WOULD_APPLY").get(null);
-    Method bound = ledgerType.getMethod("bound", Object.class, outcomeType, InetAddress.class);
-    Method connected = ledgerType.getMethod("connected", Object.class, Object.class, Object.class);
+    Class<?> apiType = loader.loadClass("io.fourtuple.agent.core.Api");
+    Object socketApi = apiType.getField("SOCKET").get(null);
+    Method bound =
+        ledgerType.getMethod(
+            "bound", apiType, Object.class, outcomeType, InetAddress.class, int.class);
+    Method connected =
+        ledgerType.getMethod("connected", Object.class, Object.class, Object.class, int.class);
     Method closed = ledgerType.getMethod("closed", Object.class);
     Method drain = ledgerType.getMethod("drainSamples", sinkType);
     Object ledger =
@@ -46,8 +51,8 @@ public final class LedgerHookCost {
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
         Object socket = new Object();
-        bound.invoke(ledger, socket, wouldApply, source);
-        connected.invoke(ledger, socket, destination, Integer.valueOf(32768 + i % 28000));
+        bound.invoke(ledger, socketApi, socket, wouldApply, source, 0);
+        connected.invoke(ledger, socket, destination, null, 32768 + i % 28000);
         closed.invoke(ledger, socket);
         if ((i & 16383) == 0) {
           drain.invoke(ledger, new Object[] {null});
