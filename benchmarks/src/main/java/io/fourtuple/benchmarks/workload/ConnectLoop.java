@@ -225,20 +225,38 @@ public final class ConnectLoop {
 
     @Override
     int connectOnce() throws Throwable {
-      Socket s = new Socket();
-      try {
-        s.setSoLinger(true, 0); // also creates the descriptor, which AppSetNoPort needs
-        if (appSetsNoPort) {
-          AppSetNoPort.apply(s);
-        }
-        s.bind(local);
-        int portAfterBind = KernelView.localPort(s);
-        s.connect(remote);
-        acceptInline();
-        return portAfterBind;
-      } finally {
-        s.close();
+      return socketCycle(local, remote, inlineListener, appSetsNoPort, true);
+    }
+  }
+
+  /**
+   * One {@code java.net.Socket} cycle: {@code setSoLinger(true, 0)}, bind, connect, close; the
+   * listener (if not null) accepts and closes on this thread. Returns the local port the kernel
+   * reports right after bind when {@code readKernel} (0: deferred to connect), else -1. Shared with
+   * {@link HookCost}, which leaves the kernel read out of the measured cycle.
+   */
+  static int socketCycle(
+      InetSocketAddress local,
+      SocketAddress remote,
+      ServerSocket listener,
+      boolean appSetsNoPort,
+      boolean readKernel)
+      throws Throwable {
+    Socket s = new Socket();
+    try {
+      s.setSoLinger(true, 0); // also creates the descriptor, which AppSetNoPort needs
+      if (appSetsNoPort) {
+        AppSetNoPort.apply(s);
       }
+      s.bind(local);
+      int portAfterBind = readKernel ? KernelView.localPort(s) : -1;
+      s.connect(remote);
+      if (listener != null) {
+        listener.accept().close();
+      }
+      return portAfterBind;
+    } finally {
+      s.close();
     }
   }
 

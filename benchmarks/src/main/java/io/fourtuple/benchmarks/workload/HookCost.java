@@ -89,19 +89,6 @@ public class HookCost {
   }
 
   private int cycle(boolean readKernel) throws Throwable {
-    Socket s = new Socket();
-    try {
-      s.setSoLinger(true, 0); // also creates the descriptor, which AppSetNoPort needs
-      if (appSetsNoPort) {
-        AppSetNoPort.apply(s);
-      }
-      s.bind(local);
-      int port = readKernel ? KernelView.localPort(s) : -1;
-      s.connect(remote);
-      listener.accept().close();
-      return port;
-    } finally {
-      s.close();
-    }
+    return ConnectLoop.socketCycle(local, remote, listener, appSetsNoPort, readKernel);
   }
 }
