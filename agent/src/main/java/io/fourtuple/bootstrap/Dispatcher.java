@@ -70,12 +70,6 @@ public final class Dispatcher {
     observeBoundPorts = false;
   }
 
-  /** The hooks in force, or null when none are installed. */
-  public static SocketHooks installed() {
-    SocketHooks current = hooks;
-    return current == NO_OP ? null : current;
-  }
-
   /**
    * Marks the current thread as one of the agent's own: hooks are skipped on it for good. Called
    * first thing by every thread the agent starts.

@@ -36,8 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class DispatcherLinkTest {
   /** The dispatcher's own lifecycle, called by the agent, never by woven code. */
-  private static final Set<String> LIFECYCLE =
-      Set.of("install", "reset", "installed", "markAgentThread");
+  private static final Set<String> LIFECYCLE = Set.of("install", "reset", "markAgentThread");
 
   private static byte[] classFile(String binaryName) throws Exception {
     try (InputStream in =
