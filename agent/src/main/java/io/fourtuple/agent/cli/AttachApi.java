@@ -51,13 +51,11 @@ final class AttachApi {
       }
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "this Java runtime ("
-              + home
-              + ", "
-              + System.getProperty("java.version")
-              + ") has no attach API (no jdk.attach module, no lib/tools.jar): it is a JRE or a"
-              + " jlinked image; run the command with a full JDK's java, or use"
-              + " 'jattach <pid> load instrument false /path/fourtuple-agent.jar=<args>'");
+          "this Java runtime (%s, %s) has no attach API (no jdk.attach module, no lib/tools.jar):"
+              + " it is a JRE or a jlinked image; run the command with a full JDK's java, or use"
+              + " 'jattach <pid> load instrument false /path/fourtuple-agent.jar=<args>'",
+          home,
+          System.getProperty("java.version"));
     }
   }
 
@@ -118,19 +116,17 @@ final class AttachApi {
           || message.contains("Dynamic agent loading")) {
         return new CliException(
             Cli.CANNOT_ATTACH,
-            "process "
-                + target.pid
-                + " refuses agents at run time (it runs with -XX:-EnableDynamicAgentLoading);"
-                + " load fourtuple at start with -javaagent instead");
+            "process %s refuses agents at run time (it runs with -XX:-EnableDynamicAgentLoading);"
+                + " load fourtuple at start with -javaagent instead",
+            target.pid);
       }
       if (type.equals("AgentInitializationException")) {
         return new CliException(
             Cli.FAILED,
-            "the agent failed inside process "
-                + target.pid
-                + " ("
-                + message
-                + "); it stays out of the way, see the target's standard error");
+            "the agent failed inside process %s (%s); it stays out of the way, see the target's"
+                + " standard error",
+            target.pid,
+            message);
       }
       return new CliException(
           Cli.FAILED,
@@ -185,34 +181,27 @@ final class AttachApi {
         || lower.contains("operation not permitted")) {
       return new CliException(
           Cli.CANNOT_ATTACH,
-          "process "
-              + target.pid
-              + " refused the attach ("
-              + message
-              + "): attach as the user that runs it (uid "
-              + target.uid
-              + ")");
+          "process %s refused the attach (%s): attach as the user that runs it (uid %s)",
+          target.pid,
+          message,
+          target.uid);
     }
     if (lower.contains("doesn't respond")
         || lower.contains("not respond")
         || lower.contains("timed out")) {
       return new CliException(
           Cli.CANNOT_ATTACH,
-          "JVM "
-              + target.pid
-              + " did not answer the attach request: it may run with -XX:+DisableAttachMechanism"
+          "JVM %s did not answer the attach request: it may run with -XX:+DisableAttachMechanism"
               + " (set through a flags file), still be starting, be stopped, or live in another"
-              + " container whose /tmp this command cannot see ("
-              + message
-              + ")");
+              + " container whose /tmp this command cannot see (%s)",
+          target.pid,
+          message);
     }
     return new CliException(
         Cli.CANNOT_ATTACH,
-        "cannot attach to process "
-            + target.pid
-            + ": "
-            + cause.getClass().getSimpleName()
-            + ": "
-            + message);
+        "cannot attach to process %s: %s: %s",
+        target.pid,
+        cause.getClass().getSimpleName(),
+        message);
   }
 }

@@ -54,10 +54,9 @@ final class AttachHandshake {
     if (!target.catchesQuit()) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "JVM "
-              + target.pid
-              + " does not handle SIGQUIT (yet: it may still be starting), so its attach listener"
-              + " cannot be started, and the signal could end it; nothing was sent");
+          "JVM %s does not handle SIGQUIT (yet: it may still be starting), so its attach listener"
+              + " cannot be started, and the signal could end it; nothing was sent",
+          target.pid);
     }
     String trigger = ".attach_pid" + target.nsPid;
     makeTrigger(target, tmp, trigger);
@@ -83,13 +82,12 @@ final class AttachHandshake {
     if (!listening) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "JVM "
-              + target.pid
-              + " did not open its attach socket within "
-              + TIMEOUT_MILLIS / 1000
-              + " s of the attach signal: it may run with -XX:+DisableAttachMechanism (set through"
-              + " a flags file), be stopped, or be overloaded"
-              + strayTrigger(target, trigger));
+          "JVM %s did not open its attach socket within %s s of the attach signal: it may run"
+              + " with -XX:+DisableAttachMechanism (set through a flags file), be stopped, or be"
+              + " overloaded%s",
+          target.pid,
+          TIMEOUT_MILLIS / 1000,
+          strayTrigger(target, trigger));
     }
   }
 
@@ -112,16 +110,13 @@ final class AttachHandshake {
     if (kind != OpenDirectory.Kind.SOCKET || uid != target.uid) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          tmp.shown(name)
-              + " in the file system of process "
-              + target.pid
-              + " is "
-              + kind.text
-              + " of uid "
-              + uid
-              + ", not the attach socket of the JVM (a socket of uid "
-              + target.uid
-              + "): someone else made it; fourtuple does not connect through it");
+          "%s in the file system of process %s is %s of uid %s, not the attach socket of the JVM"
+              + " (a socket of uid %s): someone else made it; fourtuple does not connect through it",
+          tmp.shown(name),
+          target.pid,
+          kind.text,
+          uid,
+          target.uid);
     }
     return true;
   }
@@ -148,26 +143,22 @@ final class AttachHandshake {
           || (uid != target.uid && uid != 0)) {
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            tmp.shown(trigger)
-                + " in the file system of process "
-                + target.pid
-                + " already exists"
-                + (attributes == null
-                    ? ""
-                    : " (" + OpenDirectory.Kind.of(attributes).text + " of uid " + uid + ")")
-                + " and fourtuple did not make it; it does not start the attach handshake through"
-                + " it");
+            "%s in the file system of process %s already exists%s and fourtuple did not make it;"
+                + " it does not start the attach handshake through it",
+            tmp.shown(trigger),
+            target.pid,
+            attributes == null
+                ? ""
+                : " (" + OpenDirectory.Kind.of(attributes).text + " of uid " + uid + ")");
       }
       // A trigger left by an earlier attach of the JVM's own user: it serves, and goes afterwards.
     } catch (IOException e) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "cannot start the attach handshake of process "
-              + target.pid
-              + " (creating "
-              + tmp.shown(trigger)
-              + "): "
-              + e.getMessage());
+          "cannot start the attach handshake of process %s (creating %s): %s",
+          target.pid,
+          tmp.shown(trigger),
+          e.getMessage());
     }
   }
 
@@ -190,10 +181,9 @@ final class AttachHandshake {
       if (kill.waitFor() != 0) {
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            "could not signal process "
-                + target.pid
-                + ": "
-                + new String(out, java.nio.charset.StandardCharsets.UTF_8).trim());
+            "could not signal process %s: %s",
+            target.pid,
+            new String(out, java.nio.charset.StandardCharsets.UTF_8).trim());
       }
     } catch (IOException e) {
       throw new CliException(
@@ -212,11 +202,10 @@ final class AttachHandshake {
               Paths.get("/proc/" + target.pid + "/cwd/" + trigger),
               "unix:uid",
               LinkOption.NOFOLLOW_LINKS);
-      return "; a file "
-          + trigger
-          + " of uid "
-          + attributes.get("uid")
-          + " in its working directory, which fourtuple did not make, blocks the handshake";
+      return String.format(
+          "; a file %s of uid %s in its working directory, which fourtuple did not make, blocks"
+              + " the handshake",
+          trigger, attributes.get("uid"));
     } catch (IOException | RuntimeException absent) {
       return "";
     }

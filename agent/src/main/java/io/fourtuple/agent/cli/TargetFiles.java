@@ -88,12 +88,10 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "cannot open the root directory of process "
-              + target.pid
-              + " (/proc/"
-              + target.pid
-              + "/root): "
-              + e.getMessage());
+          "cannot open the root directory of process %s (/proc/%s/root): %s",
+          target.pid,
+          target.pid,
+          e.getMessage());
     }
     try {
       Map<String, Object> attributes = root.lstat("tmp");
@@ -104,13 +102,11 @@ final class TargetFiles implements AutoCloseable {
                 : OpenDirectory.Kind.of(attributes).text + linkText(target, "/tmp");
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            "the /tmp of process "
-                + target.pid
-                + " is "
-                + what
-                + ", not a directory: the JVM keeps its attach socket there, and fourtuple follows"
-                + " no link in a target's file system (resolved from here, it would lead outside"
-                + " it); nothing was done");
+            "the /tmp of process %s is %s, not a directory: the JVM keeps its attach socket there,"
+                + " and fourtuple follows no link in a target's file system (resolved from here, it"
+                + " would lead outside it); nothing was done",
+            target.pid,
+            what);
       }
       return new TargetFiles(target, root, root.child("tmp"), OutputFiles.ownUid());
     } catch (IOException e) {
@@ -165,15 +161,13 @@ final class TargetFiles implements AutoCloseable {
     } else {
       throw new CliException(
           Cli.FAILED,
-          "process "
-              + target.pid
-              + " loaded fourtuple from "
-              + held
-              + ", which is gone or no longer that file, and it cannot see "
-              + jar.path
-              + ": fourtuple hands a running JVM no other jar path (each stays on its class path"
-              + " for good); put the same jar back at that path, or run this command from a jar"
-              + " at a path the JVM sees");
+          "process %s loaded fourtuple from %s, which is gone or no longer that file, and it"
+              + " cannot see %s: fourtuple hands a running JVM no other jar path (each stays on its"
+              + " class path for good); put the same jar back at that path, or run this command"
+              + " from a jar at a path the JVM sees",
+          target.pid,
+          held,
+          jar.path);
     }
     makeExchange(name);
     if (copy) {
@@ -231,10 +225,7 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       return "could not remove " + exchange.shown + " from" + fileSystem() + ": " + e.getMessage();
     }
-    return "the agent jar stays at "
-        + exchange.shown(JAR)
-        + " in"
-        + fileSystem()
+    return String.format("the agent jar stays at %s in%s", exchange.shown(JAR), fileSystem())
         + (isOpenInTarget(exchange, JAR)
             ? " while that JVM holds it open; 'detach " + target.pid + "' removes it"
             : ": that JVM has the path on its class path for good (it runs fourtuple classes"
@@ -274,11 +265,9 @@ final class TargetFiles implements AutoCloseable {
         return left;
       }
       tmp.deleteDirectory(name);
-      return "removed "
-          + shown
-          + " (the agent jar copy) from"
-          + fileSystem()
-          + "; the JVM keeps reading the copy it has open";
+      return String.format(
+          "removed %s (the agent jar copy) from%s; the JVM keeps reading the copy it has open",
+          shown, fileSystem());
     } catch (IOException e) {
       return "could not remove " + shown + " from" + fileSystem() + ": " + e.getMessage();
     }
@@ -303,13 +292,10 @@ final class TargetFiles implements AutoCloseable {
     }
     return left.isEmpty()
         ? null
-        : "left "
-            + directory.shown
-            + " in"
-            + fileSystem()
-            + ": it holds directories fourtuple did not make ("
-            + String.join(", ", left)
-            + "), which it does not enter";
+        : String.format(
+            "left %s in%s: it holds directories fourtuple did not make (%s), which it does not"
+                + " enter",
+            directory.shown, fileSystem(), String.join(", ", left));
   }
 
   private String fileSystem() {
@@ -342,15 +328,14 @@ final class TargetFiles implements AutoCloseable {
       } catch (FileSystemException e) {
         throw new CliException(
             Cli.CANNOT_ATTACH,
-            cannot
-                + " ("
-                + e.getReason()
-                + "): fourtuple needs one to hand over its jar and read the answer"
-                + ("Read-only file system".equals(e.getReason())
-                    ? ", and the JVM cannot open its attach socket in a read-only /tmp either;"
-                        + " load fourtuple with -javaagent"
-                    : "")
-                + "; nothing was done");
+            "%s (%s): fourtuple needs one to hand over its jar and read the answer%s; nothing was"
+                + " done",
+            cannot,
+            e.getReason(),
+            "Read-only file system".equals(e.getReason())
+                ? ", and the JVM cannot open its attach socket in a read-only /tmp either; load"
+                    + " fourtuple with -javaagent"
+                : "");
       } catch (IOException e) {
         throw new CliException(Cli.CANNOT_ATTACH, cannot + ": " + e);
       }
@@ -365,10 +350,9 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.FAILED,
-          "cannot open the private directory in the /tmp of process "
-              + target.pid
-              + ": "
-              + e.getMessage());
+          "cannot open the private directory in the /tmp of process %s: %s",
+          target.pid,
+          e.getMessage());
     }
   }
 
@@ -398,12 +382,10 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.FAILED,
-          "cannot copy the agent jar into"
-              + fileSystem()
-              + " (it does not see "
-              + jar.path
-              + "): "
-              + e.getMessage());
+          "cannot copy the agent jar into%s (it does not see %s): %s",
+          fileSystem(),
+          jar.path,
+          e.getMessage());
     }
   }
 
@@ -420,12 +402,10 @@ final class TargetFiles implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException(
           Cli.FAILED,
-          "cannot give "
-              + exchange.shown
-              + " to uid "
-              + target.uid
-              + " (the JVM's user): "
-              + e.getMessage());
+          "cannot give %s to uid %s (the JVM's user): %s",
+          exchange.shown,
+          target.uid,
+          e.getMessage());
     }
   }
 

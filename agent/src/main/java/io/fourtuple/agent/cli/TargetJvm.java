@@ -116,24 +116,20 @@ final class TargetJvm {
       throw new CliException(Cli.CANNOT_ATTACH, "no such process: " + pid);
     }
     int uid = idOf(proc, "uid");
-    int mine = idOf(Paths.get("/proc/self"), "uid");
+    int mine = OutputFiles.ownUid();
     String comm = Proc.firstLine(proc + "/comm");
     comm = comm == null ? "?" : comm;
     if (uid != mine && mine != 0) {
       throw new CliException(
           Cli.CANNOT_ATTACH,
-          "process "
-              + pid
-              + " ("
-              + comm
-              + ") belongs to uid "
-              + uid
-              + ", this command runs as uid "
-              + mine
-              + ": the JVM accepts attach only from its own user; run the command as that user"
-              + " (e.g. sudo -u '#"
-              + uid
-              + "' java -jar fourtuple-agent.jar ...)");
+          "process %s (%s) belongs to uid %s, this command runs as uid %s: the JVM accepts attach"
+              + " only from its own user; run the command as that user (e.g. sudo -u '#%s' java"
+              + " -jar fourtuple-agent.jar ...)",
+          pid,
+          comm,
+          uid,
+          mine,
+          uid);
     }
     String maps;
     try {
@@ -147,7 +143,7 @@ final class TargetJvm {
           Cli.CANNOT_ATTACH,
           "process " + pid + " (" + comm + ") is not a Java virtual machine (no libjvm.so mapped)");
     }
-    List<String> args = nulSeparated(proc.resolve("cmdline"));
+    List<String> args = Proc.nulSeparated(proc + "/cmdline");
     String home = javaHome(proc);
     Path held = heldAgentJar(proc, thorough);
     String heldText = null;
@@ -179,31 +175,23 @@ final class TargetJvm {
   String attachRefusal() {
     String disabledBy = lastSetting("DisableAttachMechanism", "+");
     if (disabledBy != null) {
-      return "JVM "
-          + pid
-          + " runs with -XX:+DisableAttachMechanism (from "
-          + disabledBy
-          + "): it accepts no attach; restart it without that flag, or load fourtuple with"
-          + " -javaagent";
+      return String.format(
+          "JVM %s runs with -XX:+DisableAttachMechanism (from %s): it accepts no attach; restart it"
+              + " without that flag, or load fourtuple with -javaagent",
+          pid, disabledBy);
     }
-    int mine = OutputFiles.ownUid();
-    if (feature() == 8 && mine == 0 && uid != 0) {
-      return "JVM "
-          + pid
-          + " runs JDK 8 as uid "
-          + uid
-          + ": a JDK 8 JVM accepts attach from its own user only, not from root (JDK 9 and later"
-          + " accept root); run the command as that user (e.g. sudo -u '#"
-          + uid
-          + "' java -jar fourtuple-agent.jar ...)";
+    if (feature() == 8 && OutputFiles.ownUid() == 0 && uid != 0) {
+      return String.format(
+          "JVM %s runs JDK 8 as uid %s: a JDK 8 JVM accepts attach from its own user only, not from"
+              + " root (JDK 9 and later accept root); run the command as that user (e.g. sudo -u"
+              + " '#%s' java -jar fourtuple-agent.jar ...)",
+          pid, uid, uid);
     }
     if (nsPid != pid && System.getProperty("java.specification.version", "").startsWith("1.")) {
-      return "JVM "
-          + pid
-          + " runs in another pid namespace (a container; pid "
-          + nsPid
-          + " inside), which the attach client of JDK 8 cannot reach; run this command with"
-          + " JDK 9 or later";
+      return String.format(
+          "JVM %s runs in another pid namespace (a container; pid %s inside), which the attach"
+              + " client of JDK 8 cannot reach; run this command with JDK 9 or later",
+          pid, nsPid);
     }
     return null;
   }
@@ -214,11 +202,10 @@ final class TargetJvm {
     if (disabledBy == null || feature() == 8) {
       return null;
     }
-    return "JVM "
-        + pid
-        + " runs with -XX:-EnableDynamicAgentLoading (from "
-        + disabledBy
-        + "): it refuses agents loaded at run time; load fourtuple at start with -javaagent instead";
+    return String.format(
+        "JVM %s runs with -XX:-EnableDynamicAgentLoading (from %s): it refuses agents loaded at run"
+            + " time; load fourtuple at start with -javaagent instead",
+        pid, disabledBy);
   }
 
   /**
@@ -253,7 +240,7 @@ final class TargetJvm {
 
   private Map<String, String> environment() {
     Map<String, String> out = new HashMap<String, String>();
-    for (String var : nulSeparated(Paths.get("/proc/" + pid + "/environ"))) {
+    for (String var : Proc.nulSeparated("/proc/" + pid + "/environ")) {
       int eq = var.indexOf('=');
       if (eq > 0) {
         out.put(var.substring(0, eq), var.substring(eq + 1));
@@ -268,7 +255,7 @@ final class TargetJvm {
    * signal ends the process.
    */
   boolean catchesQuit() {
-    String caught = lineAfter(Paths.get("/proc/" + pid + "/status"), "SigCgt:");
+    String caught = Proc.lineAfter("/proc/" + pid + "/status", "SigCgt:");
     if (caught == null) {
       return false;
     }
@@ -301,7 +288,7 @@ final class TargetJvm {
           out.add(inspect(pid));
         } catch (CliException notAJvm) {
           if (unreadable != null) {
-            List<String> args = nulSeparated(p.resolve("cmdline"));
+            List<String> args = Proc.nulSeparated(p + "/cmdline");
             String launcher = args.isEmpty() ? "" : Paths.get(args.get(0)).getFileName() + "";
             if (launcher.equals("java") && !notAJvm.getMessage().contains("not a Java")) {
               try {
@@ -373,16 +360,6 @@ final class TargetJvm {
     return command;
   }
 
-  /** A {@code /proc} file of NUL-terminated strings ({@code cmdline}, {@code environ}). */
-  private static List<String> nulSeparated(Path file) {
-    try {
-      String all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-      return new ArrayList<String>(Arrays.asList(all.split("\0")));
-    } catch (IOException | RuntimeException unreadable) {
-      return new ArrayList<String>();
-    }
-  }
-
   /** JAVA_HOME from the executable, as seen inside the process's own root (containers included). */
   private static String javaHome(Path proc) {
     try {
@@ -409,7 +386,7 @@ final class TargetJvm {
    */
   private static String javaVersion(Path proc, String home) {
     Path root = Paths.get(proc.toString(), "root", home);
-    String release = lineAfter(root.resolve("release"), "JAVA_VERSION=");
+    String release = Proc.lineAfter(root.resolve("release").toString(), "JAVA_VERSION=");
     if (release != null) {
       return release.replace("\"", "").trim();
     }
@@ -462,7 +439,7 @@ final class TargetJvm {
 
   /** The last pid of the {@code NSpid} line: the pid inside the innermost pid namespace. */
   private static int nsPid(Path proc, int pid) {
-    String line = lineAfter(proc.resolve("status"), "NSpid:");
+    String line = Proc.lineAfter(proc + "/status", "NSpid:");
     if (line == null) {
       return pid;
     }
@@ -472,20 +449,6 @@ final class TargetJvm {
     } catch (NumberFormatException e) {
       return pid;
     }
-  }
-
-  /** The rest of the first line of {@code file} that starts with {@code key}, trimmed, or null. */
-  private static String lineAfter(Path file, String key) {
-    try {
-      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        if (line.startsWith(key)) {
-          return line.substring(key.length()).trim();
-        }
-      }
-    } catch (IOException | RuntimeException unreadable) {
-      return null;
-    }
-    return null;
   }
 
   /**
