@@ -205,8 +205,7 @@ public final class Cli {
     List<TargetJvm> jvms = TargetJvm.all();
     JsonWriter j = new JsonWriter().beginArray();
     if (!json) {
-      out.printf(
-          Locale.ROOT, "%-8s %-6s %-10s %-12s %s%n", "PID", "UID", "JDK", "FOURTUPLE", "MAIN");
+      out.print("PID      UID    JDK        FOURTUPLE    MAIN\n");
     }
     for (TargetJvm t : jvms) {
       String state = "-";

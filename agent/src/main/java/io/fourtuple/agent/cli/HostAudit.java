@@ -72,25 +72,12 @@ final class HostAudit {
     }
   }
 
-  /** A JVM the rules selected that could not be audited. */
-  private static final class NotAudited {
-    final int pid;
-    final String main;
-    final String reason;
-
-    NotAudited(int pid, String main, String reason) {
-      this.pid = pid;
-      this.main = main;
-      this.reason = reason;
-    }
-  }
-
   int audit(JvmSelection selection, long millis, String configArgs, String jsonFile)
       throws CliException {
-    List<TargetJvm.Unreadable> unreadable = new ArrayList<TargetJvm.Unreadable>();
+    List<TargetJvm.Unusable> unreadable = new ArrayList<TargetJvm.Unusable>();
     List<TargetJvm> toAttach = new ArrayList<TargetJvm>();
     List<TargetJvm> toRead = new ArrayList<TargetJvm>();
-    List<NotAudited> notAudited = new ArrayList<NotAudited>();
+    List<TargetJvm.Unusable> notAudited = new ArrayList<TargetJvm.Unusable>();
     int selected = 0;
     for (TargetJvm t : TargetJvm.all(unreadable)) {
       if (selection.leftOutBecause(t.pid, t.uid, t.mainClass()) != null) {
@@ -100,20 +87,20 @@ final class HostAudit {
       String refusal = t.attachRefusal();
       refusal = refusal != null ? refusal : t.dynamicLoadingRefusal();
       if (refusal != null) {
-        notAudited.add(new NotAudited(t.pid, t.mainClass(), refusal));
+        notAudited.add(new TargetJvm.Unusable(t, refusal));
         continue;
       }
       try {
         String state = cli.stateOf(t, "-");
         (state.equals("enforce") || state.equals("audit") ? toRead : toAttach).add(t);
       } catch (CliException e) {
-        notAudited.add(new NotAudited(t.pid, t.mainClass(), e.getMessage()));
+        notAudited.add(new TargetJvm.Unusable(t, e.getMessage()));
       }
     }
-    for (TargetJvm.Unreadable u : unreadable) {
+    for (TargetJvm.Unusable u : unreadable) {
       if (selection.leftOutBecause(u.pid, u.uid, u.main) == null) {
         selected++;
-        notAudited.add(new NotAudited(u.pid, u.main, u.reason));
+        notAudited.add(u);
       }
     }
     if (selected == 0) {
@@ -121,8 +108,7 @@ final class HostAudit {
           Cli.CANNOT_ATTACH, "no JVM on this host matches the selection (try: list)");
     }
 
-    Thread detachOnExit = new Thread(this::detachRemaining, "fourtuple-audit-cleanup");
-    Runtime.getRuntime().addShutdownHook(detachOnExit);
+    Thread detachOnExit = addDetachHook();
     String auditArgs = auditArgs(configArgs, millis);
     boolean warnedJep451 = false;
     for (TargetJvm t : toAttach) {
@@ -140,11 +126,11 @@ final class HostAudit {
               warnedJep451 = true;
             }
           } else {
-            notAudited.add(new NotAudited(t.pid, t.mainClass(), r.body.trim()));
+            notAudited.add(new TargetJvm.Unusable(t, r.body.trim()));
             detachAfterFailedAttach(t);
           }
         } catch (CliException e) {
-          notAudited.add(new NotAudited(t.pid, t.mainClass(), e.getMessage()));
+          notAudited.add(new TargetJvm.Unusable(t, e.getMessage()));
           detachAfterFailedAttach(t);
         }
       }
@@ -186,11 +172,7 @@ final class HostAudit {
         }
       }
     }
-    try {
-      Runtime.getRuntime().removeShutdownHook(detachOnExit);
-    } catch (IllegalStateException exiting) {
-      // the hook runs already
-    }
+    removeHook(detachOnExit);
     Collections.sort(notAudited, (a, b) -> Integer.compare(a.pid, b.pid));
     out.print(text(audited, notAudited, millis));
     out.flush();
@@ -245,8 +227,7 @@ final class HostAudit {
    * that JVM's own report (text, or its JSON with {@code json}).
    */
   int auditOne(TargetJvm target, long millis, String configArgs, boolean json) throws CliException {
-    Thread detachOnExit = new Thread(this::detachRemaining, "fourtuple-audit-cleanup");
-    Runtime.getRuntime().addShutdownHook(detachOnExit);
+    Thread detachOnExit = addDetachHook();
     try {
       synchronized (lock) {
         int code = cli.send(target, "attach", auditArgs(configArgs, millis), false);
@@ -279,11 +260,21 @@ final class HostAudit {
         return reportCode;
       }
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(detachOnExit);
-      } catch (IllegalStateException exiting) {
-        // the hook runs already
-      }
+      removeHook(detachOnExit);
+    }
+  }
+
+  private Thread addDetachHook() {
+    Thread hook = new Thread(this::detachRemaining, "fourtuple-audit-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException exiting) {
+      // the hook runs already
     }
   }
 
@@ -331,19 +322,18 @@ final class HostAudit {
   }
 
   private void collect(
-      TargetJvm t, boolean read, List<Audited> audited, List<NotAudited> notAudited) {
+      TargetJvm t, boolean read, List<Audited> audited, List<TargetJvm.Unusable> notAudited) {
     try {
       Cli.Reply r = cli.exchange(t, "report", null, true);
       if (r.code != Cli.OK) {
-        notAudited.add(new NotAudited(t.pid, t.mainClass(), r.body.trim()));
+        notAudited.add(new TargetJvm.Unusable(t, r.body.trim()));
         return;
       }
       audited.add(new Audited(t, read, r.body.trim(), JsonReader.parse(r.body)));
     } catch (CliException e) {
-      notAudited.add(new NotAudited(t.pid, t.mainClass(), e.getMessage()));
+      notAudited.add(new TargetJvm.Unusable(t, e.getMessage()));
     } catch (IllegalArgumentException e) {
-      notAudited.add(
-          new NotAudited(t.pid, t.mainClass(), "its report could not be read: " + e.getMessage()));
+      notAudited.add(new TargetJvm.Unusable(t, "its report could not be read: " + e.getMessage()));
     }
   }
 
@@ -441,7 +431,8 @@ final class HostAudit {
         : findings;
   }
 
-  private static String text(List<Audited> audited, List<NotAudited> notAudited, long millis) {
+  private static String text(
+      List<Audited> audited, List<TargetJvm.Unusable> notAudited, long millis) {
     StringBuilder s = new StringBuilder(4096);
     int read = 0;
     for (Audited a : audited) {
@@ -465,18 +456,8 @@ final class HostAudit {
       s.append("  none: no ledger reported a destination\n");
     } else {
       s.append(
-          String.format(
-              Locale.ROOT,
-              "  %5s %6s %9s %5s %8s  %-24s %-15s %-8s %s%n",
-              "FREE",
-              "POOL",
-              "PROJECTED",
-              "LIVE",
-              "FAILURES",
-              "DESTINATION",
-              "MODEL",
-              "PID",
-              "JVM"));
+          "   FREE   POOL PROJECTED  LIVE FAILURES  DESTINATION              MODEL           PID"
+              + "      JVM\n");
       for (Row r : rows.subList(0, Math.min(rows.size(), SHOWN_DESTINATIONS))) {
         Object h = JsonReader.get(r.destination, "headroom");
         s.append(
@@ -519,30 +500,21 @@ final class HostAudit {
         continue;
       }
       anySite = true;
-      s.append("  pid ")
-          .append(a.jvm.pid)
-          .append(' ')
-          .append(a.jvm.mainClass())
+      pidLine(s, a.jvm.pid, a.jvm.mainClass(), null)
           .append(" (")
           .append(a.mode())
           .append(a.read ? ", already running fourtuple" : "")
           .append("):\n");
       for (Object site : sites(a)) {
-        s.append("    ")
-            .append(JsonReader.string(site, "callSite", "?"))
-            .append('\n')
-            .append("      ")
-            .append(JsonReader.number(site, "count", 0))
-            .append(" binds (")
-            .append(JsonReader.string(site, "kind", "?"))
-            .append("), ")
-            .append(JsonReader.number(site, "connected", 0))
-            .append(" connected, ")
-            .append(countsOf(JsonReader.get(site, "failures")))
-            .append('\n')
-            .append("      enforce: ")
-            .append(JsonReader.string(site, "enforce", "?"))
-            .append('\n');
+        s.append(
+            String.format(
+                "    %s\n      %s binds (%s), %s connected, %s\n      enforce: %s\n",
+                JsonReader.string(site, "callSite", "?"),
+                JsonReader.number(site, "count", 0),
+                JsonReader.string(site, "kind", "?"),
+                JsonReader.number(site, "connected", 0),
+                countsOf(JsonReader.get(site, "failures")),
+                JsonReader.string(site, "enforce", "?")));
       }
     }
     if (!anySite) {
@@ -555,13 +527,7 @@ final class HostAudit {
       String findings = linger(a);
       if (findings != null) {
         anyLinger = true;
-        s.append("  pid ")
-            .append(a.jvm.pid)
-            .append(' ')
-            .append(a.jvm.mainClass())
-            .append(": ")
-            .append(findings)
-            .append('\n');
+        pidLine(s, a.jvm.pid, a.jvm.mainClass(), findings);
       }
     }
     if (!anyLinger) {
@@ -570,17 +536,17 @@ final class HostAudit {
 
     if (!notAudited.isEmpty()) {
       s.append("\nnot audited:\n");
-      for (NotAudited n : notAudited) {
-        s.append("  pid ")
-            .append(n.pid)
-            .append(' ')
-            .append(n.main)
-            .append(": ")
-            .append(n.reason)
-            .append('\n');
+      for (TargetJvm.Unusable n : notAudited) {
+        pidLine(s, n.pid, n.main, n.reason);
       }
     }
     return Cli.printable(s.toString());
+  }
+
+  /** {@code " pid <pid> <main>"}, then {@code ": <text>"} and a newline when text is given. */
+  private static StringBuilder pidLine(StringBuilder s, int pid, String main, String text) {
+    s.append("  pid ").append(pid).append(' ').append(main);
+    return text == null ? s : s.append(": ").append(text).append('\n');
   }
 
   private static long siteCount(Audited a) {
@@ -606,7 +572,8 @@ final class HostAudit {
   }
 
   /** The same as one document, schema docs/host-audit.schema.json. */
-  private static String json(List<Audited> audited, List<NotAudited> notAudited, long millis) {
+  private static String json(
+      List<Audited> audited, List<TargetJvm.Unusable> notAudited, long millis) {
     JsonWriter j = new JsonWriter(8192);
     long now = System.currentTimeMillis();
     j.beginObject()
@@ -616,16 +583,14 @@ final class HostAudit {
         .field("durationMillis", millis);
     j.name("destinations").beginArray();
     for (Row r : ranked(audited)) {
-      j.beginObject().field("pid", r.jvm.jvm.pid).field("jvm", r.jvm.jvm.mainClass());
-      value(j.name("row"), r.destination);
+      value(jvm(j, r.jvm.jvm.pid, r.jvm.jvm.mainClass()).name("row"), r.destination);
       j.endObject();
     }
     j.endArray();
     j.name("callSites").beginArray();
     for (Audited a : audited) {
       for (Object site : sites(a)) {
-        j.beginObject().field("pid", a.jvm.pid).field("jvm", a.jvm.mainClass());
-        value(j.name("site"), site);
+        value(jvm(j, a.jvm.pid, a.jvm.mainClass()).name("site"), site);
         j.endObject();
       }
     }
@@ -633,19 +598,13 @@ final class HostAudit {
     j.name("linger").beginArray();
     for (Audited a : audited) {
       if (linger(a) != null) {
-        j.beginObject()
-            .field("pid", a.jvm.pid)
-            .field("jvm", a.jvm.mainClass())
-            .field("findings", linger(a))
-            .endObject();
+        jvm(j, a.jvm.pid, a.jvm.mainClass()).field("findings", linger(a)).endObject();
       }
     }
     j.endArray();
     j.name("jvms").beginArray();
     for (Audited a : audited) {
-      j.beginObject()
-          .field("pid", a.jvm.pid)
-          .field("jvm", a.jvm.mainClass())
+      jvm(j, a.jvm.pid, a.jvm.mainClass())
           .field("uid", a.jvm.uid)
           .field("jdk", a.jvm.javaVersion)
           .field("how", a.read ? "read" : "attached")
@@ -655,15 +614,16 @@ final class HostAudit {
     }
     j.endArray();
     j.name("notAudited").beginArray();
-    for (NotAudited n : notAudited) {
-      j.beginObject()
-          .field("pid", n.pid)
-          .field("jvm", n.main)
-          .field("reason", n.reason)
-          .endObject();
+    for (TargetJvm.Unusable n : notAudited) {
+      jvm(j, n.pid, n.main).field("reason", n.reason).endObject();
     }
     j.endArray();
     return j.endObject().toString() + "\n";
+  }
+
+  /** Opens an object that starts with the JVM's {@code pid} and {@code jvm} (its main class). */
+  private static JsonWriter jvm(JsonWriter j, int pid, String main) {
+    return j.beginObject().field("pid", pid).field("jvm", main);
   }
 
   /** Writes a value {@link JsonReader} parsed. */
@@ -700,16 +660,8 @@ final class HostAudit {
   int statusAll(boolean json) throws CliException {
     JsonWriter j = new JsonWriter().beginArray();
     if (!json) {
-      out.printf(
-          Locale.ROOT,
-          "%-8s %-8s %-10s %-11s %5s  %-34s %s%n",
-          "PID",
-          "MODE",
-          "JDK",
-          "LOADED",
-          "SITES",
-          "TIGHTEST DESTINATION (FREE/POOL)",
-          "MAIN");
+      out.print(
+          "PID      MODE     JDK        LOADED      SITES  TIGHTEST DESTINATION (FREE/POOL)   MAIN\n");
     }
     int running = 0;
     for (TargetJvm t : TargetJvm.all()) {
@@ -731,9 +683,7 @@ final class HostAudit {
       running++;
       Object agent = JsonReader.get(report, "agent");
       if (json) {
-        j.beginObject()
-            .field("pid", t.pid)
-            .field("jvm", t.mainClass())
+        jvm(j, t.pid, t.mainClass())
             .field("jdk", t.javaVersion)
             .name("status")
             .rawValue(r.body.trim())

@@ -275,7 +275,7 @@ final class TargetJvm {
    * Every readable JVM on this host (in this pid namespace); a process that looks like a JVM by its
    * command line but cannot be inspected (another user's) goes to {@code unreadable}, if given.
    */
-  static List<TargetJvm> all(List<Unreadable> unreadable) {
+  static List<TargetJvm> all(List<Unusable> unreadable) {
     List<TargetJvm> out = new ArrayList<TargetJvm>();
     long self = ProcessId.current();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
@@ -293,7 +293,7 @@ final class TargetJvm {
             if (launcher.equals("java") && !notAJvm.getMessage().contains("not a Java")) {
               try {
                 unreadable.add(
-                    new Unreadable(
+                    new Unusable(
                         pid, idOf(p, "uid"), mainClass(args, launcher), notAJvm.getMessage()));
               } catch (CliException | RuntimeException gone) {
                 // exited meanwhile
@@ -312,18 +312,25 @@ final class TargetJvm {
     return out;
   }
 
-  /** A process that runs {@code java} but cannot be inspected from here, with why. */
-  static final class Unreadable {
+  /**
+   * A JVM this command cannot use, with why: a process that runs {@code java} but cannot be
+   * inspected from here, or one {@code audit --all} could not audit.
+   */
+  static final class Unusable {
     final int pid;
     final int uid;
     final String main;
     final String reason;
 
-    Unreadable(int pid, int uid, String main, String reason) {
+    Unusable(int pid, int uid, String main, String reason) {
       this.pid = pid;
       this.uid = uid;
       this.main = main;
       this.reason = reason;
+    }
+
+    Unusable(TargetJvm jvm, String reason) {
+      this(jvm.pid, jvm.uid, jvm.mainClass(), reason);
     }
   }
 
