@@ -10,7 +10,6 @@ import io.fourtuple.agent.platform.KernelInfo;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -169,25 +168,9 @@ final class Doctor {
       PortRange range,
       KernelView view) {
     List<KernelView.DestinationTable> sorted = new ArrayList<KernelView.DestinationTable>(all);
-    Collections.sort(
-        sorted,
-        new Comparator<KernelView.DestinationTable>() {
-          @Override
-          public int compare(KernelView.DestinationTable a, KernelView.DestinationTable b) {
-            return Integer.compare(b.state(state), a.state(state));
-          }
-        });
+    Collections.sort(sorted, (a, b) -> Integer.compare(b.state(state), a.state(state)));
     out.println(title);
-    out.println(
-        String.format(
-            Locale.ROOT,
-            "  %-28s %8s %8s %8s %9s %11s",
-            "destination",
-            "estab",
-            "tw",
-            "other",
-            "in range",
-            "free/pool"));
+    out.println("  destination                     estab       tw    other  in range   free/pool");
     int n = 0;
     for (KernelView.DestinationTable t : sorted) {
       if (t.state(state) == 0 || n++ == TOP) {

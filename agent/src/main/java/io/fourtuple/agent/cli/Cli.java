@@ -105,17 +105,14 @@ public final class Cli {
         rules.add(JvmSelection.Rule.of(option, optionValue(all, i, "'LegacyService|^4711$'")));
         i += a.equals(option) ? 1 : 0;
       } else if (a.startsWith("--")) {
+        boolean selects = option.equals("--include") || option.equals("--exclude");
         throw new CliException(
             USAGE,
-            "unknown option "
-                + a
-                + " for "
-                + all[0]
-                + (everyJvm ? " --all" : "")
-                + (option.equals("--include") || option.equals("--exclude")
-                    ? " (it selects JVMs for audit --all)"
-                    : "")
-                + " (try: help)");
+            "unknown option %s for %s%s%s (try: help)",
+            a,
+            all[0],
+            everyJvm ? " --all" : "",
+            selects ? " (it selects JVMs for audit --all)" : "");
       } else {
         args.add(a);
       }
@@ -256,13 +253,11 @@ public final class Cli {
     if (state.equals("enforce") || state.equals("audit")) {
       throw new CliException(
           FAILED,
-          "fourtuple is attached to "
-              + target.pid
-              + " already (mode="
-              + state
-              + "); read it with 'status "
-              + target.pid
-              + "', or detach it first for a clean audit");
+          "fourtuple is attached to %s already (mode=%s); read it with 'status %s', or detach it"
+              + " first for a clean audit",
+          target.pid,
+          state,
+          target.pid);
     }
     progressToStderr = true;
     return new HostAudit(this, out, err).auditOne(target, millis, configArgs, json);
@@ -333,9 +328,10 @@ public final class Cli {
     if (!command.equals("attach") && !target.carriesFourtuple) {
       return new Reply(
           NOT_ATTACHED,
-          "fourtuple is not attached to this JVM (process "
-              + target.pid
-              + " has no fourtuple agent jar open); nothing was sent to it",
+          String.format(
+              "fourtuple is not attached to this JVM (process %s has no fourtuple agent jar open);"
+                  + " nothing was sent to it",
+              target.pid),
           true);
     }
     refusal = target.dynamicLoadingRefusal();
@@ -382,10 +378,9 @@ public final class Cli {
         if (text == null) {
           throw new CliException(
               FAILED,
-              "the agent in "
-                  + target.pid
-                  + " gave no answer (an older fourtuple, or it failed to start: see the target's"
-                  + " standard error)");
+              "the agent in %s gave no answer (an older fourtuple, or it failed to start: see the"
+                  + " target's standard error)",
+              target.pid);
         }
         int newline = text.indexOf('\n');
         String head = newline < 0 ? text : text.substring(0, newline);
@@ -460,8 +455,7 @@ public final class Cli {
           || key.equals(ControlRequest.REPLY)
           || key.equals(ControlRequest.FORMAT)) {
         throw new CliException(
-            USAGE,
-            "'" + key + "=' is set by the command line itself; leave it out of the arguments");
+            USAGE, "'%s=' is set by the command line itself; leave it out of the arguments", key);
       }
     }
     try {
@@ -502,8 +496,7 @@ public final class Cli {
       which.append(which.length() == 0 ? "" : ", ").append(t.pid).append(" ").append(t.mainClass());
     }
     throw new CliException(
-        USAGE,
-        "'" + pidOrName + "' matches " + matches.size() + " JVMs (" + which + "); give the pid");
+        USAGE, "'%s' matches %s JVMs (%s); give the pid", pidOrName, matches.size(), which);
   }
 
   /**

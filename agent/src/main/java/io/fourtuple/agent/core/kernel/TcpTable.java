@@ -183,18 +183,12 @@ public final class TcpTable {
     int words = ipv6 ? 4 : 1;
     for (int w = 0; w < words; w++) {
       int value = hex(b, p + w * 8, p + w * 8 + 8);
+      value = LITTLE_ENDIAN ? Integer.reverseBytes(value) : value;
       int o = w * 4;
-      if (LITTLE_ENDIAN) {
-        out[o] = (byte) value;
-        out[o + 1] = (byte) (value >>> 8);
-        out[o + 2] = (byte) (value >>> 16);
-        out[o + 3] = (byte) (value >>> 24);
-      } else {
-        out[o] = (byte) (value >>> 24);
-        out[o + 1] = (byte) (value >>> 16);
-        out[o + 2] = (byte) (value >>> 8);
-        out[o + 3] = (byte) value;
-      }
+      out[o] = (byte) (value >>> 24);
+      out[o + 1] = (byte) (value >>> 16);
+      out[o + 2] = (byte) (value >>> 8);
+      out[o + 3] = (byte) value;
     }
     if (!ipv6) {
       return 4;
@@ -205,10 +199,7 @@ public final class TcpTable {
       }
     }
     if (out[10] == (byte) 0xff && out[11] == (byte) 0xff) {
-      out[0] = out[12];
-      out[1] = out[13];
-      out[2] = out[14];
-      out[3] = out[15];
+      System.arraycopy(out, 12, out, 0, 4);
       return 4;
     }
     return 16;
