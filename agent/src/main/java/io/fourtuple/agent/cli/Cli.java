@@ -3,6 +3,7 @@ package io.fourtuple.agent.cli;
 import io.fourtuple.agent.core.config.AgentArgs;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.config.Durations;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.control.ControlRequest;
 import io.fourtuple.agent.core.report.JsonWriter;
@@ -521,32 +522,18 @@ public final class Cli {
     return attachApi;
   }
 
-  /** {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1h}; a bare number is seconds. */
+  /** {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1.5h}; a bare number is seconds. */
   static long durationMillis(String text) throws CliException {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    long unit = 1000;
-    if (t.endsWith("ms")) {
-      unit = 1;
-      t = t.substring(0, t.length() - 2);
-    } else if (t.endsWith("s")) {
-      t = t.substring(0, t.length() - 1);
-    } else if (t.endsWith("m")) {
-      unit = 60_000;
-      t = t.substring(0, t.length() - 1);
-    } else if (t.endsWith("h")) {
-      unit = 3_600_000;
-      t = t.substring(0, t.length() - 1);
-    }
     try {
-      double v = Double.parseDouble(t);
-      if (v <= 0 || v * unit > 24 * 3_600_000.0 || Double.isNaN(v)) {
-        throw new NumberFormatException();
+      long millis = Durations.millis(text);
+      if (millis > 0 && millis <= 24 * 3_600_000L) {
+        return millis;
       }
-      return Math.round(v * unit);
     } catch (NumberFormatException e) {
-      throw new CliException(
-          USAGE, "--duration '" + text + "' is not a duration between 1ms and 24h (e.g. 30s, 5m)");
+      // said below
     }
+    throw new CliException(
+        USAGE, "--duration '" + text + "' is not a duration between 1ms and 24h (e.g. 30s, 5m)");
   }
 
   static String formatMillis(long millis) {

@@ -17,7 +17,9 @@ class CliTest {
     assertEquals(120_000, Cli.durationMillis("2m"));
     assertEquals(500, Cli.durationMillis("500ms"));
     assertEquals(1_500, Cli.durationMillis("1.5s"));
-    for (String bad : new String[] {"0s", "-3s", "soon", "25h", "NaN"}) {
+    assertEquals(90_000, Cli.durationMillis(" 1.5M "));
+    assertEquals(3_600_000, Cli.durationMillis("1h"));
+    for (String bad : new String[] {"0s", "-3s", "soon", "25h", "NaN", "off", "ms", "", "0.4ms"}) {
       CliException e = assertThrows(CliException.class, () -> Cli.durationMillis(bad));
       assertEquals(Cli.USAGE, e.exitCode());
     }

@@ -2,29 +2,28 @@ package io.fourtuple.agent.core.config;
 
 import java.util.Locale;
 
-/** Duration settings' text ({@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code off}). */
+/**
+ * The one duration grammar: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code off}. The
+ * settings accept whole numbers with a unit (their {@link Setting} kind checks that first); the
+ * command line's {@code --duration} also takes fractions and a bare number of seconds.
+ */
 public final class Durations {
   private Durations() {}
 
-  /** Milliseconds of a validated duration; 0 for {@code off}. */
+  /**
+   * Milliseconds of {@code value}, rounded; 0 for {@code off}.
+   *
+   * @throws NumberFormatException when it is no duration
+   */
   public static long millis(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     if (v.equals("off")) {
       return 0;
     }
-    if (v.endsWith("ms")) {
-      return Long.parseLong(v.substring(0, v.length() - 2));
-    }
-    long n = Long.parseLong(v.substring(0, v.length() - 1));
-    switch (v.charAt(v.length() - 1)) {
-      case 's':
-        return n * 1000L;
-      case 'm':
-        return n * 60_000L;
-      case 'h':
-        return n * 3_600_000L;
-      default:
-        throw new IllegalArgumentException("not a duration: " + value);
-    }
+    char last = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+    boolean ms = v.endsWith("ms");
+    long unit = ms ? 1 : last == 'm' ? 60_000 : last == 'h' ? 3_600_000 : 1000;
+    int suffix = ms ? 2 : "smh".indexOf(last) >= 0 ? 1 : 0;
+    return Math.round(Double.parseDouble(v.substring(0, v.length() - suffix)) * unit);
   }
 }
