@@ -83,12 +83,6 @@ final class JvmSelection {
     return anyInclude ? "matches no --include" : null;
   }
 
-  /** The user name of a uid. */
-  String user(int uid) {
-    String name = users.get(uid);
-    return name == null ? String.valueOf(uid) : name;
-  }
-
   private static Map<Integer, String> usersOf(String passwd) {
     Map<Integer, String> out = new HashMap<Integer, String>();
     try {

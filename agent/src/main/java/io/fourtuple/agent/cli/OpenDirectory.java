@@ -156,11 +156,6 @@ final class OpenDirectory implements Closeable {
     return Files.readAttributes(handle, "unix:*");
   }
 
-  /** The device and inode of this directory. */
-  Object key() {
-    return key;
-  }
-
   /**
    * Opens the subdirectory {@code name}.
    *

@@ -21,26 +21,5 @@ public final class TcpState {
   /** One past the largest state number: the size of a per-state counter array. */
   public static final int COUNT = 13;
 
-  private static final String[] NAMES = {
-    "UNKNOWN",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-    "NEW_SYN_RECV"
-  };
-
   private TcpState() {}
-
-  /** {@code TIME_WAIT}, or {@code UNKNOWN} for a number outside the table. */
-  public static String name(int state) {
-    return state > 0 && state < COUNT ? NAMES[state] : NAMES[0];
-  }
 }

@@ -146,15 +146,11 @@ public final class SocketsSection implements StatusSection {
       out.append("  kernel socket table unavailable: ").append(problem).append('\n');
       return;
     }
-    out.append("  from the kernel's table (/proc/self/net/tcp*), now: ")
-        .append(outbound)
-        .append(" outbound to ")
-        .append(destinations.size())
-        .append(" destinations, ")
-        .append(inbound)
-        .append(" accepted, ")
-        .append(listening)
-        .append(" listening");
+    out.append(
+        String.format(
+            "  from the kernel's table (/proc/self/net/tcp*), now: %s outbound to %s destinations,"
+                + " %s accepted, %s listening",
+            outbound, destinations.size(), inbound, listening));
     if (openAtStart >= 0) {
       out.append("; ").append(openAtStart).append(" TCP sockets were open when the agent started");
     }
@@ -171,18 +167,14 @@ public final class SocketsSection implements StatusSection {
       if (d.connecting > 0) {
         out.append(", ").append(d.connecting).append(" connecting");
       }
-      out.append(", ")
-          .append(d.localPorts.size())
-          .append(" local ports, from ")
-          .append(String.join(", ", d.sourceIps))
-          .append('\n');
+      out.append(", ").append(d.localPorts.size()).append(" local ports, from ");
+      out.append(String.join(", ", d.sourceIps)).append('\n');
     }
     if (restConnections > 0) {
-      out.append("  ... ")
-          .append(destinations.size() - MAX_DESTINATIONS)
-          .append(" more destinations with ")
-          .append(restConnections)
-          .append(" connections\n");
+      out.append(
+          String.format(
+              "  ... %s more destinations with %s connections\n",
+              destinations.size() - MAX_DESTINATIONS, restConnections));
     }
   }
 
