@@ -51,13 +51,11 @@ final class JvmSelection {
       } catch (PatternSyntaxException e) {
         throw new CliException(
             Cli.USAGE,
-            option
-                + " '"
-                + regex
-                + "' is not a regular expression: "
-                + e.getDescription()
-                + " near index "
-                + e.getIndex());
+            "%s '%s' is not a regular expression: %s near index %s",
+            option,
+            regex,
+            e.getDescription(),
+            e.getIndex());
       }
     }
 

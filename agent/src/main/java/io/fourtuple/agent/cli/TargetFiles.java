@@ -251,11 +251,8 @@ final class TargetFiles implements AutoCloseable {
       if (OpenDirectory.Kind.of(attributes) != OpenDirectory.Kind.DIRECTORY
           || (uid != target.uid && uid != mine)
           || ((Integer) attributes.get("mode") & 0777) != 0700) {
-        return "left "
-            + shown
-            + " in"
-            + fileSystem()
-            + ": it is not a private directory fourtuple made";
+        return String.format(
+            "left %s in%s: it is not a private directory fourtuple made", shown, fileSystem());
       }
       String left;
       try (OpenDirectory directory = tmp.child(name)) {

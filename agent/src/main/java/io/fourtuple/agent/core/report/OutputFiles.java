@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -101,7 +100,7 @@ public final class OutputFiles {
       for (int attempt = 0; out == null; attempt++) {
         temporary = dir.resolve("." + target.getFileName() + "." + randomName() + ".tmp");
         try {
-          out = create(temporary);
+          out = open(temporary, StandardOpenOption.CREATE_NEW);
         } catch (FileAlreadyExistsException taken) {
           if (attempt == ATTEMPTS) {
             throw new IOException(
@@ -167,23 +166,13 @@ public final class OutputFiles {
       }
       if (uid != own && uid != 0) {
         throw new IOException(
-            target
-                + " belongs to uid "
-                + uid
-                + ", not to this process's user ("
-                + own
-                + ") or root; the agent appends to no file another user could have planted");
+            String.format(
+                "%s belongs to uid %s, not to this process's user (%s) or root; the agent appends"
+                    + " to no file another user could have planted",
+                target, uid, own));
       }
     }
-    Set<OpenOption> options =
-        options(
-            StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND,
-            StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS);
-    FileAttribute<Set<PosixFilePermission>> mode =
-        PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE);
-    return new ChannelOutput(FileChannel.open(target, options, mode));
+    return new ChannelOutput(open(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
   }
 
   /**
@@ -203,12 +192,10 @@ public final class OutputFiles {
       int uid = (Integer) attributes.get("uid");
       if ((mode & S_IFMT) == S_IFLNK && uid != 0 && uid != ownUid) {
         throw new IOException(
-            prefix
-                + " is a symbolic link owned by uid "
-                + uid
-                + " (not root, not this process's user "
-                + ownUid
-                + "); the agent writes through no link another user could have planted");
+            String.format(
+                "%s is a symbolic link owned by uid %s (not root, not this process's user %s); the"
+                    + " agent writes through no link another user could have planted",
+                prefix, uid, ownUid));
       }
     }
   }
@@ -230,15 +217,12 @@ public final class OutputFiles {
     }
   }
 
-  private static FileChannel create(Path path) throws IOException {
-    return FileChannel.open(
-        path,
-        options(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-        PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
-  }
-
-  private static Set<OpenOption> options(OpenOption... options) {
-    return new HashSet<OpenOption>(Arrays.asList(options));
+  /** Opens {@code path} for writing with {@code how}, never through a link; made mode 0600. */
+  private static FileChannel open(Path path, OpenOption... how) throws IOException {
+    Set<OpenOption> options = new HashSet<OpenOption>(Arrays.asList(how));
+    options.add(StandardOpenOption.WRITE);
+    options.add(LinkOption.NOFOLLOW_LINKS);
+    return FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
   }
 
   /** 20 random hex digits: a name nobody can guess before it is made. */
