@@ -165,11 +165,7 @@ final class HostAudit {
         }
         collect(t, false, audited, notAudited);
         attached.remove(t);
-        try {
-          cli.send(t, "detach", null, false);
-        } catch (CliException e) {
-          err.println("fourtuple: " + e.getMessage());
-        }
+        detach(t);
       }
     }
     removeHook(detachOnExit);
@@ -212,13 +208,17 @@ final class HostAudit {
       }
       err.println("fourtuple: interrupted, detaching from " + attached.size() + " JVM(s)");
       for (TargetJvm t : attached) {
-        try {
-          cli.send(t, "detach", null, false);
-        } catch (CliException e) {
-          err.println("fourtuple: " + e.getMessage());
-        }
+        detach(t);
       }
       attached.clear();
+    }
+  }
+
+  private void detach(TargetJvm t) {
+    try {
+      cli.send(t, "detach", null, false);
+    } catch (CliException e) {
+      err.println("fourtuple: " + e.getMessage());
     }
   }
 
