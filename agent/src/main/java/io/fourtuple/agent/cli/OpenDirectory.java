@@ -14,7 +14,6 @@ import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -193,16 +192,10 @@ final class OpenDirectory implements Closeable {
    * anything by that name exists.
    */
   SeekableByteChannel createFile(String name, String mode) throws IOException {
-    Set<OpenOption> options =
-        new HashSet<OpenOption>(
-            Arrays.asList(
-                StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS));
-    Set<PosixFilePermission> permissions = PosixFilePermissions.fromString(mode);
     return stream.newByteChannel(
-        Paths.get(check(name)), options, PosixFilePermissions.asFileAttribute(permissions));
+        Paths.get(check(name)),
+        readWrite(StandardOpenOption.CREATE_NEW),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
   }
 
   /**
@@ -223,11 +216,7 @@ final class OpenDirectory implements Closeable {
     if ((Integer) attributes.get("nlink") != 1) {
       throw new IOException(shown(name) + " has " + attributes.get("nlink") + " hard links");
     }
-    Set<OpenOption> options =
-        new HashSet<OpenOption>(
-            Arrays.asList(
-                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
-    try (SeekableByteChannel in = stream.newByteChannel(Paths.get(check(name)), options)) {
+    try (SeekableByteChannel in = stream.newByteChannel(Paths.get(check(name)), readWrite())) {
       long size = in.size();
       if (size > max) {
         throw new IOException(shown(name) + " has " + size + " bytes, more than " + max);
@@ -273,6 +262,15 @@ final class OpenDirectory implements Closeable {
       }
     }
     return out;
+  }
+
+  /** Read and write, never through a link, and {@code more}. */
+  private static Set<OpenOption> readWrite(OpenOption... more) {
+    Set<OpenOption> options = new HashSet<OpenOption>(Arrays.asList(more));
+    options.addAll(
+        Arrays.asList(
+            StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+    return options;
   }
 
   String shown(String name) {
