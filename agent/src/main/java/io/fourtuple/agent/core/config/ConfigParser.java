@@ -118,24 +118,17 @@ public final class ConfigParser {
     if (setting == null) {
       Setting hint = Setting.closest(key);
       problems.add(
-          "unknown key '"
-              + key
-              + "' (from "
-              + source
-              + ")"
-              + (hint == null ? "" : ", did you mean '" + spelling(hint, source) + "'?"));
+          String.format(
+              "unknown key '%s' (from %s)%s",
+              key, source, hint == null ? "" : ", did you mean '" + spelling(hint, source) + "'?"));
       return;
     }
     String value = setting.normalize(raw == null ? "" : raw);
     if (value == null) {
       problems.add(
-          spelling(setting, source)
-              + "='"
-              + raw
-              + "' (from "
-              + source
-              + ") is not valid: expected "
-              + setting.acceptedValues());
+          String.format(
+              "%s='%s' (from %s) is not valid: expected %s",
+              spelling(setting, source), raw, source, setting.acceptedValues()));
       return;
     }
     values.put(setting, value);
