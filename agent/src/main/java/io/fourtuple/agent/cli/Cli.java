@@ -222,14 +222,7 @@ public final class Cli {
             .field("main", t.mainClass())
             .endObject();
       } else {
-        out.printf(
-            Locale.ROOT,
-            "%-8d %-6d %-10s %-12s %s%n",
-            t.pid,
-            t.uid,
-            t.javaVersion,
-            state,
-            t.mainClass());
+        out.printf("%-8s %-6s %-10s %-12s %s%n", t.pid, t.uid, t.javaVersion, state, t.mainClass());
       }
     }
     if (json) {

@@ -9,7 +9,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -142,10 +141,8 @@ final class HostAudit {
     if (watched > 0) {
       waitWithProgress(
           String.format(
-              Locale.ROOT,
-              "auditing %d JVM(s) side by side for %s; nothing in them is changed",
-              watched,
-              Cli.formatMillis(millis)),
+              "auditing %s JVM(s) side by side for %s; nothing in them is changed",
+              watched, Cli.formatMillis(millis)),
           watched + " JVM(s)",
           millis);
     }
@@ -312,8 +309,7 @@ final class HostAudit {
         }
       }
       err.printf(
-          Locale.ROOT,
-          "fourtuple: audit %3d%%  %s of %s, %s%n",
+          "fourtuple: audit %3s%%  %s of %s, %s%n",
           elapsed * 100 / millis,
           Cli.formatMillis(elapsed / 1000 * 1000),
           Cli.formatMillis(millis),
@@ -440,9 +436,8 @@ final class HostAudit {
     }
     s.append(
         String.format(
-            Locale.ROOT,
-            "fourtuple host audit: %d JVM(s) audited for %s (%d attached in audit mode and"
-                + " detached, %d already running fourtuple, read), %d not audited%n",
+            "fourtuple host audit: %s JVM(s) audited for %s (%s attached in audit mode and"
+                + " detached, %s already running fourtuple, read), %s not audited%n",
             audited.size(),
             Cli.formatMillis(millis),
             audited.size() - read,
@@ -462,8 +457,7 @@ final class HostAudit {
         Object h = JsonReader.get(r.destination, "headroom");
         s.append(
             String.format(
-                Locale.ROOT,
-                "  %5d %6d %9d %5d %8d  %-24s %-15s %-8d %s%n",
+                "  %5s %6s %9s %5s %8s  %-24s %-15s %-8s %s%n",
                 r.free,
                 r.pool,
                 JsonReader.number(h, "projected", -1),
@@ -703,8 +697,7 @@ final class HostAudit {
       out.print(
           Cli.printable(
               String.format(
-                  Locale.ROOT,
-                  "%-8d %-8s %-10s %-11s %5d  %-34s %s%n",
+                  "%-8s %-8s %-10s %-11s %5s  %-34s %s%n",
                   t.pid,
                   JsonReader.string(agent, "mode", "?"),
                   t.javaVersion,
