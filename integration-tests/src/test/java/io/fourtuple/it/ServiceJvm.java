@@ -171,15 +171,43 @@ final class ServiceJvm implements AutoCloseable {
     }
   }
 
+  int stderrSize() {
+    synchronized (stderr) {
+      return stderr.size();
+    }
+  }
+
   /** Waits for a line matching {@code test} at index {@code from} or later; returns it. */
   String awaitLine(Predicate<String> test, int from, int seconds) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int index = await(stdout, test, from, seconds);
     synchronized (stdout) {
+      return stdout.get(index);
+    }
+  }
+
+  /**
+   * Like {@link #awaitLine(Predicate, int, int)} on standard error (where {@code java.util.logging}
+   * writes, and so the OpenTelemetry agent's logging exporter): the index of the line.
+   */
+  int awaitStderrLine(Predicate<String> test, int from, int seconds) {
+    return await(stderr, test, from, seconds);
+  }
+
+  String stderrLine(int index) {
+    synchronized (stderr) {
+      return stderr.get(index);
+    }
+  }
+
+  /** The index of the first line of {@code lines} from {@code from} on that matches. */
+  private int await(List<String> lines, Predicate<String> test, int from, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    synchronized (lines) {
       int i = from;
       while (true) {
-        for (; i < stdout.size(); i++) {
-          if (test.test(stdout.get(i))) {
-            return stdout.get(i);
+        for (; i < lines.size(); i++) {
+          if (test.test(lines.get(i))) {
+            return i;
           }
         }
         long left = deadline - System.nanoTime();
@@ -187,7 +215,7 @@ final class ServiceJvm implements AutoCloseable {
           fail("no matching line in " + seconds + " s\n" + describe());
         }
         try {
-          stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+          lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           fail("interrupted");
