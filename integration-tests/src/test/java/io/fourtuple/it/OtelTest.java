@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * docs/otel-jmx-rules.yaml with the real OpenTelemetry Java agent (the version integration-tests/
@@ -35,22 +38,39 @@ class OtelTest {
   static final int PER_DESTINATION = 7;
   static final int BASE_PORT = 21200;
 
-  @Test
-  void theOpenTelemetryAgentExportsTheLedgerNumbersTheKernelShows() throws Exception {
+  /** Every JDK of the matrix with the OpenTelemetry agent first; on 17 the other order too. */
+  static List<Arguments> jdksAndOrders() {
+    List<Arguments> out = new ArrayList<>();
+    for (Jdk jdk : Jdk.matrix()) {
+      out.add(Arguments.of(jdk, true));
+      if (jdk.label().equals("17")) {
+        out.add(Arguments.of(jdk, false));
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "JDK {0}, OpenTelemetry agent first: {1}")
+  @MethodSource("jdksAndOrders")
+  void theOpenTelemetryAgentExportsTheLedgerNumbersTheKernelShows(Jdk jdk, boolean otelFirst)
+      throws Exception {
     ChildJvm.requireNamespaces();
     assertTrue(
         Files.isRegularFile(OTEL_AGENT),
         OTEL_AGENT + " missing: the build copies it (integration-tests/pom.xml)");
     Path work = Files.createTempDirectory("fourtuple-otel");
     Path json = work.resolve("ledger.json");
+    String otel = "-javaagent:" + OTEL_AGENT.toAbsolutePath();
+    String fourtuple =
+        "-javaagent:"
+            + ChildJvm.AGENT.toAbsolutePath()
+            + "=ledger.interval=200ms,ledger.summary.interval=off,ledger.json.file="
+            + json
+            + ",ledger.json.interval=200ms";
     List<String> jvmArgs =
         List.of(
-            "-javaagent:" + OTEL_AGENT.toAbsolutePath(),
-            "-javaagent:"
-                + ChildJvm.AGENT.toAbsolutePath()
-                + "=ledger.interval=200ms,ledger.summary.interval=off,ledger.json.file="
-                + json
-                + ",ledger.json.interval=200ms",
+            otelFirst ? otel : fourtuple,
+            otelFirst ? fourtuple : otel,
             "-Dotel.metrics.exporter=logging",
             "-Dotel.traces.exporter=none",
             "-Dotel.logs.exporter=none",
@@ -59,7 +79,7 @@ class OtelTest {
             "-Dotel.jmx.discovery.delay=200");
     try (ServiceJvm service =
         ServiceJvm.start(
-            AttachCommandsTest.jdk17(),
+            jdk,
             jvmArgs,
             "--hold",
             "stdin",
