@@ -21,8 +21,9 @@ import org.slf4j.Logger;
  * The ledger's own thread, {@code fourtuple-ledger}: on every interval it reads the kernel table,
  * reconciles the ledger with it, checks headroom (warning once per crossing), and feeds the
  * outputs: the summary table through the agent's logger (only when it changed), the JSON report
- * file, the MBean, JFR. At JVM exit {@link #finish} runs one last tick and writes the file whatever
- * its interval.
+ * file, the Prometheus file, the MBean and the per-destination MBeans ({@link DestinationMBeans},
+ * made from the same {@link DestinationSeries} as the Prometheus file), JFR. At JVM exit {@link
+ * #finish} runs one last tick and writes the file whatever its interval.
  *
  * <p>Lazy by design (a program that opens no socket pays for none of it): the thread starts at the
  * ledger's first client socket ({@link PortLedger#onFirstUse}), or at once when a JSON file is
