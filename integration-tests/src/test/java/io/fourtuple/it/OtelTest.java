@@ -78,8 +78,11 @@ class OtelTest {
             "-Dotel.jmx.config=" + RULES.toAbsolutePath().normalize(),
             "-Dotel.jmx.discovery.delay=200");
     try (ServiceJvm service =
+        // The OpenTelemetry agent instruments the JDK at startup: seconds on a quiet machine, more
+        // on a loaded one.
         ServiceJvm.start(
             jdk,
+            180,
             jvmArgs,
             "--hold",
             "stdin",
@@ -107,7 +110,7 @@ class OtelTest {
                           point(
                               l, "fourtuple.destination.ports", peer + ", state=\"established\"")),
               held,
-              60);
+              120);
       String ports = service.stderrLine(at);
       assertTrue(ports.contains("unit={port}, type=LONG_SUM"), ports);
       assertTrue(ports.contains("monotonic=false"), "an updowncounter: " + ports);
@@ -165,7 +168,7 @@ class OtelTest {
     return service.awaitStderrLine(
         l -> l.contains("LoggingMetricExporter") && l.contains(", name=" + metric + ", "),
         after + 1,
-        30);
+        120);
   }
 
   /** The point's value in the first export of {@code metric} after line {@code after}. */
