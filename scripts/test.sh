@@ -21,6 +21,7 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgre
 # PrometheusTest: node_exporter's textfile collector, Prometheus scraping it, promtool.
 command -v promtool >/dev/null || need_apt+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
+# OtelTest's OpenTelemetry Java agent comes from Maven Central through the build (integration-tests/pom.xml).
 if ((${#need_apt[@]})) && [[ $(id -u) == 0 ]]; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

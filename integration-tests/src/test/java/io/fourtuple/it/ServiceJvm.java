@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  */
 final class ServiceJvm implements AutoCloseable {
   private static final Pattern CAPACITY = Pattern.compile("^CAPACITY cycle=(\\d+) held=(\\d+) .*");
+  private static final int READY_SECONDS = 30;
   private static final Pattern PORTS_IN_USE = Pattern.compile(" portsInUseAtRefill=(-?\\d+) ");
 
   final Jdk jdk;
@@ -51,7 +52,17 @@ final class ServiceJvm implements AutoCloseable {
    * Starts {@code LegacyService} with {@code args} on {@code jdk} (with extra JVM options first).
    */
   static ServiceJvm start(Jdk jdk, List<String> jvmArgs, String... args) throws IOException {
-    return start(jdk, false, jvmArgs, args);
+    return start(jdk, false, READY_SECONDS, jvmArgs, args);
+  }
+
+  /**
+   * Like {@link #start(Jdk, List, String...)}, waiting up to {@code readySeconds} for {@code
+   * READY}: for JVM options that make the start slow (another agent that instruments the JDK at
+   * startup).
+   */
+  static ServiceJvm start(Jdk jdk, int readySeconds, List<String> jvmArgs, String... args)
+      throws IOException {
+    return start(jdk, false, readySeconds, jvmArgs, args);
   }
 
   /**
@@ -61,10 +72,11 @@ final class ServiceJvm implements AutoCloseable {
    * /proc/<pid>/root}.
    */
   static ServiceJvm startInMountNamespace(Jdk jdk, String... args) throws IOException {
-    return start(jdk, true, List.of(), args);
+    return start(jdk, true, READY_SECONDS, List.of(), args);
   }
 
-  private static ServiceJvm start(Jdk jdk, boolean ownMounts, List<String> jvmArgs, String... args)
+  private static ServiceJvm start(
+      Jdk jdk, boolean ownMounts, int readySeconds, List<String> jvmArgs, String... args)
       throws IOException {
     ChildJvm.on(jdk); // skips the test, saying why, without root or without this JDK
     String samples = ChildJvm.SAMPLES.toAbsolutePath().toString();
@@ -101,7 +113,7 @@ final class ServiceJvm implements AutoCloseable {
     cmd.add(samples);
     cmd.add("io.fourtuple.samples.LegacyService");
     cmd.addAll(List.of(args));
-    return launch(jdk, cmd, ownMounts);
+    return launch(jdk, cmd, ownMounts, readySeconds);
   }
 
   /**
@@ -111,6 +123,11 @@ final class ServiceJvm implements AutoCloseable {
    */
   static ServiceJvm launch(Jdk jdk, List<String> command, boolean ownPidNamespace)
       throws IOException {
+    return launch(jdk, command, ownPidNamespace, READY_SECONDS);
+  }
+
+  private static ServiceJvm launch(
+      Jdk jdk, List<String> command, boolean ownPidNamespace, int readySeconds) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder
         .environment()
@@ -118,7 +135,7 @@ final class ServiceJvm implements AutoCloseable {
         .removeIf(k -> k.startsWith("FOURTUPLE_") || k.startsWith("JAVA_TOOL"));
     boolean stepped = String.join(" ", command).contains("--hold stdin");
     ServiceJvm service = new ServiceJvm(jdk, builder.start(), String.join(" ", command), stepped);
-    service.awaitLine(l -> l.startsWith("READY "), 30);
+    service.awaitLine(l -> l.startsWith("READY "), readySeconds);
     if (ownPidNamespace) {
       // unshare --fork runs the JVM as its child (pid 1 inside): find its pid out here.
       long parent = service.process.pid();
@@ -171,15 +188,43 @@ final class ServiceJvm implements AutoCloseable {
     }
   }
 
+  int stderrSize() {
+    synchronized (stderr) {
+      return stderr.size();
+    }
+  }
+
   /** Waits for a line matching {@code test} at index {@code from} or later; returns it. */
   String awaitLine(Predicate<String> test, int from, int seconds) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int index = await(stdout, test, from, seconds);
     synchronized (stdout) {
+      return stdout.get(index);
+    }
+  }
+
+  /**
+   * Like {@link #awaitLine(Predicate, int, int)} on standard error (where {@code java.util.logging}
+   * writes, and so the OpenTelemetry agent's logging exporter): the index of the line.
+   */
+  int awaitStderrLine(Predicate<String> test, int from, int seconds) {
+    return await(stderr, test, from, seconds);
+  }
+
+  String stderrLine(int index) {
+    synchronized (stderr) {
+      return stderr.get(index);
+    }
+  }
+
+  /** The index of the first line of {@code lines} from {@code from} on that matches. */
+  private int await(List<String> lines, Predicate<String> test, int from, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    synchronized (lines) {
       int i = from;
       while (true) {
-        for (; i < stdout.size(); i++) {
-          if (test.test(stdout.get(i))) {
-            return stdout.get(i);
+        for (; i < lines.size(); i++) {
+          if (test.test(lines.get(i))) {
+            return i;
           }
         }
         long left = deadline - System.nanoTime();
@@ -187,7 +232,7 @@ final class ServiceJvm implements AutoCloseable {
           fail("no matching line in " + seconds + " s\n" + describe());
         }
         try {
-          stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+          lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           fail("interrupted");

@@ -91,13 +91,13 @@ public enum Setting {
       "50",
       Kind.positiveInt(1, 10000),
       "Destinations with series of their own in the Prometheus file, tightest first; the rest are"
-          + " summed as destination=\"other\"."),
+          + " summed as destination=\"other\". Also the destinations with an MBean of their own."),
   LEDGER_JMX(
       "ledger.jmx",
       "true",
       Kind.BOOLEAN,
-      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server (opens no"
-          + " port)."),
+      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server, and one per"
+          + " destination shown (opens no port)."),
   LEDGER_JFR(
       "ledger.jfr",
       "true",

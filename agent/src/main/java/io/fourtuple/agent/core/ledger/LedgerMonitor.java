@@ -13,6 +13,7 @@ import io.fourtuple.bootstrap.Dispatcher;
 import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 
@@ -20,8 +21,9 @@ import org.slf4j.Logger;
  * The ledger's own thread, {@code fourtuple-ledger}: on every interval it reads the kernel table,
  * reconciles the ledger with it, checks headroom (warning once per crossing), and feeds the
  * outputs: the summary table through the agent's logger (only when it changed), the JSON report
- * file, the MBean, JFR. At JVM exit {@link #finish} runs one last tick and writes the file whatever
- * its interval.
+ * file, the Prometheus file, the MBean and the per-destination MBeans ({@link DestinationMBeans},
+ * made from the same {@link DestinationSeries} as the Prometheus file), JFR. At JVM exit {@link
+ * #finish} runs one last tick and writes the file whatever its interval.
  *
  * <p>Lazy by design (a program that opens no socket pays for none of it): the thread starts at the
  * ledger's first client socket ({@link PortLedger#onFirstUse}), or at once when a JSON file is
@@ -44,6 +46,7 @@ public final class LedgerMonitor {
   private LedgerReport.Context context;
   private final Logger log;
   private volatile PortLedgerMBean mbean;
+  private volatile DestinationMBeans destinationBeans;
   private TcpTable reader; // made at the first tick: no kernel table on the way to main
   private final HeadroomWarnings warnings = new HeadroomWarnings();
   private final ArrayDeque<String> findings = new ArrayDeque<String>();
@@ -142,6 +145,7 @@ public final class LedgerMonitor {
       if (problem != null) {
         log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
       } else {
+        destinationBeans = new DestinationMBeans();
         mbean = bean; // filled by the tick that follows
       }
     }
@@ -187,7 +191,7 @@ public final class LedgerMonitor {
 
   /**
    * Stops the thread and runs a final tick on the caller (the exit hook), writing the JSON file;
-   * waits for no MBean or JFR set-up under way.
+   * waits for no MBean or JFR set-up under way. The per-destination MBeans go after it.
    */
   public void finish() {
     synchronized (lifecycle) {
@@ -202,6 +206,14 @@ public final class LedgerMonitor {
     }
     thread.interrupt();
     tickSafely(true);
+    closeDestinationBeans();
+  }
+
+  private void closeDestinationBeans() {
+    DestinationMBeans beans = destinationBeans;
+    if (beans != null) {
+      beans.close();
+    }
   }
 
   /**
@@ -222,6 +234,7 @@ public final class LedgerMonitor {
     if (bean != null) {
       bean.unregister();
     }
+    closeDestinationBeans();
     if (prometheus != null) {
       prometheus.detached(log);
     }
@@ -354,6 +367,15 @@ public final class LedgerMonitor {
     if (bean != null) {
       bean.update(report, warnings.belowCount());
     }
+    // The destinations shown on their own: made once, for the Prometheus file and the MBeans.
+    DestinationMBeans destinationBeans = this.destinationBeans;
+    List<DestinationSeries> shown =
+        prometheus == null && destinationBeans == null
+            ? null
+            : DestinationSeries.of(report, settings.prometheusMaxDestinations);
+    if (destinationBeans != null) {
+      destinationBeans.update(shown, !atExit, log);
+    }
     last = report;
     if (settings.summaryMillis > 0
         && !report.rows.isEmpty()
@@ -374,7 +396,7 @@ public final class LedgerMonitor {
       }
     }
     if (prometheus != null) {
-      prometheus.tick(report, atExit, log);
+      prometheus.tick(report, shown, atExit, log);
     }
     return report;
   }

@@ -104,6 +104,12 @@ final class PortLedgerMBean implements PortLedgerMXBean {
   }
 
   @Override
+  public int getPool() {
+    LedgerReport r = report;
+    return r == null || r.range == null ? -1 : r.range.usable();
+  }
+
+  @Override
   public int getWarnThreshold() {
     LedgerReport r = report;
     return r == null ? 0 : r.warnThreshold;

@@ -6,6 +6,7 @@ import io.fourtuple.agent.core.report.OutputFiles;
 import io.fourtuple.agent.platform.ProcessId;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -46,7 +47,7 @@ final class PrometheusFile {
    * Writes the report; at exit, removes the file instead when asked to. A failure is logged when it
    * first happens (not at every tick), and again if another follows a success.
    */
-  void tick(LedgerReport report, boolean atExit, Logger log) {
+  void tick(LedgerReport report, List<DestinationSeries> series, boolean atExit, Logger log) {
     try {
       Path target = path();
       if (atExit && settings.prometheusRemove) {
@@ -54,8 +55,7 @@ final class PrometheusFile {
       } else {
         OutputFiles.replace(
             target,
-            PrometheusText.render(
-                report, stats, linger, pid, jvm, settings.prometheusMaxDestinations),
+            PrometheusText.render(report, series, stats, linger, pid, jvm),
             OutputFiles.READABLE_BY_ALL);
       }
       problem = null;

@@ -6,8 +6,6 @@ import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.linger.LingerClass;
 import io.fourtuple.agent.core.linger.LingerGuard;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,12 +23,7 @@ import java.util.Map;
  * refuses them.
  */
 public final class PrometheusText {
-  static final String OTHER = "other";
-
-  /** Always written per destination (0 until they happen), so {@code increase()} sees the first. */
-  private static final ConnectFailure[] EXHAUSTION = {
-    ConnectFailure.ADDRESS_NOT_AVAILABLE, ConnectFailure.ADDRESS_IN_USE
-  };
+  static final String OTHER = DestinationSeries.OTHER;
 
   private PrometheusText() {}
 
@@ -45,7 +38,20 @@ public final class PrometheusText {
       long pid,
       String jvm,
       int maxDestinations) {
-    List<Series> series = series(r, maxDestinations);
+    return render(r, DestinationSeries.of(r, maxDestinations), stats, linger, pid, jvm);
+  }
+
+  /**
+   * @param series the report's destinations as {@link DestinationSeries#of} made them for this tick
+   *     (the per-destination MBeans show the same objects)
+   */
+  static String render(
+      LedgerReport r,
+      List<DestinationSeries> series,
+      AgentStats stats,
+      LingerGuard linger,
+      long pid,
+      String jvm) {
     String common = "pid=\"" + pid + "\",jvm=\"" + escape(jvm) + "\"";
     StringBuilder out = new StringBuilder(1024 + series.size() * 600);
 
@@ -54,7 +60,7 @@ public final class PrometheusText {
         "fourtuple_destination_ports",
         "gauge",
         "Sockets to the destination in the kernel's table, by TCP state.");
-    for (Series s : series) {
+    for (DestinationSeries s : series) {
       if (s.kernelKnown) {
         sample(out, "fourtuple_destination_ports", common, s.label, "state", "established");
         out.append(s.established).append('\n');
@@ -67,7 +73,7 @@ public final class PrometheusText {
         "fourtuple_destination_free_ports",
         "gauge",
         "Source ports still free for new connections to the destination.");
-    for (Series s : series) {
+    for (DestinationSeries s : series) {
       if (s.headroomKnown) {
         sample(out, "fourtuple_destination_free_ports", common, s.label, null, null);
         out.append(s.free).append('\n');
@@ -78,7 +84,7 @@ public final class PrometheusText {
         "fourtuple_destination_projected_free_ports",
         "gauge",
         "Free source ports once TIME_WAIT reaches its steady state at the current connect rate.");
-    for (Series s : series) {
+    for (DestinationSeries s : series) {
       if (s.headroomKnown) {
         sample(out, "fourtuple_destination_projected_free_ports", common, s.label, null, null);
         out.append(s.projected).append('\n');
@@ -98,7 +104,7 @@ public final class PrometheusText {
         "fourtuple_connects_total",
         "counter",
         "Outbound connections the agent saw to the destination.");
-    for (Series s : series) {
+    for (DestinationSeries s : series) {
       sample(out, "fourtuple_connects_total", common, s.label, null, null);
       out.append(s.connects).append('\n');
     }
@@ -107,7 +113,7 @@ public final class PrometheusText {
         "fourtuple_connect_failures_total",
         "counter",
         "Failed connects (and binds) to the destination, by errno.");
-    for (Series s : series) {
+    for (DestinationSeries s : series) {
       for (Map.Entry<String, Long> f : s.failures.entrySet()) {
         sample(out, "fourtuple_connect_failures_total", common, s.label, "cause", f.getKey());
         out.append(f.getValue()).append('\n');
@@ -168,73 +174,7 @@ public final class PrometheusText {
 
   /** The errno name for a failure label ({@code EADDRNOTAVAIL}), or the label in snake case. */
   static String cause(ConnectFailure f) {
-    String label = f.label();
-    if (label.startsWith("E")) {
-      int space = label.indexOf(' ');
-      return space < 0 ? label : label.substring(0, space);
-    }
-    return label.replace(' ', '_');
-  }
-
-  private static List<Series> series(LedgerReport r, int max) {
-    List<Series> out = new ArrayList<Series>(Math.min(r.rows.size(), max) + 1);
-    Series other = null;
-    for (LedgerReport.Row row : r.rows) {
-      if (!row.overflow && out.size() < max) {
-        out.add(new Series(row.destination, row));
-      } else {
-        if (other == null) {
-          other = new Series(OTHER, null);
-        }
-        other.add(row);
-      }
-    }
-    if (other != null) {
-      out.add(other);
-    }
-    return out;
-  }
-
-  /** One destination's numbers, or the sum of those past the cap. */
-  private static final class Series {
-    final String label;
-    boolean kernelKnown;
-    int established;
-    int timeWait;
-    final boolean headroomKnown;
-    final int free;
-    final int projected;
-    long connects;
-    final Map<String, Long> failures = new LinkedHashMap<String, Long>(4);
-
-    /** {@code row} null: the sum of the rows past the cap, added one by one. */
-    Series(String label, LedgerReport.Row row) {
-      this.label = label;
-      this.headroomKnown = row != null && row.headroomKnown;
-      this.free = row == null ? -1 : row.headroom;
-      this.projected = row == null ? -1 : row.projected;
-      for (ConnectFailure f : EXHAUSTION) {
-        failures.put(cause(f), 0L);
-      }
-      if (row != null) {
-        add(row);
-      }
-    }
-
-    void add(LedgerReport.Row row) {
-      kernelKnown |= row.kernelKnown;
-      established += row.established;
-      timeWait += row.timeWait;
-      connects += row.total;
-      for (ConnectFailure f : ConnectFailure.values()) {
-        Long n = row.failures.get(f.label());
-        if (n != null) {
-          String cause = cause(f);
-          Long before = failures.get(cause);
-          failures.put(cause, (before == null ? 0L : before.longValue()) + n.longValue());
-        }
-      }
-    }
+    return DestinationSeries.cause(f);
   }
 
   private static void family(StringBuilder out, String name, String type, String help) {

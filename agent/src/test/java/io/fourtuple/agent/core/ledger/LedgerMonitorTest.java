@@ -91,6 +91,7 @@ class LedgerMonitorTest {
   @Test
   void theFirstSocketStartsTheThreadWhoseFirstTickRegistersTheMBean() throws Exception {
     ObjectName name = new ObjectName(PortLedgerMBean.NAME);
+    ObjectName destination = DestinationMBeans.name("10.0.0.1:443");
     PortLedger ledger = new PortLedger(10, 100, 100);
     LedgerMonitor monitor =
         monitor(settings("ledger.interval=100ms,ledger.summary.interval=off"), ledger);
@@ -109,10 +110,16 @@ class LedgerMonitorTest {
       LedgerReport report = monitor.tick(false);
       assertNotNull(report);
       assertEquals(1, report.connects);
+      assertTrue(
+          ManagementFactory.getPlatformMBeanServer().isRegistered(destination),
+          "a tick after the ledger's MBean registers the destinations shown");
     } finally {
       monitor.stop();
     }
     assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(name));
+    assertFalse(
+        ManagementFactory.getPlatformMBeanServer().isRegistered(destination),
+        "unregistered at detach");
     assertFalse(ledgerThreadAlive());
   }
 
@@ -132,6 +139,9 @@ class LedgerMonitorTest {
       assertFalse(
           ManagementFactory.getPlatformMBeanServer().isRegistered(name),
           "no JMX before the first tick, none at exit");
+      assertFalse(
+          ManagementFactory.getPlatformMBeanServer()
+              .isRegistered(DestinationMBeans.name("10.0.0.1:443")));
     } finally {
       monitor.stop();
     }

@@ -131,14 +131,14 @@ class PrometheusTextTest {
     LedgerReport r =
         HeadroomWarningsTest.report(new PortLedger(10, 100, 100), new ArrayList<>(), 2, CONTEXT);
     Path written = dir.resolve("fourtuple-" + ProcessId.current() + ".prom");
-    file.tick(r, false, NOPLogger.NOP_LOGGER);
+    file.tick(r, DestinationSeries.of(r, 50), false, NOPLogger.NOP_LOGGER);
     assertTrue(Files.readString(written).contains("fourtuple_destination_free_ports{"));
     assertEquals(
         "rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(written)));
     try (var listing = Files.list(dir)) {
       assertEquals(1, listing.count(), "no temporary file left");
     }
-    file.tick(r, true, NOPLogger.NOP_LOGGER);
+    file.tick(r, DestinationSeries.of(r, 50), true, NOPLogger.NOP_LOGGER);
     assertFalse(Files.exists(written));
   }
 
