@@ -76,7 +76,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
   private long tookMillis;
-  private boolean startupLogged;
+  private final Object startupLine = new Object();
+  private boolean startupLogged; // guarded by startupLine
   private boolean detached;
 
   private RunningAgent(AgentConfig config, Instrumentation instrumentation, boolean attached) {
@@ -143,6 +144,9 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
     probe.rewrite(true);
+    if (config.nettyEnabled() && nettyProblem == null) {
+      NettySockets.initialize();
+    }
     logStartup(true);
     synchronized (this) {
       if (!detached) {
@@ -151,16 +155,25 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     }
   }
 
-  /** The startup line, once; {@code probe} false at exit, which must not wait for the probe. */
+  /**
+   * The startup line, once; {@code probe} false at exit, which must not wait for the probe. The
+   * lines are written under {@link #startupLine}, so the exit hook waits for lines the {@code
+   * fourtuple-start} thread is writing (the JVM stops daemon threads only after its shutdown hooks)
+   * instead of returning while they are lost.
+   */
   private void logStartup(boolean probe) {
     KernelInfo kernel = this.probe.kernel();
     String rewrite = this.probe.rewrite(probe);
-    synchronized (this) {
+    synchronized (startupLine) {
       if (startupLogged) {
         return;
       }
       startupLogged = true;
+      writeStartup(kernel, rewrite);
     }
+  }
+
+  private void writeStartup(KernelInfo kernel, String rewrite) {
     if (nettyProblem != null) {
       log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
     }
@@ -179,6 +192,11 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         kernel.describePortRange(),
         rewrite,
         tookMillis);
+    if (!attached) {
+      // The answer to -javaagent, which AgentStarter leaves to this thread (scripts/conformance.sh
+      // looks for it in every JVM).
+      log.info("attached to pid {} in {} ms: {}", ProcessId.text(), tookMillis, describe());
+    }
   }
 
   @Override
