@@ -144,9 +144,6 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
     probe.rewrite(true);
-    if (config.nettyEnabled() && nettyProblem == null) {
-      NettySockets.initialize();
-    }
     logStartup(true);
     synchronized (this) {
       if (!detached) {

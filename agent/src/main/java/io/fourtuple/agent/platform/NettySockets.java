@@ -88,44 +88,23 @@ public final class NettySockets {
         }
       };
 
-  private static final String IO_UTIL = "sun.nio.ch.IOUtil";
-
   private NettySockets() {}
 
   /**
-   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)} at start, so no hook resolves a method. The class
-   * is loaded, not initialized: its initializer loads the JDK's {@code net} and {@code nio} native
-   * libraries, which a program that never uses Netty's epoll channels should not pay for on the way
-   * to {@code main}; {@link #initialize} does it off that path. On JDK 9+ {@code sun.nio.ch} must
-   * be open to the agent (the installer opens it). Never throws.
+   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)} at start, so no hook initializes a JDK class. On
+   * JDK 9+ {@code sun.nio.ch} must be open to the agent (the installer opens it). Never throws.
    *
    * @return null when ready, or why descriptors cannot be wrapped (the rewrite then skips Netty)
    */
   public static String prepare() {
     try {
-      Class<?> ioUtil = Class.forName(IO_UTIL, false, null);
+      Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", true, null);
       Method m = ioUtil.getDeclaredMethod("newFD", int.class);
       m.setAccessible(true);
       newFd = MethodHandles.lookup().unreflect(m);
       return null;
     } catch (Throwable t) {
       return "sun.nio.ch.IOUtil.newFD(int) is not usable on this JDK (" + t + ")";
-    }
-  }
-
-  /**
-   * Initializes {@code sun.nio.ch.IOUtil} (its native libraries) ahead of the first wrapped
-   * descriptor, from an agent thread, so that no hook runs a JDK class's initializer unless it gets
-   * there first (the method handle then initializes it: no socket, no lock the hooks take). Never
-   * throws.
-   */
-  public static void initialize() {
-    if (newFd != null) {
-      try {
-        Class.forName(IO_UTIL, true, null);
-      } catch (Throwable t) {
-        // The first wrap reports it (descriptor() returns null and the rewrite skips Netty).
-      }
     }
   }
 
