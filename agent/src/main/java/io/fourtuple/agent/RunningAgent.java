@@ -66,7 +66,10 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final long startedMillis = System.currentTimeMillis();
   private final Logger log;
   private final Installer.Installation installation;
-  private final String nettyProblem;
+
+  /** Why Netty's descriptors cannot be wrapped; known once the start thread prepared them. */
+  private volatile String nettyProblem;
+
   private final Probe probe = new Probe();
   private final AgentStats stats = new AgentStats();
   private final Reporter reporter;
@@ -90,9 +93,6 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     // Until the delegate is installed below, the woven hooks do nothing.
     this.installation = Installer.install(instrumentation, nettyOn);
     long delegateNanos = System.nanoTime();
-    // Netty's descriptors are wrapped for the option's mechanism: resolved here, never inside a
-    // hook, and before the first Netty channel can bind.
-    this.nettyProblem = nettyOn ? NettySockets.prepare() : null;
     RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
     this.reporter = new Reporter(log, writer);
     this.sites = new CallSiteLedger(reporter);
@@ -143,6 +143,11 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
+    if (config.nettyEnabled()) {
+      // Netty's descriptors are wrapped for the option's mechanism: resolved here, off the way to
+      // main, before the startup line says whether Netty epoll channels are rewritten.
+      nettyProblem = NettySockets.prepare();
+    }
     probe.rewrite(true);
     logStartup(true);
     synchronized (this) {
