@@ -34,7 +34,7 @@ import java.util.zip.ZipFile;
  * open central directory with the class loader that loaded the agent), not with {@code
  * ClassLoader.getResourceAsStream}: that asks the boot and platform loaders first, which search
  * every module of the runtime image (the jimage reader's classes) and then opens a {@code jar:} URL
- * connection, 47 classes loaded on the way to {@code main} for four class files. The class loader
+ * connection, 38 classes loaded on the way to {@code main} for four class files. The class loader
  * stays the fallback where the agent is not a jar (its classes in a directory). The jar is opened
  * by the path its code source names, the file the agent was loaded from (at hot attach, the command
  * line's copy in a directory only its user can write).
