@@ -147,6 +147,11 @@ final class AgentStarter {
       throw e;
     }
     AgentControl.started(started);
+    if (!attached && control.reply() == null) {
+      // Nobody waits for this answer at -javaagent: RunningAgent logs it with the startup line,
+      // from its own thread or the exit hook, not from the thread on its way to main.
+      return;
+    }
     answer(
         control,
         ControlRequest.OK,

@@ -66,7 +66,10 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final long startedMillis = System.currentTimeMillis();
   private final Logger log;
   private final Installer.Installation installation;
-  private final String nettyProblem;
+
+  /** Why Netty's descriptors cannot be wrapped; known once the start thread prepared them. */
+  private volatile String nettyProblem;
+
   private final Probe probe = new Probe();
   private final AgentStats stats = new AgentStats();
   private final Reporter reporter;
@@ -76,7 +79,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
   private long tookMillis;
-  private boolean startupLogged;
+  private final Object startupLine = new Object();
+  private boolean startupLogged; // guarded by startupLine
   private boolean detached;
 
   private RunningAgent(AgentConfig config, Instrumentation instrumentation, boolean attached) {
@@ -89,9 +93,6 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     // Until the delegate is installed below, the woven hooks do nothing.
     this.installation = Installer.install(instrumentation, nettyOn);
     long delegateNanos = System.nanoTime();
-    // Netty's descriptors are wrapped for the option's mechanism: resolved here, never inside a
-    // hook, and before the first Netty channel can bind.
-    this.nettyProblem = nettyOn ? NettySockets.prepare() : null;
     RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
     this.reporter = new Reporter(log, writer);
     this.sites = new CallSiteLedger(reporter);
@@ -142,6 +143,11 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   /** Kernel facts and the option probe, the startup line, the reporter thread (unless detached). */
   private void startRest() {
+    if (config.nettyEnabled()) {
+      // Netty's descriptors are wrapped for the option's mechanism: resolved here, off the way to
+      // main, before the startup line says whether Netty epoll channels are rewritten.
+      nettyProblem = NettySockets.prepare();
+    }
     probe.rewrite(true);
     logStartup(true);
     synchronized (this) {
@@ -151,16 +157,25 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     }
   }
 
-  /** The startup line, once; {@code probe} false at exit, which must not wait for the probe. */
+  /**
+   * The startup line, once; {@code probe} false at exit, which must not wait for the probe. The
+   * lines are written under {@link #startupLine}, so the exit hook waits for lines the {@code
+   * fourtuple-start} thread is writing (the JVM stops daemon threads only after its shutdown hooks)
+   * instead of returning while they are lost.
+   */
   private void logStartup(boolean probe) {
     KernelInfo kernel = this.probe.kernel();
     String rewrite = this.probe.rewrite(probe);
-    synchronized (this) {
+    synchronized (startupLine) {
       if (startupLogged) {
         return;
       }
       startupLogged = true;
+      writeStartup(kernel, rewrite);
     }
+  }
+
+  private void writeStartup(KernelInfo kernel, String rewrite) {
     if (nettyProblem != null) {
       log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
     }
@@ -179,6 +194,11 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         kernel.describePortRange(),
         rewrite,
         tookMillis);
+    if (!attached) {
+      // The answer to -javaagent, which AgentStarter leaves to this thread (scripts/conformance.sh
+      // looks for it in every JVM).
+      log.info("attached to pid {} in {} ms: {}", ProcessId.text(), tookMillis, describe());
+    }
   }
 
   @Override

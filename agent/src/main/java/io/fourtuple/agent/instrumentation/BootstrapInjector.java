@@ -1,16 +1,20 @@
 package io.fourtuple.agent.instrumentation;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Defines the bootstrap zone's classes in the bootstrap class loader, so advice inlined into {@code
@@ -20,12 +24,20 @@ import java.util.List;
  * boot class path switches class-data sharing off for every non-boot class, a startup cost paid by
  * the whole application. Why not Byte Buddy's {@code ClassInjector}: on JDK 9+ it generates an
  * accessor class with Byte Buddy first, which cost 350 ms of JVM start here. Instead the JDK's own
- * {@code Unsafe.defineClass} is called directly: {@code sun.misc.Unsafe} on JDK 8, {@code
- * jdk.internal.misc.Unsafe} (exported to the agent by {@link ModuleAccess}, so no {@code
- * sun.misc.Unsafe} warning on 24+) on 9 and later, through a method handle bound to the {@code
- * Unsafe} instance: reflection would call a method of six arguments through spreading handles whose
- * classes the JDK spins at first use, dozens of classes and tens of milliseconds of premain on JDK
- * 25.
+ * {@code Unsafe.defineClass} is called directly: {@code jdk.internal.misc.Unsafe} on JDK 9 and
+ * later (exported to the agent by {@code ModularJdk}, so no {@code sun.misc.Unsafe} warning on
+ * 24+), as a plain call compiled against that API ({@code ModularJdk.defineInBootLoader}); {@code
+ * sun.misc.Unsafe} by reflection on JDK 8, whose reflection runs through the JVM's native accessor
+ * for a method's first calls and spins no class.
+ *
+ * <p>The class files are read from the agent's jar with {@link ZipFile} (the JDK shares the jar's
+ * open central directory with the class loader that loaded the agent), not with {@code
+ * ClassLoader.getResourceAsStream}: that asks the boot and platform loaders first, which search
+ * every module of the runtime image (the jimage reader's classes) and then opens a {@code jar:} URL
+ * connection, 38 classes loaded on the way to {@code main} for four class files. The class loader
+ * stays the fallback where the agent is not a jar (its classes in a directory). The jar is opened
+ * by the path its code source names, the file the agent was loaded from (at hot attach, the command
+ * line's copy in a directory only its user can write).
  *
  * <p>Hazard: nothing may load these classes through the agent's own class loader before injection,
  * or there would be two copies; the agent's entry code does not touch them until this has run, and
@@ -61,29 +73,47 @@ final class BootstrapInjector {
   /**
    * Injects the classes unless present.
    *
+   * @param defineInBootLoader {@code ModularJdk.defineInBootLoader(String, byte[])} on JDK 9+; null
+   *     on JDK 8, where {@code sun.misc.Unsafe} is called by reflection
    * @throws IllegalStateException if they end up anywhere but the bootstrap loader
    */
-  static void inject(ClassLoader agentLoader) throws Exception {
+  static void inject(Class<?> agentClass, MethodHandle defineInBootLoader) throws Exception {
+    ClassLoader agentLoader = agentClass.getClassLoader();
     if (!alreadyInjected()) {
-      MethodHandle defineClass;
-      try {
-        Class<?> type = Class.forName("jdk.internal.misc.Unsafe");
-        defineClass = defineClassOf(type, type.getMethod("getUnsafe").invoke(null));
-      } catch (ClassNotFoundException java8) {
+      Object unsafe = null;
+      Method defineClass = null;
+      if (defineInBootLoader == null) {
         Class<?> type = Class.forName("sun.misc.Unsafe");
         Field theUnsafe = type.getDeclaredField("theUnsafe");
         theUnsafe.setAccessible(true);
-        defineClass = defineClassOf(type, theUnsafe.get(null));
+        unsafe = theUnsafe.get(null);
+        defineClass =
+            type.getMethod(
+                "defineClass",
+                String.class,
+                byte[].class,
+                int.class,
+                int.class,
+                ClassLoader.class,
+                ProtectionDomain.class);
       }
-      for (String name : CLASSES) {
-        byte[] bytes = classFile(agentLoader, name);
-        try {
-          Class<?> defined =
-              (Class<?>)
-                  defineClass.invokeExact(
-                      name, bytes, 0, bytes.length, (ClassLoader) null, (ProtectionDomain) null);
-        } catch (Throwable t) {
-          throw new IllegalStateException("could not define " + name, t);
+      ZipFile jar = agentJar(agentClass);
+      try {
+        for (String name : CLASSES) {
+          byte[] bytes = classFile(jar, agentLoader, name);
+          try {
+            if (defineInBootLoader != null) {
+              defineInBootLoader.invokeExact(name, bytes);
+            } else {
+              defineClass.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+            }
+          } catch (Throwable t) {
+            throw new IllegalStateException("could not define " + name, t);
+          }
+        }
+      } finally {
+        if (jar != null) {
+          jar.close();
         }
       }
     }
@@ -97,23 +127,26 @@ final class BootstrapInjector {
     }
   }
 
-  private static MethodHandle defineClassOf(Class<?> unsafeType, Object unsafe)
-      throws ReflectiveOperationException {
-    MethodType type =
-        MethodType.methodType(
-            Class.class,
-            String.class,
-            byte[].class,
-            int.class,
-            int.class,
-            ClassLoader.class,
-            ProtectionDomain.class);
-    return MethodHandles.lookup().findVirtual(unsafeType, "defineClass", type).bindTo(unsafe);
+  /** The jar the agent's classes come from, opened; null when they do not come from a jar. */
+  static ZipFile agentJar(Class<?> agentClass) {
+    try {
+      CodeSource source = agentClass.getProtectionDomain().getCodeSource();
+      URL location = source == null ? null : source.getLocation();
+      if (location == null || !"file".equals(location.getProtocol())) {
+        return null;
+      }
+      File file = new File(location.toURI());
+      return file.isFile() ? new ZipFile(file) : null;
+    } catch (Exception | LinkageError e) {
+      return null; // the class loader is asked instead
+    }
   }
 
-  private static byte[] classFile(ClassLoader loader, String name) throws IOException {
+  static byte[] classFile(ZipFile jar, ClassLoader loader, String name) throws IOException {
     String resource = name.replace('.', '/') + ".class";
-    try (InputStream in = loader.getResourceAsStream(resource)) {
+    ZipEntry entry = jar == null ? null : jar.getEntry(resource);
+    try (InputStream in =
+        entry != null ? jar.getInputStream(entry) : loader.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IOException("the agent jar lacks " + resource);
       }

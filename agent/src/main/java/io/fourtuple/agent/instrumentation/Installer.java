@@ -1,6 +1,9 @@
 package io.fourtuple.agent.instrumentation;
 
 import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,14 +21,41 @@ import java.util.List;
 public final class Installer {
   private Installer() {}
 
+  private static final String MODULAR_JDK = "io.fourtuple.agent.instrumentation.jdk9.ModularJdk";
+
   /**
    * Opens modules and injects the bootstrap zone. Must run before anything links against the
    * dispatcher.
    */
   public static void prepare(Instrumentation instrumentation, Class<?> agentClass)
       throws Exception {
-    ModuleAccess.openToAgent(instrumentation, agentClass);
-    BootstrapInjector.inject(agentClass.getClassLoader());
+    if (System.getProperty("java.specification.version", "").startsWith("1.")) {
+      BootstrapInjector.inject(agentClass, null); // JDK 8: no modules
+      return;
+    }
+    // ModularJdk is compiled against the JDK 9+ API and reached by name (see its Javadoc). Both
+    // handles have one shape, a static method of two references: no class spun for them on JDK 17,
+    // one invoker on JDK 25, where reflection spun 14.
+    Class<?> modular = Class.forName(MODULAR_JDK, true, agentClass.getClassLoader());
+    MethodHandles.Lookup lookup = MethodHandles.lookup();
+    MethodHandle openToAgent =
+        lookup.findStatic(
+            modular,
+            "openToAgent",
+            MethodType.methodType(void.class, Instrumentation.class, Class.class));
+    try {
+      openToAgent.invokeExact(instrumentation, agentClass);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+    BootstrapInjector.inject(
+        agentClass,
+        lookup.findStatic(
+            modular,
+            "defineInBootLoader",
+            MethodType.methodType(void.class, String.class, byte[].class)));
   }
 
   /** The JDK classes the weaver hooks (in the boot loader only). */

@@ -6,7 +6,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -55,7 +54,9 @@ public final class AgentLoggers {
   private static PrintStream streamFor(FileDescriptor fd) {
     OutputStream raw = new FileOutputStream(fd);
     try {
-      return new PrintStream(raw, true, StandardCharsets.UTF_8.name());
+      // By name, as for the log file: StandardCharsets.UTF_8 would initialize StandardCharsets,
+      // which loads five more charset classes (eight on JDK 25) on the way to main.
+      return new PrintStream(raw, true, "UTF-8");
     } catch (java.io.UnsupportedEncodingException impossible) {
       return new PrintStream(raw, true);
     }

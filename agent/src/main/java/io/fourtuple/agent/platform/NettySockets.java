@@ -32,6 +32,11 @@ public final class NettySockets {
 
   private static volatile MethodHandle newFd;
 
+  /** Set once {@link #prepare} has run; {@link #problem} is then its outcome. */
+  private static volatile boolean prepared;
+
+  private static volatile String problem;
+
   private static final ClassValue<Method> INT_VALUE =
       new ClassValue<Method>() {
         @Override
@@ -91,21 +96,29 @@ public final class NettySockets {
   private NettySockets() {}
 
   /**
-   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)} at start, so no hook initializes a JDK class. On
-   * JDK 9+ {@code sun.nio.ch} must be open to the agent (the installer opens it). Never throws.
+   * Resolves {@code sun.nio.ch.IOUtil.newFD(int)}, once. The agent's {@code fourtuple-start} thread
+   * calls it right after {@code premain}, so a program that never uses Netty's epoll channels does
+   * not pay for it on the way to {@code main} (13 classes, the JDK's {@code net} and {@code nio}
+   * libraries); a descriptor wrapped before that thread got there (a Netty bind in the first
+   * milliseconds of the JVM) resolves it first, on the application's thread, where the hook takes
+   * no JDK lock. On JDK 9+ {@code sun.nio.ch} must be open to the agent (the installer opens it).
+   * Never throws.
    *
    * @return null when ready, or why descriptors cannot be wrapped (the rewrite then skips Netty)
    */
-  public static String prepare() {
-    try {
-      Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", true, null);
-      Method m = ioUtil.getDeclaredMethod("newFD", int.class);
-      m.setAccessible(true);
-      newFd = MethodHandles.lookup().unreflect(m);
-      return null;
-    } catch (Throwable t) {
-      return "sun.nio.ch.IOUtil.newFD(int) is not usable on this JDK (" + t + ")";
+  public static synchronized String prepare() {
+    if (!prepared) {
+      try {
+        Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", true, null);
+        Method m = ioUtil.getDeclaredMethod("newFD", int.class);
+        m.setAccessible(true);
+        newFd = MethodHandles.lookup().unreflect(m);
+      } catch (Throwable t) {
+        problem = "sun.nio.ch.IOUtil.newFD(int) is not usable on this JDK (" + t + ")";
+      }
+      prepared = true;
     }
+    return problem;
   }
 
   /**
@@ -130,9 +143,15 @@ public final class NettySockets {
 
   /** The descriptor of a Netty {@code unix.FileDescriptor}, wrapped; null if it cannot be read. */
   public static FileDescriptor descriptor(Object nettySocket) {
-    MethodHandle wrap = newFd;
-    if (nettySocket == null || wrap == null) {
+    if (nettySocket == null) {
       return null;
+    }
+    MethodHandle wrap = newFd;
+    if (wrap == null) {
+      if (prepared || prepare() != null) {
+        return null;
+      }
+      wrap = newFd;
     }
     try {
       Method intValue = INT_VALUE.get(nettySocket.getClass());

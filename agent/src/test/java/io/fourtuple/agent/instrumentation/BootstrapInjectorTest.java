@@ -1,11 +1,16 @@
 package io.fourtuple.agent.instrumentation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +20,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BootstrapInjectorTest {
   private static final String PACKAGE = "io.fourtuple.bootstrap";
@@ -37,6 +46,44 @@ class BootstrapInjectorTest {
   @Test
   void listsEveryClassOfTheBootstrapPackage() throws Exception {
     assertEquals(compiledBootstrapClasses(), new TreeSet<>(BootstrapInjector.CLASSES));
+  }
+
+  /**
+   * The class files come from the jar the agent's classes were loaded from, read directly (no
+   * resource lookup through the boot and platform loaders), and from the class loader where the
+   * agent is a directory of classes.
+   */
+  @Test
+  void readsClassFilesFromTheAgentsOwnJar(@TempDir Path dir) throws Exception {
+    String hooks = SocketHooks.class.getName().replace('.', '/') + ".class";
+    byte[] hooksBytes;
+    try (InputStream in = SocketHooks.class.getClassLoader().getResourceAsStream(hooks)) {
+      hooksBytes = in.readAllBytes();
+    }
+    byte[] marker = {1, 2, 3};
+    Path jar = dir.resolve("agent.jar");
+    try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new ZipEntry(hooks));
+      out.write(hooksBytes);
+      out.putNextEntry(new ZipEntry(BootstrapInjector.DISPATCHER.replace('.', '/') + ".class"));
+      out.write(marker);
+    }
+    try (URLClassLoader fromJar = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+      Class<?> agentClass = fromJar.loadClass(SocketHooks.class.getName());
+      try (ZipFile opened = BootstrapInjector.agentJar(agentClass)) {
+        assertTrue(opened != null, "the agent's jar is opened");
+        assertArrayEquals(
+            marker,
+            BootstrapInjector.classFile(opened, fromJar, BootstrapInjector.DISPATCHER),
+            "read from the jar itself");
+      }
+    }
+    // From a directory of classes (these tests): no jar, the class loader answers.
+    assertNull(BootstrapInjector.agentJar(BootstrapInjectorTest.class));
+    assertArrayEquals(
+        hooksBytes,
+        BootstrapInjector.classFile(
+            null, BootstrapInjectorTest.class.getClassLoader(), SocketHooks.class.getName()));
   }
 
   @Test
