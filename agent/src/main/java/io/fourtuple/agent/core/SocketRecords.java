@@ -206,6 +206,20 @@ public final class SocketRecords {
   private volatile boolean anyOwnOption;
   private volatile boolean anyLingering;
 
+  /** Told of each followed socket the collector reclaimed (the port ledger); none by default. */
+  private volatile Visitor collected = NONE;
+
+  private static final Visitor NONE =
+      new Visitor() {
+        @Override
+        public boolean visit(Record record) {
+          return false;
+        }
+
+        @Override
+        public void ended(Record record) {}
+      };
+
   public SocketRecords(int capacity) {
     this.capacity = capacity;
     for (int i = 0; i < STRIPES; i++) {
@@ -239,6 +253,7 @@ public final class SocketRecords {
     if (socket == null) {
       return null;
     }
+    expunge();
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
@@ -255,6 +270,7 @@ public final class SocketRecords {
     if (socket == null) {
       return null;
     }
+    expunge();
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
@@ -281,6 +297,7 @@ public final class SocketRecords {
 
   /** Records Netty's own option, set by the application on {@code socket}; false when full. */
   public boolean ownOption(Object socket, boolean value) {
+    expunge();
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
@@ -430,11 +447,18 @@ public final class SocketRecords {
     }
   }
 
+  /** Whom to tell ({@link Visitor#ended}) of each followed socket the collector reclaimed. */
+  public void onCollected(Visitor visitor) {
+    collected = visitor;
+  }
+
   /**
-   * Forgets the records of sockets the collector reclaimed; hands each the ledger followed to
-   * {@code collected} ({@link Visitor#ended}).
+   * Forgets the records of sockets the collector reclaimed, and tells {@link #onCollected} of each
+   * the ledger followed. Runs on the ledger thread and, so that the table never fills with dead
+   * records whatever part is enabled, before any hook adds a record (a {@code poll} of an empty
+   * queue reads one field); never under a stripe lock.
    */
-  public int expunge(Visitor collected) {
+  public int expunge() {
     int n = 0;
     Reference<?> ref;
     while ((ref = queue.poll()) != null) {

@@ -66,4 +66,23 @@ class SocketRecordsTest {
     assertEquals(3, records.untracked());
     assertEquals(2, records.size());
   }
+
+  /** With no ledger thread to expunge them, the hooks do: dead records never fill the table. */
+  @Test
+  void recordsOfCollectedSocketsMakeRoomWithoutTheLedger() throws Exception {
+    SocketRecords records = new SocketRecords(3);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(records.lingering(new Object(), Api.SOCKET.ordinal(), 5)); // dropped, never closed
+    }
+    Object kept = new Object();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    boolean added;
+    while (!(added = records.lingering(kept, Api.SOCKET.ordinal(), 5))
+        && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertTrue(added);
+    assertEquals(5, records.lingering(kept).seconds());
+  }
 }

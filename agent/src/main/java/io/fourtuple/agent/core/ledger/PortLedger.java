@@ -68,7 +68,7 @@ public final class PortLedger implements SocketListener {
   // Ledger thread only.
   private final Set<String> knownCallSites = new HashSet<String>();
   private long callSitesOverCap;
-  private long closedByCollector;
+  private final LongAdder closedByCollector = new LongAdder();
   private long closedPerKernel;
 
   /** With a per-socket table of its own, of {@code maxSockets} records. */
@@ -81,6 +81,21 @@ public final class PortLedger implements SocketListener {
     this.maxDestinations = maxDestinations;
     this.maxCallSites = maxCallSites;
     this.live = records;
+    records.onCollected(
+        new SocketRecords.Visitor() {
+          @Override
+          public boolean visit(SocketRecords.Record entry) {
+            return true;
+          }
+
+          @Override
+          public void ended(SocketRecords.Record entry) {
+            if (entry.destination() != null) {
+              entry.destination().closed(entry.kind());
+              closedByCollector.increment();
+            }
+          }
+        });
   }
 
   /** The per-socket table the ledger follows sockets in. */
@@ -327,21 +342,7 @@ public final class PortLedger implements SocketListener {
    *     without this process's descriptors: only the collector's work is reconciled
    */
   public void reconcile(final KernelView view, final int scanEpoch, final PortRange range) {
-    live.expunge(
-        new SocketRecords.Visitor() {
-          @Override
-          public boolean visit(SocketRecords.Record entry) {
-            return true;
-          }
-
-          @Override
-          public void ended(SocketRecords.Record entry) {
-            if (entry.destination() != null) {
-              entry.destination().closed(entry.kind());
-              closedByCollector++;
-            }
-          }
-        });
+    live.expunge();
     for (Destination d : destinations.values()) {
       d.heldForAllInRange = 0;
     }
@@ -456,7 +457,7 @@ public final class PortLedger implements SocketListener {
 
   /** Connected sockets removed because the collector reclaimed them unclosed. */
   public long closedByCollector() {
-    return closedByCollector;
+    return closedByCollector.sum();
   }
 
   /** Connected sockets removed because the kernel no longer showed them as this process's. */
