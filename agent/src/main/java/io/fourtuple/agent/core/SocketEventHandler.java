@@ -62,13 +62,37 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   /**
    * With the port ledger ({@code ledger} null: none) and the call-site ledger ({@code sites} null:
-   * none) fed from every hook.
+   * none) fed from every hook; the per-socket table is the ledger's, or one of its own.
    */
   public SocketEventHandler(
       AgentConfig config,
       SocketOptions options,
       AgentStats stats,
       Reporter reporter,
+      PortLedger ledger,
+      CallSiteLedger sites) {
+    this(
+        config,
+        options,
+        stats,
+        reporter,
+        ledger != null
+            ? ledger.records()
+            : new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS))),
+        ledger,
+        sites);
+  }
+
+  /**
+   * With {@code records}, the one per-socket table that the ledger and the call-site ledger were
+   * built on too.
+   */
+  public SocketEventHandler(
+      AgentConfig config,
+      SocketOptions options,
+      AgentStats stats,
+      Reporter reporter,
+      SocketRecords records,
       PortLedger ledger,
       CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
@@ -83,10 +107,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     }
     this.listeners = parts.toArray(new SocketListener[0]);
-    this.records =
-        ledger != null
-            ? ledger.records()
-            : new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS)));
+    this.records = records;
     this.linger = new LingerGuard(config, reporter, options, records);
   }
 

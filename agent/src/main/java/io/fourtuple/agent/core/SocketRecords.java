@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Bounded: past {@code capacity} records new sockets are not followed (counted in {@link
  * #untracked()}). A record is one weak reference with a few fields, 48 bytes with compressed
- * references (100k sockets: 4.8 MB); what only some sockets have (a linger close to time) hangs off
- * the one link field in a small side object. Chained in 64 striped hash tables; no per-lookup
- * allocation. A stripe's monitor is held for a lookup and a few field writes, never across a call
- * out: a lock-free table would need a node per entry or a resize protocol, and a measured attempt
- * with a node per entry did not fit the ledger's heap budget.
+ * references (100k sockets: 4.8 MB); what only some sockets have (a linger close to time, a sampled
+ * call site waiting for the connect) hangs off the one link field in a small side object. Chained
+ * in 64 striped hash tables; no per-lookup allocation. A stripe's monitor is held for a lookup and
+ * a few field writes, never across a call out: a lock-free table would need a node per entry or a
+ * resize protocol, and a measured attempt with a node per entry did not fit the ledger's heap
+ * budget.
  */
 public final class SocketRecords {
 
@@ -46,7 +47,7 @@ public final class SocketRecords {
 
     /**
      * Before connect, the bind's source address ({@code InetAddress}) or null; after, the {@link
-     * Destination}; or a {@link Lingering} holding either. One field for all keeps a record at 48
+     * Destination}; or a {@link Details} holding either. One field for all keeps a record at 48
      * bytes.
      */
     private volatile Object link;
@@ -113,60 +114,87 @@ public final class SocketRecords {
     }
 
     /** The socket's close is to be timed ({@link #linger(int, int)}), else null. */
-    public Lingering lingering() {
-      Object l = link;
-      return l instanceof Lingering ? (Lingering) l : null;
+    public Details lingering() {
+      Details d = details();
+      return d != null && d.seconds > 0 ? d : null;
     }
 
-    /** Linger was set on with {@code seconds} through {@code api} (an {@code Api} ordinal). */
+    /**
+     * Linger was set on with {@code seconds} (positive) through {@code api} (an {@code Api}
+     * ordinal).
+     */
     public void linger(int api, int seconds) {
-      Object l = link;
-      if (l instanceof Lingering) {
-        ((Lingering) l).set(api, seconds);
-      } else {
-        link = new Lingering(api, seconds, l);
-      }
+      Details d = detailsCreated();
+      d.api = api;
+      d.seconds = seconds;
     }
 
     /** Linger was set off: the close is not timed. */
     public void lingerOff() {
+      Details d = details();
+      if (d != null) {
+        d.seconds = 0;
+        d.closeStart = 0;
+        shrink(d);
+      }
+    }
+
+    /** The call-site sample waiting for this socket's connect, or null. */
+    public Object sample() {
+      Details d = details();
+      return d == null ? null : d.sample;
+    }
+
+    private Details details() {
       Object l = link;
-      if (l instanceof Lingering) {
-        link = ((Lingering) l).link;
+      return l instanceof Details ? (Details) l : null;
+    }
+
+    private Details detailsCreated() {
+      Object l = link;
+      if (l instanceof Details) {
+        return (Details) l;
+      }
+      Details d = new Details(l);
+      link = d;
+      return d;
+    }
+
+    /** Drops the side object once it holds nothing but the link. */
+    private void shrink(Details d) {
+      if (d.seconds == 0 && d.sample == null) {
+        link = d.link;
       }
     }
 
     private Object plainLink() {
       Object l = link;
-      return l instanceof Lingering ? ((Lingering) l).link : l;
+      return l instanceof Details ? ((Details) l).link : l;
     }
 
     private void setPlainLink(Object value) {
       Object l = link;
-      if (l instanceof Lingering) {
-        ((Lingering) l).link = value;
+      if (l instanceof Details) {
+        ((Details) l).link = value;
       } else {
         link = value;
       }
     }
   }
 
-  /** What a socket left with linger on carries: the set and the start of its close. */
-  public static final class Lingering {
+  /**
+   * What only some sockets carry: linger left on (the set, and the start of the close to time) and
+   * a sampled call site waiting for the connect.
+   */
+  public static final class Details {
     private volatile int api;
     private volatile int seconds;
     private volatile long closeStart;
+    private volatile Object sample;
     volatile Object link;
 
-    Lingering(int api, int seconds, Object link) {
-      this.api = api;
-      this.seconds = seconds;
+    Details(Object link) {
       this.link = link;
-    }
-
-    void set(int api, int seconds) {
-      this.api = api;
-      this.seconds = seconds;
     }
 
     public int api() {
@@ -201,6 +229,7 @@ public final class SocketRecords {
   private final ReferenceQueue<Object> queue = new ReferenceQueue<Object>();
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicInteger followed = new AtomicInteger();
+  private final AtomicInteger samples = new AtomicInteger();
   private final int capacity;
   private volatile long untracked;
   private volatile boolean anyOwnOption;
@@ -336,7 +365,7 @@ public final class SocketRecords {
   }
 
   /** The linger state of {@code socket}, or null; one volatile read until any socket lingered. */
-  public Lingering lingering(Object socket) {
+  public Details lingering(Object socket) {
     if (!anyLingering) {
       return null;
     }
@@ -382,8 +411,11 @@ public final class SocketRecords {
     Stripe s = stripe(hash);
     synchronized (s) {
       Record r = find(s, socket, hash);
-      if (r != null && r.lingering() == null) {
-        unlink(s, r);
+      if (r != null) {
+        takeSample(r); // closed before its connect: no observation to complete
+        if (r.lingering() == null) {
+          unlink(s, r);
+        }
       }
       return r;
     }
@@ -394,7 +426,7 @@ public final class SocketRecords {
    * still follows it (its own close hook comes, or the kernel table tells); returns that linger
    * state, or null.
    */
-  public Lingering closed(Object socket) {
+  public Details closed(Object socket) {
     if (!anyLingering || socket == null) {
       return null;
     }
@@ -402,16 +434,81 @@ public final class SocketRecords {
     Stripe s = stripe(hash);
     synchronized (s) {
       Record r = find(s, socket, hash);
-      Lingering l = r == null ? null : r.lingering();
+      Details l = r == null ? null : r.lingering();
       if (l == null) {
         return null;
       }
+      Details copy = new Details(null);
+      copy.api = l.api;
+      copy.seconds = l.seconds;
+      copy.closeStart = l.closeStart;
       r.lingerOff();
       if (!r.followed()) {
         unlink(s, r);
       }
-      return l;
+      return copy;
     }
+  }
+
+  /**
+   * Leaves the call-site {@code sample} of {@code socket} in its record until its connect; false
+   * when the table is full.
+   */
+  public boolean putSample(Object socket, Object sample) {
+    expunge();
+    int hash = System.identityHashCode(socket);
+    Stripe s = stripe(hash);
+    synchronized (s) {
+      Record r = find(s, socket, hash);
+      if (r == null && (r = add(s, socket, hash)) == null) {
+        return false;
+      }
+      Details d = r.detailsCreated();
+      if (d.sample == null) {
+        samples.incrementAndGet();
+      }
+      d.sample = sample;
+      return true;
+    }
+  }
+
+  /** Takes the call-site sample out of the record of {@code socket}; null if it has none. */
+  public Object takeSample(Object socket) {
+    if (samples.get() == 0 || socket == null) {
+      return null;
+    }
+    int hash = System.identityHashCode(socket);
+    Stripe s = stripe(hash);
+    synchronized (s) {
+      Record r = find(s, socket, hash);
+      return r == null ? null : takeSample(r);
+    }
+  }
+
+  /** Takes the call-site sample out of {@code r}, whose stripe lock the caller holds, or null. */
+  private Object takeSample(Record r) {
+    Details d = r.details();
+    Object sample = d == null ? null : d.sample;
+    if (sample != null) {
+      d.sample = null;
+      r.shrink(d);
+      samples.decrementAndGet();
+    }
+    return sample;
+  }
+
+  /** The call-site sample of {@code socket}, left in place; null if it has none. */
+  public Object sample(Object socket) {
+    if (samples.get() == 0) {
+      return null;
+    }
+    Record r = get(socket);
+    return r == null ? null : r.sample();
+  }
+
+  /** Records holding a call-site sample, waiting for their socket's connect. */
+  public int samples() {
+    return samples.get();
   }
 
   /** Whether any socket was ever left with linger on (until then closes cost one volatile read). */
@@ -463,7 +560,11 @@ public final class SocketRecords {
     Reference<?> ref;
     while ((ref = queue.poll()) != null) {
       Record r = (Record) ref;
-      remove(r);
+      Stripe s = stripe(r.hash);
+      synchronized (s) {
+        unlink(s, r);
+        takeSample(r);
+      }
       if (unfollow(r)) {
         collected.ended(r);
         n++;

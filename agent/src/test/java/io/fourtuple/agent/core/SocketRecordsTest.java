@@ -85,4 +85,22 @@ class SocketRecordsTest {
     assertTrue(added);
     assertEquals(5, records.lingering(kept).seconds());
   }
+
+  @Test
+  void aCallSiteSampleWaitsInTheRecordUntilTheConnectOrTheClose() {
+    SocketRecords records = new SocketRecords(10);
+    Object connects = new Object();
+    Object closesFirst = new Object();
+    SocketRecords.Record r = records.follow(connects, SetupKind.BIND_PORT_0, true);
+    assertTrue(records.putSample(connects, "sample 1"));
+    assertTrue(records.putSample(closesFirst, "sample 2"));
+    assertEquals(2, records.samples());
+    assertSame(r, records.get(connects), "the ledger's record carries the sample");
+    assertEquals("sample 1", records.sample(connects));
+    assertEquals("sample 1", records.takeSample(connects));
+    assertNull(records.takeSample(connects));
+    records.closing(closesFirst);
+    assertEquals(0, records.samples(), "a socket closed before its connect frees its sample");
+    assertEquals(1, records.size());
+  }
 }

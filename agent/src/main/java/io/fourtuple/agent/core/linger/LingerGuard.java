@@ -160,7 +160,7 @@ public final class LingerGuard {
     if (!records.anyLingering()) {
       return;
     }
-    SocketRecords.Lingering t = records.lingering(key(socket));
+    SocketRecords.Details t = records.lingering(key(socket));
     if (t != null) {
       t.closeStarts(System.nanoTime());
     }
@@ -171,7 +171,7 @@ public final class LingerGuard {
     if (!records.anyLingering()) {
       return;
     }
-    SocketRecords.Lingering t = records.closed(key(socket));
+    SocketRecords.Details t = records.closed(key(socket));
     if (t == null || t.closeStart() == 0) {
       return;
     }
