@@ -7,6 +7,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The one table of per-socket state: one {@link Record} per socket the agent follows, keyed by
@@ -35,9 +36,13 @@ public final class SocketRecords {
 
   /**
    * One followed socket. Written by the threads using the socket (hooks), read by the ledger
-   * thread; the chain and the membership flags are written under the stripe lock.
+   * thread; the chain and the membership flags are written under the stripe lock, the link with a
+   * compare-and-set (a close, a linger set and a connect completing may race on another thread).
    */
   public static final class Record extends WeakReference<Object> {
+    private static final AtomicReferenceFieldUpdater<Record, Object> LINK =
+        AtomicReferenceFieldUpdater.newUpdater(Record.class, Object.class, "link");
+
     private static final byte FOLLOWED = 1;
     private static final byte OWN_SET = 2;
     private static final byte OWN_ON = 4;
@@ -47,8 +52,8 @@ public final class SocketRecords {
 
     /**
      * Before connect, the bind's source address ({@code InetAddress}) or null; after, the {@link
-     * Destination}; or a {@link Details} holding either. One field for all keeps a record at 48
-     * bytes.
+     * Destination}; or a {@link Details} holding either, for good once created (so no write to it
+     * is lost). One field for all keeps a record at 48 bytes.
      */
     private volatile Object link;
 
@@ -135,7 +140,6 @@ public final class SocketRecords {
       if (d != null) {
         d.seconds = 0;
         d.closeStart = 0;
-        shrink(d);
       }
     }
 
@@ -151,19 +155,15 @@ public final class SocketRecords {
     }
 
     private Details detailsCreated() {
-      Object l = link;
-      if (l instanceof Details) {
-        return (Details) l;
-      }
-      Details d = new Details(l);
-      link = d;
-      return d;
-    }
-
-    /** Drops the side object once it holds nothing but the link. */
-    private void shrink(Details d) {
-      if (d.seconds == 0 && d.sample == null) {
-        link = d.link;
+      while (true) {
+        Object l = link;
+        if (l instanceof Details) {
+          return (Details) l;
+        }
+        Details d = new Details(l);
+        if (LINK.compareAndSet(this, l, d)) {
+          return d;
+        }
       }
     }
 
@@ -173,11 +173,15 @@ public final class SocketRecords {
     }
 
     private void setPlainLink(Object value) {
-      Object l = link;
-      if (l instanceof Details) {
-        ((Details) l).link = value;
-      } else {
-        link = value;
+      while (true) {
+        Object l = link;
+        if (l instanceof Details) {
+          ((Details) l).link = value;
+          return;
+        }
+        if (LINK.compareAndSet(this, l, value)) {
+          return;
+        }
       }
     }
   }
@@ -491,7 +495,6 @@ public final class SocketRecords {
     Object sample = d == null ? null : d.sample;
     if (sample != null) {
       d.sample = null;
-      r.shrink(d);
       samples.decrementAndGet();
     }
     return sample;
