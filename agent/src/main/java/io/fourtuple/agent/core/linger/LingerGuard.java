@@ -125,7 +125,7 @@ public final class LingerGuard {
           key(socket), api.ordinal(), Math.min(applied, LingerClassifier.JDK_MAX))) {
         untracked.increment();
       }
-    } else {
+    } else if (records.anyLingering()) {
       records.lingerOff(key(socket));
     }
     if (type.reported() && !sampler.take()) {
