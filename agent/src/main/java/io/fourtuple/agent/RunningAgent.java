@@ -2,6 +2,7 @@ package io.fourtuple.agent;
 
 import io.fourtuple.agent.core.AgentStats;
 import io.fourtuple.agent.core.SocketEventHandler;
+import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.audit.CallSitesSection;
 import io.fourtuple.agent.core.config.AgentConfig;
@@ -95,11 +96,13 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     long delegateNanos = System.nanoTime();
     RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
     this.reporter = new Reporter(log, writer);
-    this.sites = new CallSiteLedger(reporter);
-    writer.sites = sites;
     LedgerSettings ledgerSettings = config.ledger();
-    PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger() : null;
-    this.handler = new SocketEventHandler(config, probe, stats, reporter, portLedger, sites);
+    SocketRecords records = ledgerSettings.newRecords();
+    this.sites = new CallSiteLedger(reporter, records);
+    writer.sites = sites;
+    PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
+    this.handler =
+        new SocketEventHandler(config, probe, stats, reporter, records, portLedger, sites);
     this.ledger =
         portLedger == null
             ? null

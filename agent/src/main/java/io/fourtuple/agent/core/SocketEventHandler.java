@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
@@ -14,16 +15,12 @@ import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
 import java.io.IOException;
-import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,6 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * the {@link Reporter} as a {@link Finding}. Runs on application threads inside JDK socket methods
  * (see {@link SocketHooks}), so everything here is non-blocking and allocation-light; a stack is
  * filled in only the first time an outcome is seen, and walked later on the reporter thread.
+ *
+ * <p>Everything it and its parts keep per socket is one record in one table ({@link
+ * SocketRecords}), keyed the same for every hook: what a hook pushes is turned into that key here
+ * (a Netty channel into its {@code LinuxSocket}) and in the linger guard (a {@code java.net.Socket}
+ * into its implementation).
  */
 public final class SocketEventHandler implements SocketHooks, BindPolicy.FailureListener {
   private final BindPolicy policy;
@@ -47,17 +49,11 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final LingerGuard linger;
 
   /**
-   * Netty sockets whose application set Netty's own IP_BIND_ADDRESS_NO_PORT, with the value it set.
-   * Weak keys, bounded at {@link #MAX_OWN_OPTION}; the value keeps a weak reference to its key
-   * because Netty's {@code FileDescriptor.equals} compares descriptor numbers, which the kernel
-   * reuses.
+   * The one per-socket table: the ledger's followed sockets, sockets left with linger on, and the
+   * Netty sockets whose application set Netty's own IP_BIND_ADDRESS_NO_PORT (by identity: Netty's
+   * {@code FileDescriptor.equals} compares descriptor numbers, which the kernel reuses).
    */
-  private final Map<Object, OwnOption> nettyOwnOption =
-      Collections.synchronizedMap(new WeakHashMap<Object, OwnOption>());
-
-  private volatile boolean anyOwnOption;
-
-  static final int MAX_OWN_OPTION = 65536;
+  private final SocketRecords records;
 
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
@@ -66,13 +62,37 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   /**
    * With the port ledger ({@code ledger} null: none) and the call-site ledger ({@code sites} null:
-   * none) fed from every hook.
+   * none) fed from every hook; the per-socket table is the ledger's, or one of its own.
    */
   public SocketEventHandler(
       AgentConfig config,
       SocketOptions options,
       AgentStats stats,
       Reporter reporter,
+      PortLedger ledger,
+      CallSiteLedger sites) {
+    this(
+        config,
+        options,
+        stats,
+        reporter,
+        ledger != null
+            ? ledger.records()
+            : new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS))),
+        ledger,
+        sites);
+  }
+
+  /**
+   * With {@code records}, the one per-socket table that the ledger and the call-site ledger were
+   * built on too.
+   */
+  public SocketEventHandler(
+      AgentConfig config,
+      SocketOptions options,
+      AgentStats stats,
+      Reporter reporter,
+      SocketRecords records,
       PortLedger ledger,
       CallSiteLedger sites) {
     this.policy = new BindPolicy(config, options, this);
@@ -87,7 +107,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     }
     this.listeners = parts.toArray(new SocketListener[0]);
-    this.linger = new LingerGuard(config, reporter, options);
+    this.records = records;
+    this.linger = new LingerGuard(config, reporter, options, records);
   }
 
   /** The SO_LINGER guard, for the exit summary. */
@@ -119,14 +140,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         connectOutcome(which, socket, a, b, (Throwable) c);
         return null;
       case CLOSING:
-        for (SocketListener l : listeners) {
-          l.closed(socket);
-        }
+        closing(key(which, socket));
         return null;
       case LINGER_CLOSING:
-        if (anyOwnOption && which == Api.NETTY_EPOLL) {
-          nettyOwnOption.remove(socket); // its descriptor number is free for reuse now
-        }
         linger.beforeClose(socket);
         return null;
       case LINGER_CLOSED:
@@ -138,6 +154,29 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         return setOption(which, socket, a, b);
       default:
         return null;
+    }
+  }
+
+  /**
+   * The key of the record of what a hook pushed: a Netty channel's {@code LinuxSocket} (the object
+   * its SO_LINGER set and Netty's own option are seen on); any other object is its own key (the
+   * linger guard turns a {@code java.net.Socket} into its implementation).
+   */
+  private Object key(Api api, Object socket) {
+    if (api == Api.NETTY_EPOLL && socket != null) {
+      Object linux = sockets.nettySocket(socket);
+      return linux != null ? linux : socket;
+    }
+    return socket;
+  }
+
+  /** The socket closes: its parts are told, and its record forgotten unless still needed. */
+  private void closing(Object key) {
+    SocketRecords.Record r = records.closing(key);
+    if (r != null) {
+      for (SocketListener l : listeners) {
+        l.closed(r);
+      }
     }
   }
 
@@ -169,16 +208,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       outcome = BindOutcome.NOT_INET;
     }
     recordBind(api, outcome, address, port);
+    // Netty's bind hooks push the channel's LinuxSocket as fd: the key, without a field read.
+    Object key = api == Api.NETTY_EPOLL && fd != null ? fd : socket;
     for (SocketListener l : listeners) {
-      l.bound(api, socket, outcome, address, port);
+      l.bound(api, key, outcome, address, port);
     }
   }
 
   /** A Netty client bind of {@code socket} (its {@code LinuxSocket}) to {@code port}. */
   private BindOutcome nettyBind(Object socket, int port) {
-    OwnOption own = port == 0 ? ownOption(socket) : null;
+    Boolean own = port == 0 ? records.ownOption(socket) : null;
     if (own != null) {
-      return own.value ? BindOutcome.OWN_OPTION_ON : BindOutcome.OWN_OPTION_OFF;
+      return own.booleanValue() ? BindOutcome.OWN_OPTION_ON : BindOutcome.OWN_OPTION_OFF;
     }
     // The descriptor is read only when the policy would set the option on it.
     BindOutcome decided = policy.decide(port, false);
@@ -196,21 +237,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     return policy.beforeBind(fd, port, false);
   }
 
-  /** The application set Netty's own option on {@code socket}: its binds are left alone. */
+  /**
+   * The application set Netty's own option on {@code socket} (a {@code LinuxSocket}): its binds are
+   * left alone. Beyond the table's bound the agent treats the socket as any other.
+   */
   void nettyOwnBindAddressNoPort(Object socket, boolean value) {
-    if (nettyOwnOption.size() >= MAX_OWN_OPTION && !nettyOwnOption.containsKey(socket)) {
-      return; // beyond the bound the agent treats the socket as any other
-    }
-    nettyOwnOption.put(socket, new OwnOption(socket, value));
-    anyOwnOption = true;
-  }
-
-  private OwnOption ownOption(Object socket) {
-    if (!anyOwnOption) {
-      return null;
-    }
-    OwnOption own = nettyOwnOption.get(socket);
-    return own != null && own.socket.get() == socket ? own : null;
+    records.ownOption(socket, value);
   }
 
   /** Netty's native errors name the call: {@code "bind(..) failed: Address already in use"}. */
@@ -236,8 +268,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     }
     ConnectFailure cause = ConnectFailure.classify(thrown);
+    Object key = key(api, socket);
     for (SocketListener l : listeners) {
-      l.bindFailed(socket, local, thrown, cause);
+      l.bindFailed(key, local, thrown, cause);
     }
     if (stats.bindFailed(api, cause)) {
       reporter.submit(
@@ -264,8 +297,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
     if (completed) {
       stats.connectSucceeded(api);
+      Object key = key(api, socket);
       for (SocketListener l : listeners) {
-        l.connected(socket, remote, local, port);
+        l.connected(key, remote, local, port);
       }
     } else {
       stats.connectInProgress(api);
@@ -309,8 +343,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       }
     }
     ConnectFailure cause = ConnectFailure.classify(failure);
+    Object key = key(api, socket);
     for (SocketListener l : listeners) {
-      l.connectFailed(socket, remote, failure, cause);
+      l.connectFailed(key, remote, failure, cause);
     }
     if (stats.connectFailed(api, cause)) {
       reporter.submit(
@@ -390,7 +425,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    */
   void localAddressRead(Api which, Object socket, int cachedPort) {
     if (cachedPort != 0) {
-      if (audit && localPortRead(socket, false)) {
+      if (audit && localPortRead(key(which, socket), false)) {
         stats.localPortReadBeforeConnect(which);
       }
       return;
@@ -400,7 +435,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
     switch (sockets.assignPort(socket)) {
       case ASSIGNED:
-        localPortRead(socket, true);
+        localPortRead(key(which, socket), true);
         if (stats.localPortReadBeforeConnect(which)) {
           reporter.submit(
               new Finding(
@@ -459,17 +494,6 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (stats.bind(api, outcome) && outcome.isClientPortZero()) {
       String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
       reporter.submit(new Finding(Finding.Kind.FIRST_BIND, api, outcome, local, new Throwable()));
-    }
-  }
-
-  /** The value an application gave Netty's own option, and which socket it was given on. */
-  private static final class OwnOption {
-    final WeakReference<Object> socket;
-    final boolean value;
-
-    OwnOption(Object socket, boolean value) {
-      this.socket = new WeakReference<Object>(socket);
-      this.value = value;
     }
   }
 }

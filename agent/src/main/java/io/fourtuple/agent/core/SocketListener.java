@@ -29,8 +29,8 @@ public interface SocketListener {
   default void connectFailed(
       Object socket, Object remote, Throwable thrown, ConnectFailure cause) {}
 
-  /** The socket is closing (before the JDK closes it). */
-  default void closed(Object socket) {}
+  /** The socket of {@code record} is closing (before the JDK closes it). */
+  default void closed(SocketRecords.Record record) {}
 
   /**
    * The application read the local port of {@code socket} between its bind and its connect: {@code

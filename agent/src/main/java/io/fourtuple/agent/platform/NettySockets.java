@@ -77,6 +77,14 @@ public final class NettySockets {
         }
       };
 
+  private static final ClassValue<Field> SOCKET =
+      new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+          return field(type, "socket");
+        }
+      };
+
   private static final ClassValue<Boolean> TCP_CLIENT =
       new ClassValue<Boolean>() {
         @Override
@@ -180,6 +188,19 @@ public final class NettySockets {
   /** {@code channel.remoteAddress()}: set once a connect completed. */
   public static Object remoteAddress(Object channel) {
     return call(REMOTE_ADDRESS, channel);
+  }
+
+  /** A channel's {@code LinuxSocket} (its field {@code socket}), or null. */
+  public static Object socket(Object channel) {
+    if (channel == null) {
+      return null;
+    }
+    try {
+      Field f = SOCKET.get(channel.getClass());
+      return f == null ? null : f.get(channel);
+    } catch (Throwable t) {
+      return null;
+    }
   }
 
   /** Where a pending connect was going (Netty keeps it in a private field until it completes). */

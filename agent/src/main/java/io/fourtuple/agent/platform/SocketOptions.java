@@ -63,6 +63,22 @@ public interface SocketOptions {
         : NettySockets.remoteAddress(channel);
   }
 
+  /**
+   * The key of a Netty epoll channel's record: its {@code LinuxSocket} ({@link SocketKeys}), or
+   * null if it cannot be read.
+   */
+  default Object nettySocket(Object channel) {
+    return NettySockets.socket(channel);
+  }
+
+  /**
+   * The key of a {@code java.net.Socket}'s record: the implementation its {@code SocketImpl} hooks
+   * see ({@link SocketKeys}), or null if it cannot be read.
+   */
+  default Object socketImpl(java.net.Socket socket) {
+    return SocketKeys.implOf(socket);
+  }
+
   /** Gives a socket whose port the agent deferred its port now ({@link DeferredPorts}). */
   default DeferredPorts.Outcome assignPort(Object socket) {
     return DeferredPorts.assignPort(socket);

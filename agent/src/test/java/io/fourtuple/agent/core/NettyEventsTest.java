@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.config.ConfigParser;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.FakeSocketOptions;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.helpers.NOPLogger;
+import shaded.io.netty.channel.epoll.AbstractEpollStreamChannel;
 import shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import shaded.io.netty.channel.epoll.EpollSocketChannel;
@@ -92,6 +94,47 @@ class NettyEventsTest {
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_ON));
     assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.OWN_OPTION_OFF));
     assertTrue(options.attempts.isEmpty());
+  }
+
+  /**
+   * The channel's hooks and its socket's hooks (SO_LINGER, close) meet in one record, keyed by the
+   * channel's LinuxSocket: the close ends the ledger's part and times the linger close.
+   */
+  @Test
+  void aChannelAndItsSocketShareOneRecord() throws Exception {
+    PortLedger ledger = new PortLedger(10, 10, 10);
+    SocketEventHandler handler =
+        new SocketEventHandler(
+            ConfigParser.parse("linger.blocked.millis=0", Map.of(), Map.of()),
+            options,
+            stats,
+            reporter,
+            ledger,
+            null);
+    EpollSocketChannel channel = new EpollSocketChannel();
+    Object socket = socketOf(channel);
+    int netty = SocketHooks.API_NETTY_EPOLL;
+    handler.bind(Api.NETTY_EPOLL, channel, socket, PORT_ZERO, 0, false);
+    handler.on(SocketHooks.SET_SO_LINGER, netty, socket, null, null, null, 5, true);
+    InetSocketAddress remote = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+    handler.connected(Api.NETTY_EPOLL, channel, remote, PORT_ZERO, 0, true);
+    assertEquals(1, ledger.records().size());
+    assertEquals(1, ledger.followedSockets());
+    assertEquals(1, ledger.destinations().get(0).live());
+    handler.on(SocketHooks.CLOSING, netty, channel, null, null, null, 0, false);
+    handler.on(SocketHooks.LINGER_CLOSING, netty, socket, null, null, null, 0, false);
+    assertEquals(1, ledger.records().size(), "kept until the linger close returns");
+    handler.on(SocketHooks.LINGER_CLOSED, netty, socket, null, null, null, 0, false);
+    assertEquals(0, ledger.records().size());
+    assertEquals(0, ledger.followedSockets());
+    assertEquals(0, ledger.destinations().get(0).live());
+    assertEquals(1, handler.linger().closesBlocked());
+  }
+
+  private static Object socketOf(Object channel) throws Exception {
+    java.lang.reflect.Field f = AbstractEpollStreamChannel.class.getDeclaredField("socket");
+    f.setAccessible(true);
+    return f.get(channel);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.audit;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.SocketListener;
+import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.report.CallSite;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  * with what result. The raw material of the audit report and of {@code status}'s call-site part.
  *
  * <p>How a bind is tied to its call site and destination: at the bind hook a sampled socket gets a
- * filled-in (not yet walked) stack and waits in a bounded identity map; at its connect (or failed
+ * filled-in (not yet walked) stack, kept in the socket's record (the agent's one per-socket table,
+ * {@link SocketRecords}; at most {@link #MAX_PENDING} records hold one); at its connect (or failed
  * bind) the sample, now with its destination and result, goes to the {@link Reporter} thread, which
  * walks the stack and adds it to the call site's entry. Hooks never walk stacks, lock, or block
  * here.
@@ -50,8 +51,7 @@ public final class CallSiteLedger implements SocketListener {
     EXPLICIT_SOURCE_PORT
   }
 
-  private final ConcurrentHashMap<IdentityKey, Sample> pending =
-      new ConcurrentHashMap<IdentityKey, Sample>();
+  private final SocketRecords records;
   private final LongAdder[] seen = {new LongAdder(), new LongAdder()};
   private final LongAdder[] sampled = {new LongAdder(), new LongAdder()};
   private final LongAdder pendingOverflow = new LongAdder();
@@ -64,8 +64,15 @@ public final class CallSiteLedger implements SocketListener {
   private long sitesOverflow;
   private final long startedMillis = System.currentTimeMillis();
 
+  /** With a per-socket table of its own. */
   public CallSiteLedger(Reporter reporter) {
+    this(reporter, new SocketRecords(MAX_PENDING));
+  }
+
+  /** Keeping samples in {@code records}, the agent's one per-socket table. */
+  public CallSiteLedger(Reporter reporter, SocketRecords records) {
     this.reporter = reporter;
+    this.records = records;
   }
 
   // ---- hooks (application threads) ----
@@ -84,13 +91,13 @@ public final class CallSiteLedger implements SocketListener {
     if (socket == null || !sampler.take()) {
       return;
     }
-    if (pending.size() >= MAX_PENDING) {
+    String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
+    if (records.samples() >= MAX_PENDING
+        || !records.putSample(socket, new Sample(kind, api, outcome, local, new Throwable()))) {
       pendingOverflow.increment();
       return;
     }
     sampled[kind.ordinal()].increment();
-    String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
-    pending.put(new IdentityKey(socket), new Sample(kind, api, outcome, local, new Throwable()));
   }
 
   @Override
@@ -105,10 +112,7 @@ public final class CallSiteLedger implements SocketListener {
 
   /** Completes the socket's sample, if it has one. */
   private void connectEnded(Object socket, Object remote, ConnectFailure failure) {
-    if (pending.isEmpty() || socket == null) {
-      return;
-    }
-    Sample s = pending.remove(new IdentityKey(socket));
+    Sample s = (Sample) records.takeSample(socket);
     if (s != null) {
       s.destination = endpoint(remote);
       s.failure = failure;
@@ -120,10 +124,7 @@ public final class CallSiteLedger implements SocketListener {
   /** Marks the socket's sample, if it has one. */
   @Override
   public boolean localPortRead(Object socket, boolean assigned) {
-    if (pending.isEmpty() || socket == null) {
-      return false;
-    }
-    Sample s = pending.get(new IdentityKey(socket));
+    Sample s = (Sample) records.sample(socket);
     if (s == null || s.kind != Kind.BIND_PORT_ZERO || s.readBeforeConnect) {
       return false;
     }
@@ -134,10 +135,7 @@ public final class CallSiteLedger implements SocketListener {
   /** A bind failed; the socket will not connect. */
   @Override
   public void bindFailed(Object socket, Object local, Throwable thrown, ConnectFailure cause) {
-    if (pending.isEmpty() || socket == null) {
-      return;
-    }
-    Sample s = pending.remove(new IdentityKey(socket));
+    Sample s = (Sample) records.takeSample(socket);
     if (s != null) {
       s.failure = cause;
       s.failedAt = "bind";
@@ -333,27 +331,6 @@ public final class CallSiteLedger implements SocketListener {
       this.destinationsOverflow = s.destinationsOverflow;
       this.locals = new TreeMap<String, Long>(s.locals);
       this.outcomes = new TreeMap<BindOutcome, Long>(s.outcomes);
-    }
-  }
-
-  /** Identity, not equals: sockets and channels must not be compared by value. */
-  static final class IdentityKey {
-    private final Object ref;
-    private final int hash;
-
-    IdentityKey(Object ref) {
-      this.ref = ref;
-      this.hash = System.identityHashCode(ref);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof IdentityKey && ((IdentityKey) o).ref == ref;
     }
   }
 

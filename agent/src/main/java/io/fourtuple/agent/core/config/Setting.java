@@ -112,7 +112,8 @@ public enum Setting {
       "ledger.max.sockets",
       "200000",
       Kind.positiveInt(1, 10000000),
-      "Client sockets followed from connect to close; past it sockets are counted, not followed."),
+      "Records in the one per-socket table (client sockets followed from connect to close, sockets"
+          + " left with linger on); past it sockets are counted, not followed."),
   LEDGER_MAX_CALLSITES(
       "ledger.max.callsites",
       "1000",

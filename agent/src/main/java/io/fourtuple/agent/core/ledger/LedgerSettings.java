@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Durations;
 import io.fourtuple.agent.core.config.Setting;
@@ -46,9 +47,14 @@ public final class LedgerSettings {
     return enabled;
   }
 
-  /** The ledger the hooks feed, sized by the caps. */
-  public PortLedger newLedger() {
-    return new PortLedger(maxDestinations, maxSockets, maxCallSites);
+  /** The agent's one per-socket table, of {@code ledger.max.sockets} records. */
+  public SocketRecords newRecords() {
+    return new SocketRecords(maxSockets);
+  }
+
+  /** The ledger the hooks feed, sized by the caps, following sockets in {@code records}. */
+  public PortLedger newLedger(SocketRecords records) {
+    return new PortLedger(maxDestinations, records, maxCallSites);
   }
 
   /** The warning threshold in ports for a pool of {@code pool} ports (at least 1). */

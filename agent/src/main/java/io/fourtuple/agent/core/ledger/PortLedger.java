@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.SocketListener;
+import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
@@ -55,7 +56,7 @@ public final class PortLedger implements SocketListener {
   private final AtomicInteger destinationCount = new AtomicInteger();
   private final Destination overflow = new Destination(Endpoint.of(new byte[4], 0), true);
   private final LongAdder overflowConnects = new LongAdder();
-  private final LiveSockets live;
+  private final SocketRecords live;
   private final ArrayBlockingQueue<Sample> samples = new ArrayBlockingQueue<Sample>(SAMPLE_QUEUE);
   private final LongAdder samplesDropped = new LongAdder();
   private final AtomicLongArray bindFailures = new AtomicLongArray(ConnectFailure.values().length);
@@ -67,13 +68,39 @@ public final class PortLedger implements SocketListener {
   // Ledger thread only.
   private final Set<String> knownCallSites = new HashSet<String>();
   private long callSitesOverCap;
-  private long closedByCollector;
+  private final LongAdder closedByCollector = new LongAdder();
   private long closedPerKernel;
 
+  /** With a per-socket table of its own, of {@code maxSockets} records. */
   public PortLedger(int maxDestinations, int maxSockets, int maxCallSites) {
+    this(maxDestinations, new SocketRecords(maxSockets), maxCallSites);
+  }
+
+  /** Following sockets in {@code records}, the agent's one per-socket table. */
+  public PortLedger(int maxDestinations, SocketRecords records, int maxCallSites) {
     this.maxDestinations = maxDestinations;
     this.maxCallSites = maxCallSites;
-    this.live = new LiveSockets(maxSockets);
+    this.live = records;
+    records.onCollected(
+        new SocketRecords.Visitor() {
+          @Override
+          public boolean visit(SocketRecords.Record entry) {
+            return true;
+          }
+
+          @Override
+          public void ended(SocketRecords.Record entry) {
+            if (entry.destination() != null) {
+              entry.destination().closed(entry.kind());
+              closedByCollector.increment();
+            }
+          }
+        });
+  }
+
+  /** The per-socket table the ledger follows sockets in. */
+  public SocketRecords records() {
+    return live;
   }
 
   /**
@@ -115,7 +142,7 @@ public final class PortLedger implements SocketListener {
       return;
     }
     use();
-    LiveSockets.Entry e = live.getOrAdd(socket, kind, true);
+    SocketRecords.Record e = live.follow(socket, kind, true);
     if (e != null && address != null && !address.isAnyLocalAddress()) {
       e.source(address);
     }
@@ -128,7 +155,7 @@ public final class PortLedger implements SocketListener {
   @Override
   public boolean localPortRead(Object socket, boolean assigned) {
     if (assigned) {
-      live.getOrAdd(socket, SetupKind.BIND_PORT_0, true);
+      live.follow(socket, SetupKind.BIND_PORT_0, true);
     }
     return false;
   }
@@ -151,7 +178,7 @@ public final class PortLedger implements SocketListener {
     use();
     connects.increment();
     Destination d = destination(to);
-    LiveSockets.Entry e = live.getOrAdd(socket, SetupKind.PLAIN_CONNECT, false);
+    SocketRecords.Record e = live.follow(socket, SetupKind.PLAIN_CONNECT, false);
     if (e != null && e.destination() != null) {
       return; // counted already (a second completion report for the same socket)
     }
@@ -213,7 +240,7 @@ public final class PortLedger implements SocketListener {
    */
   @Override
   public void bindFailed(Object socket, Object local, Throwable thrown, ConnectFailure cause) {
-    if (!live.contains(socket)) {
+    if (!live.followed(socket)) {
       return;
     }
     bindFailures.incrementAndGet(cause.ordinal());
@@ -223,11 +250,18 @@ public final class PortLedger implements SocketListener {
   }
 
   /** A socket is closing (close hook, before the JDK closes it). */
-  @Override
   public void closed(Object socket) {
-    LiveSockets.Entry e = live.remove(socket);
-    if (e != null && e.destination() != null) {
-      e.destination().closed(e.kind());
+    SocketRecords.Record r = live.closing(socket);
+    if (r != null) {
+      closed(r);
+    }
+  }
+
+  /** The socket of {@code r} is closing. */
+  @Override
+  public void closed(SocketRecords.Record r) {
+    if (live.unfollow(r) && r.destination() != null) {
+      r.destination().closed(r.kind());
     }
   }
 
@@ -308,47 +342,33 @@ public final class PortLedger implements SocketListener {
    *     without this process's descriptors: only the collector's work is reconciled
    */
   public void reconcile(final KernelView view, final int scanEpoch, final PortRange range) {
-    live.expunge(
-        new LiveSockets.Visitor() {
-          @Override
-          public boolean visit(LiveSockets.Entry entry) {
-            return true;
-          }
-
-          @Override
-          public void removed(LiveSockets.Entry entry) {
-            if (entry.destination() != null) {
-              entry.destination().closed(entry.kind());
-              closedByCollector++;
-            }
-          }
-        });
+    live.expunge();
     for (Destination d : destinations.values()) {
       d.heldForAllInRange = 0;
     }
     final boolean checkKernel = view != null && view.available() && view.ownKnown();
-    live.forEach(
-        new LiveSockets.Visitor() {
+    live.forEachFollowed(
+        new SocketRecords.Visitor() {
           @Override
-          public boolean visit(LiveSockets.Entry e) {
+          public boolean visit(SocketRecords.Record e) {
             Destination d = e.destination();
             if (d == null) {
               return e.get() == null;
             }
-            if (checkKernel && !d.isOverflow() && e.epoch < scanEpoch) {
+            if (checkKernel && !d.isOverflow() && e.epoch() < scanEpoch) {
               KernelView.DestinationTable t = view.destination(d.endpoint());
-              if (t == null || !t.ownsPort(e.localPort)) {
+              if (t == null || !t.ownsPort(e.localPort())) {
                 return true;
               }
             }
-            if (range != null && e.kind().holdsPortForAll() && range.contains(e.localPort)) {
+            if (range != null && e.kind().holdsPortForAll() && range.contains(e.localPort())) {
               d.heldForAllInRange++;
             }
             return false;
           }
 
           @Override
-          public void removed(LiveSockets.Entry e) {
+          public void ended(SocketRecords.Record e) {
             if (e.destination() != null) {
               e.destination().closed(e.kind());
               closedPerKernel++;
@@ -411,7 +431,7 @@ public final class PortLedger implements SocketListener {
 
   /** Sockets followed now (bound or connected, not yet closed). */
   public int followedSockets() {
-    return live.size();
+    return live.followedCount();
   }
 
   public int maxSockets() {
@@ -437,7 +457,7 @@ public final class PortLedger implements SocketListener {
 
   /** Connected sockets removed because the collector reclaimed them unclosed. */
   public long closedByCollector() {
-    return closedByCollector;
+    return closedByCollector.sum();
   }
 
   /** Connected sockets removed because the kernel no longer showed them as this process's. */

@@ -1,7 +1,9 @@
 package io.fourtuple.agent.core.linger;
 
 import io.fourtuple.agent.core.Api;
+import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.config.AgentConfig;
+import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.core.report.StackSampler;
@@ -12,9 +14,6 @@ import java.net.Socket;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -36,16 +35,17 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>The addresses in a finding come from the socket's public getters, which take the socket's
  *       state lock briefly; the hooks run before the JDK takes it, so there is no lock-order
  *       problem.
- *   <li>Sockets left with linger on are remembered in a weak map (bounded at {@link #MAX_TRACKED};
- *       beyond that their closes are not timed and the summary says how many). Until the first such
- *       socket, a close costs one volatile read; after it, a synchronized map lookup.
+ *   <li>Sockets left with linger on are marked in their record of the agent's one per-socket table
+ *       ({@link SocketRecords}, bounded by {@code ledger.max.sockets}; beyond that their closes are
+ *       not timed and the summary says how many). Until the first such socket, a close costs one
+ *       volatile read; after it, a lookup in one stripe of the table. A {@code java.net.Socket} is
+ *       looked up by its implementation, read from the socket's field.
  *   <li>The non-blocking test reads {@code SelectableChannel.isBlocking()}, which takes the
  *       channel's registration lock on JDK 8 (the application thread holds no channel lock at this
  *       point).
  * </ul>
  */
 public final class LingerGuard {
-  static final int MAX_TRACKED = 65536;
   static final int MAX_SITES = 1000;
 
   /**
@@ -66,9 +66,7 @@ public final class LingerGuard {
   private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final LongAdder notSampled = new LongAdder();
 
-  private final Map<Object, Tracked> lingering =
-      Collections.synchronizedMap(new WeakHashMap<Object, Tracked>());
-  private volatile boolean anyTracked;
+  private final SocketRecords records;
 
   private final LongAdder[] byClass = adders(LingerClass.values().length);
   private final LongAdder leftOff = new LongAdder();
@@ -80,13 +78,25 @@ public final class LingerGuard {
   private final LongAdder closeNanos = new LongAdder();
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
+  /** With a table of its own, sized as the agent's. */
   public LingerGuard(AgentConfig config, Reporter reporter, SocketOptions sockets) {
+    this(
+        config,
+        reporter,
+        sockets,
+        new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS))));
+  }
+
+  /** Keeping linger state in {@code records}, the agent's one per-socket table. */
+  public LingerGuard(
+      AgentConfig config, Reporter reporter, SocketOptions sockets, SocketRecords records) {
     this.classifier = new LingerClassifier(config.lingerLongSeconds());
     this.policy = config.lingerPolicy();
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
     this.blockedNanos = config.lingerBlockedMillis() * 1_000_000L;
     this.reporter = reporter;
     this.sockets = sockets;
+    this.records = records;
   }
 
   /**
@@ -111,9 +121,12 @@ public final class LingerGuard {
       }
     }
     if (on && applied > 0) {
-      track(socket, api, Math.min(applied, LingerClassifier.JDK_MAX));
-    } else if (anyTracked) {
-      lingering.remove(socket);
+      if (!records.lingering(
+          key(socket), api.ordinal(), Math.min(applied, LingerClassifier.JDK_MAX))) {
+        untracked.increment();
+      }
+    } else if (records.anyLingering()) {
+      records.lingerOff(key(socket));
     }
     if (type.reported() && !sampler.take()) {
       notSampled.increment();
@@ -142,25 +155,29 @@ public final class LingerGuard {
     return applied;
   }
 
+  /** A close begins: timed if the socket was left with linger on. */
   public void beforeClose(Object socket) {
-    if (!anyTracked) {
+    if (!records.anyLingering()) {
       return;
     }
-    Tracked t = lingering.get(socket);
+    SocketRecords.Details t = records.lingering(key(socket));
     if (t != null) {
-      t.closeStart = System.nanoTime();
+      t.closeStarts(System.nanoTime());
     }
   }
 
+  /** A close returned (or threw): its time, if timed; the socket's linger state is dropped. */
   public void afterClose(Object socket) {
-    if (!anyTracked) {
+    if (!records.anyLingering()) {
       return;
     }
-    Tracked t = lingering.remove(socket);
-    if (t == null || t.closeStart == 0) {
+    SocketRecords.Details t = records.closed(key(socket));
+    if (t == null || t.closeStart() == 0) {
       return;
     }
-    long elapsed = System.nanoTime() - t.closeStart;
+    Api api = Api.values()[t.api()];
+    int seconds = t.seconds();
+    long elapsed = System.nanoTime() - t.closeStart();
     closesTimed.increment();
     closeNanos.add(elapsed);
     long longest;
@@ -173,17 +190,17 @@ public final class LingerGuard {
       reporter.submit(
           new Finding(
               Finding.Kind.LINGER_CLOSE,
-              t.api,
+              api,
               new LingerFinding(
                   Finding.Kind.LINGER_CLOSE,
                   LingerClass.OFF,
-                  t.seconds,
-                  t.seconds,
-                  t.seconds,
+                  seconds,
+                  seconds,
+                  seconds,
                   policy,
                   audit,
                   false,
-                  t.api == Api.NETTY_EPOLL,
+                  api == Api.NETTY_EPOLL,
                   null,
                   null,
                   elapsed / 1_000_000L,
@@ -193,13 +210,16 @@ public final class LingerGuard {
     }
   }
 
-  private void track(Object socket, Api api, int seconds) {
-    if (lingering.size() >= MAX_TRACKED && !lingering.containsKey(socket)) {
-      untracked.increment();
-      return;
+  /**
+   * The key of the socket's record: a {@code java.net.Socket} by its implementation, which its
+   * other hooks see; a channel or a Netty {@code LinuxSocket} by itself.
+   */
+  private Object key(Object socket) {
+    if (socket instanceof Socket) {
+      Object impl = sockets.socketImpl((Socket) socket);
+      return impl != null ? impl : socket;
     }
-    lingering.put(socket, new Tracked(api, seconds));
-    anyTracked = true;
+    return socket;
   }
 
   private static boolean isNonBlocking(Object socket) {
@@ -315,17 +335,5 @@ public final class LingerGuard {
       a[i] = new LongAdder();
     }
     return a;
-  }
-
-  /** A socket left with linger on; its close is timed. */
-  private static final class Tracked {
-    final Api api;
-    final int seconds;
-    volatile long closeStart;
-
-    Tracked(Api api, int seconds) {
-      this.api = api;
-      this.seconds = seconds;
-    }
   }
 }

@@ -1,0 +1,106 @@
+package io.fourtuple.agent.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fourtuple.agent.core.ledger.SetupKind;
+import org.junit.jupiter.api.Test;
+
+/** The one per-socket table: one record per socket for the ledger, the linger guard and Netty. */
+class SocketRecordsTest {
+
+  @Test
+  void oneRecordHoldsTheLedgersPartTheLingerStateAndNettysOwnOption() {
+    SocketRecords records = new SocketRecords(10);
+    Object socket = new Object();
+    SocketRecords.Record followed = records.follow(socket, SetupKind.BIND_PORT_0, true);
+    assertTrue(records.ownOption(socket, false));
+    assertTrue(records.lingering(socket, Api.SOCKET.ordinal(), 5));
+    assertEquals(1, records.size());
+    assertSame(followed, records.get(socket));
+    assertEquals(SetupKind.BIND_PORT_0, followed.kind());
+    assertEquals(Boolean.FALSE, records.ownOption(socket));
+    assertEquals(5, records.lingering(socket).seconds());
+    assertEquals(1, records.followedCount());
+  }
+
+  @Test
+  void aLingeringSocketKeepsItsRecordUntilItsCloseReturns() {
+    SocketRecords records = new SocketRecords(10);
+    Object plain = new Object();
+    Object lingering = new Object();
+    records.follow(plain, SetupKind.PLAIN_CONNECT, false);
+    records.follow(lingering, SetupKind.PLAIN_CONNECT, false);
+    records.lingering(lingering, Api.SOCKET.ordinal(), 5);
+    SocketRecords.Record r = records.closing(lingering);
+    assertTrue(records.unfollow(r));
+    assertNotNull(records.closing(plain));
+    assertEquals(1, records.size(), "the lingering socket's record waits for its close to end");
+    records.lingering(lingering).closeStarts(1);
+    assertEquals(1, records.closed(lingering).closeStart());
+    assertEquals(0, records.size());
+    assertNull(records.closed(lingering), "a second close is not timed again");
+  }
+
+  @Test
+  void aCloseAndAReconciliationEndTheLedgersPartOnce() {
+    SocketRecords records = new SocketRecords(10);
+    SocketRecords.Record r = records.follow(new Object(), SetupKind.PLAIN_CONNECT, false);
+    assertTrue(records.unfollow(r));
+    assertFalse(records.unfollow(r));
+    assertEquals(0, records.followedCount());
+  }
+
+  @Test
+  void pastItsCapacityNewSocketsAreCountedNotRecorded() {
+    SocketRecords records = new SocketRecords(2);
+    records.follow(new Object(), SetupKind.PLAIN_CONNECT, false);
+    assertTrue(records.lingering(new Object(), Api.SOCKET.ordinal(), 1));
+    assertNull(records.follow(new Object(), SetupKind.PLAIN_CONNECT, false));
+    assertFalse(records.lingering(new Object(), Api.SOCKET.ordinal(), 1));
+    assertFalse(records.ownOption(new Object(), true));
+    assertEquals(3, records.untracked());
+    assertEquals(2, records.size());
+  }
+
+  /** With no ledger thread to expunge them, the hooks do: dead records never fill the table. */
+  @Test
+  void recordsOfCollectedSocketsMakeRoomWithoutTheLedger() throws Exception {
+    SocketRecords records = new SocketRecords(3);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(records.lingering(new Object(), Api.SOCKET.ordinal(), 5)); // dropped, never closed
+    }
+    Object kept = new Object();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    boolean added;
+    while (!(added = records.lingering(kept, Api.SOCKET.ordinal(), 5))
+        && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertTrue(added);
+    assertEquals(5, records.lingering(kept).seconds());
+  }
+
+  @Test
+  void aCallSiteSampleWaitsInTheRecordUntilTheConnectOrTheClose() {
+    SocketRecords records = new SocketRecords(10);
+    Object connects = new Object();
+    Object closesFirst = new Object();
+    SocketRecords.Record r = records.follow(connects, SetupKind.BIND_PORT_0, true);
+    assertTrue(records.putSample(connects, "sample 1"));
+    assertTrue(records.putSample(closesFirst, "sample 2"));
+    assertEquals(2, records.samples());
+    assertSame(r, records.get(connects), "the ledger's record carries the sample");
+    assertEquals("sample 1", records.sample(connects));
+    assertEquals("sample 1", records.takeSample(connects));
+    assertNull(records.takeSample(connects));
+    records.closing(closesFirst);
+    assertEquals(0, records.samples(), "a socket closed before its connect frees its sample");
+    assertEquals(1, records.size());
+  }
+}
