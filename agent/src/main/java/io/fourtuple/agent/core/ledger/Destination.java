@@ -2,10 +2,9 @@ package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
-import io.fourtuple.agent.core.kernel.IntSet;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -16,11 +15,14 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * What the hooks have seen of one destination (remote IP and port). Counters are updated lock-free
- * from application threads; the port and source sets under this object's monitor for a few
- * instructions; call sites only on the ledger thread. Fixed size per destination: distinct ports
- * switch from a small set to one 8 KB bitmap past {@link #PORT_SET_LIMIT}, source IPs stop at
- * {@link #MAX_SOURCES} (the rest counted), call sites at {@link #MAX_CALL_SITES} (the rest counted
- * as "other").
+ * from application threads; call sites only on the ledger thread. The port and source sets are read
+ * without a lock: a connect from a port or source IP already seen (the steady state: a busy
+ * destination cycles through the same range) only reads a published array; this object's monitor is
+ * taken only to add a port to the small set or a new source IP, both copy-on-write, and never once
+ * the ports are a bitmap. Fixed size per destination: distinct ports switch from a small sorted
+ * array to one 8 KB bitmap, set by compare-and-set, past {@link #PORT_SET_LIMIT}; source IPs stop
+ * at {@link #MAX_SOURCES} (the rest counted), call sites at {@link #MAX_CALL_SITES} (the rest
+ * counted as "other").
  */
 public final class Destination {
   static final int PORT_SET_LIMIT = 1024;
@@ -59,10 +61,21 @@ public final class Destination {
   private static final int TOTAL_BY_KIND = KINDS;
   private static final int FAILURES = KINDS * 2;
 
-  private IntSet ports;
-  private BitSet portBits;
-  private InetAddress[] sources;
-  private int sourceOverflow;
+  private static final int[] NO_PORTS = new int[0];
+
+  /**
+   * Distinct local ports while there are at most {@link #PORT_SET_LIMIT}: sorted, replaced (never
+   * changed) under the monitor; null once {@link #portBits} holds them.
+   */
+  private volatile int[] ports = NO_PORTS;
+
+  /** Past {@link #PORT_SET_LIMIT}: one bit per port, set lock-free; null before. */
+  private volatile AtomicLongArray portBits;
+
+  /** Source IPs, replaced (never changed) under the monitor; null before the first. */
+  private volatile InetAddress[] sources;
+
+  private volatile int sourceOverflow;
 
   // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or
   // two).
@@ -117,32 +130,70 @@ public final class Destination {
     }
     long n = TOTAL.incrementAndGet(this);
     counters.incrementAndGet(TOTAL_BY_KIND + kind.ordinal());
-    lastKind = kind.ordinal();
-    synchronized (this) {
-      if (localPort > 0) {
-        if (portBits != null) {
-          portBits.set(localPort);
-        } else {
-          if (ports == null) {
-            ports = new IntSet();
-          }
-          ports.add(localPort);
-          if (ports.size() > PORT_SET_LIMIT) {
-            portBits = new BitSet(65536);
-            for (int port = 1; port < 65536; port++) {
-              if (ports.contains(port)) {
-                portBits.set(port);
-              }
-            }
-            ports = null;
-          }
-        }
-      }
-      if (source != null && !source.isAnyLocalAddress()) {
-        addSource(source);
-      }
+    int k = kind.ordinal();
+    if (lastKind != k) {
+      lastKind = k; // a write only on a change: every connect here shares this cache line
+    }
+    if (localPort > 0 && localPort < 65536) {
+      portUsed(localPort);
+    }
+    if (source != null && !source.isAnyLocalAddress()) {
+      sourceSeen(source);
     }
     return n <= 8 || (n & 63) == 0;
+  }
+
+  /** Adds {@code port} (1-65535) to the distinct ports; locks only to add to the small set. */
+  private void portUsed(int port) {
+    AtomicLongArray bits = portBits;
+    if (bits == null) {
+      int[] small = ports;
+      if (small != null && Arrays.binarySearch(small, port) >= 0) {
+        return;
+      }
+      synchronized (this) {
+        bits = portBits;
+        if (bits == null) {
+          addSmall(port);
+          return;
+        }
+      }
+    }
+    setBit(bits, port);
+  }
+
+  /** Under the monitor, with no bitmap yet. */
+  private void addSmall(int port) {
+    int[] small = ports;
+    int at = Arrays.binarySearch(small, port);
+    if (at >= 0) {
+      return;
+    }
+    at = -at - 1;
+    if (small.length < PORT_SET_LIMIT) {
+      int[] more = new int[small.length + 1];
+      System.arraycopy(small, 0, more, 0, at);
+      more[at] = port;
+      System.arraycopy(small, at, more, at + 1, small.length - at);
+      ports = more;
+      return;
+    }
+    AtomicLongArray bits = new AtomicLongArray(65536 / 64);
+    for (int p : small) {
+      setBit(bits, p);
+    }
+    setBit(bits, port);
+    portBits = bits; // published before the small set goes: a reader sees one or the other
+    ports = null;
+  }
+
+  private static void setBit(AtomicLongArray bits, int port) {
+    int word = port >>> 6;
+    long mask = 1L << port;
+    long w;
+    while (((w = bits.get(word)) & mask) == 0 && !bits.compareAndSet(word, w, w | mask)) {
+      // retry: another port of the same word was set meanwhile
+    }
   }
 
   /**
@@ -165,30 +216,39 @@ public final class Destination {
     return site;
   }
 
-  private void addSource(InetAddress source) {
-    if (sources == null) {
-      sources = new InetAddress[] {source};
-      return;
-    }
-    for (InetAddress s : sources) {
-      if (s.equals(source)) {
-        return;
+  private static boolean contains(InetAddress[] known, InetAddress source) {
+    if (known != null) {
+      for (InetAddress s : known) {
+        if (s.equals(source)) {
+          return true;
+        }
       }
     }
-    if (sources.length >= MAX_SOURCES) {
-      sourceOverflow++;
-      return;
-    }
-    InetAddress[] more = new InetAddress[sources.length + 1];
-    System.arraycopy(sources, 0, more, 0, sources.length);
-    more[sources.length] = source;
-    sources = more;
+    return false;
   }
 
-  /** Records a source IP the kernel table shows for this destination (ledger thread). */
+  /**
+   * Records a source IP, from a connect or from the kernel table (ledger thread); locks only for
+   * one not seen yet.
+   */
   void sourceSeen(InetAddress source) {
+    if (contains(sources, source)) {
+      return;
+    }
     synchronized (this) {
-      addSource(source);
+      InetAddress[] known = sources;
+      if (contains(known, source)) {
+        return;
+      }
+      if (known == null) {
+        sources = new InetAddress[] {source};
+      } else if (known.length >= MAX_SOURCES) {
+        sourceOverflow++; // under the monitor; volatile for the readers
+      } else {
+        InetAddress[] more = Arrays.copyOf(known, known.length + 1);
+        more[known.length] = source;
+        sources = more;
+      }
     }
   }
 
@@ -246,7 +306,7 @@ public final class Destination {
   /** How the last connected socket was set up, or null before the first connect. */
   public SetupKind lastKind() {
     int k = lastKind;
-    return k < 0 ? null : SetupKind.values()[k];
+    return k < 0 ? null : SetupKind.ofOrdinal(k);
   }
 
   public long failures(ConnectFailure cause) {
@@ -262,28 +322,36 @@ public final class Destination {
   }
 
   /** Distinct local ports used toward this destination since start. */
-  public synchronized int distinctPorts() {
-    return portBits != null ? portBits.cardinality() : ports == null ? 0 : ports.size();
+  public int distinctPorts() {
+    int[] small = ports;
+    AtomicLongArray bits = portBits;
+    if (bits == null) {
+      return small.length; // read before the bitmap: not null while the bitmap is
+    }
+    int n = 0;
+    for (int i = 0; i < bits.length(); i++) {
+      n += Long.bitCount(bits.get(i));
+    }
+    return n;
   }
 
   /** Source IPs seen (at most {@link #MAX_SOURCES}). */
-  public synchronized List<String> sources() {
-    if (sources == null) {
+  public List<String> sources() {
+    InetAddress[] known = sources;
+    if (known == null) {
       return Collections.emptyList();
     }
-    if (sources.length == 1) {
-      return Collections.singletonList(sources[0].getHostAddress());
+    if (known.length == 1) {
+      return Collections.singletonList(known[0].getHostAddress());
     }
-    List<String> out = new ArrayList<String>();
-    {
-      for (InetAddress s : sources) {
-        out.add(s.getHostAddress());
-      }
+    List<String> out = new ArrayList<String>(known.length);
+    for (InetAddress s : known) {
+      out.add(s.getHostAddress());
     }
     return out;
   }
 
-  public synchronized int sourceOverflow() {
+  public int sourceOverflow() {
     return sourceOverflow;
   }
 
