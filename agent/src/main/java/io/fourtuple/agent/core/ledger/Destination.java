@@ -115,11 +115,14 @@ public final class Destination {
     return l;
   }
 
+  /** Connects to a destination whose stacks are all sampled, before one in 64. */
+  static final int FIRST_SAMPLES = 8;
+
   /**
-   * Counts a completed connect (live too when the socket is followed to its close); returns true
-   * when this one's stack should be sampled: the first 8, then one in 64.
+   * Counts a completed connect (live too when the socket is followed to its close); returns its
+   * number among this destination's connects, for {@link #sampled}.
    */
-  boolean connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
+  long connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
     if (tracked) {
       int now = LIVE.incrementAndGet(this);
       int p;
@@ -140,7 +143,15 @@ public final class Destination {
     if (source != null && !source.isAnyLocalAddress()) {
       sourceSeen(source);
     }
-    return n <= 8 || (n & 63) == 0;
+    return n;
+  }
+
+  /**
+   * Whether the {@code n}th connect to a destination is a candidate for a stack sample: the first
+   * {@link #FIRST_SAMPLES}, then one in 64 (the ledger's sampler then bounds those per second).
+   */
+  static boolean sampled(long n) {
+    return n <= FIRST_SAMPLES || (n & 63) == 0;
   }
 
   /** Adds {@code port} (1-65535) to the distinct ports; locks only to add to the small set. */
@@ -201,8 +212,7 @@ public final class Destination {
    * stack when the completion will be sampled (see {@link #connected}).
    */
   void pending() {
-    long next = total + 1;
-    if (next <= 8 || (next & 63) == 0) {
+    if (sampled(total + 1)) {
       pendingSite = new Throwable();
     }
   }
