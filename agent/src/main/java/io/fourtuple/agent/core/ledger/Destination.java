@@ -35,6 +35,8 @@ public final class Destination {
       AtomicIntegerFieldUpdater.newUpdater(Destination.class, "peak");
   private static final AtomicLongFieldUpdater<Destination> TOTAL =
       AtomicLongFieldUpdater.newUpdater(Destination.class, "total");
+  private static final AtomicIntegerFieldUpdater<Destination> SOURCE_OVERFLOW =
+      AtomicIntegerFieldUpdater.newUpdater(Destination.class, "sourceOverflow");
 
   private final Endpoint endpoint;
   private final boolean overflow;
@@ -238,11 +240,16 @@ public final class Destination {
   }
 
   /**
-   * Records a source IP, from a connect or from the kernel table (ledger thread); locks only for
-   * one not seen yet.
+   * Records a source IP, from a connect or from the kernel table (ledger thread); locks only to add
+   * one not seen yet while there is room (past {@link #MAX_SOURCES} it is counted, lock-free).
    */
   void sourceSeen(InetAddress source) {
-    if (contains(sources, source)) {
+    InetAddress[] seen = sources;
+    if (contains(seen, source)) {
+      return;
+    }
+    if (seen != null && seen.length >= MAX_SOURCES) {
+      SOURCE_OVERFLOW.incrementAndGet(this);
       return;
     }
     synchronized (this) {
@@ -253,7 +260,7 @@ public final class Destination {
       if (known == null) {
         sources = new InetAddress[] {source};
       } else if (known.length >= MAX_SOURCES) {
-        sourceOverflow++; // under the monitor; volatile for the readers
+        SOURCE_OVERFLOW.incrementAndGet(this);
       } else {
         InetAddress[] more = Arrays.copyOf(known, known.length + 1);
         more[known.length] = source;
