@@ -1,14 +1,20 @@
 package io.fourtuple.agent.core.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.agent.core.kernel.Endpoint;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The per-destination port and source sets that every connect to the destination updates. */
@@ -101,16 +107,27 @@ class DestinationTest {
     final Destination d = destination();
     final InetAddress source = ip("10.1.0.1");
     d.connected(SetupKind.BIND_PORT_0_NO_PORT, 40000, source, true);
+    final AtomicBoolean knownDone = new AtomicBoolean();
+    final AtomicBoolean newPortDone = new AtomicBoolean();
     Thread known =
-        new Thread(() -> d.connected(SetupKind.BIND_PORT_0_NO_PORT, 40000, source, true));
+        new Thread(
+            () -> {
+              d.connected(SetupKind.BIND_PORT_0_NO_PORT, 40000, source, true);
+              knownDone.set(true);
+            });
     Thread newPort =
-        new Thread(() -> d.connected(SetupKind.BIND_PORT_0_NO_PORT, 40001, source, true));
+        new Thread(
+            () -> {
+              d.connected(SetupKind.BIND_PORT_0_NO_PORT, 40001, source, true);
+              newPortDone.set(true);
+            });
     synchronized (d) {
       known.start();
-      assertEquals(Thread.State.TERMINATED, settledState(known));
+      assertTrue(returnedOrBlockedOn(known, knownDone, d), "a known port waited for the lock");
       newPort.start();
-      assertEquals(Thread.State.BLOCKED, settledState(newPort), "a new port waits for the lock");
+      assertFalse(returnedOrBlockedOn(newPort, newPortDone, d), "a new port waits for the lock");
     }
+    known.join();
     newPort.join();
     assertEquals(2, d.distinctPorts());
     assertEquals(3, d.live());
@@ -125,12 +142,22 @@ class DestinationTest {
     }
   }
 
-  /** Waits until {@code t} has ended or blocks on a monitor, and returns which. */
-  private static Thread.State settledState(Thread t) {
+  /**
+   * Waits until {@code t} has set {@code done} (true) or waits for the monitor of {@code lock}
+   * (false); a wait for any other monitor (the thread group's, at the thread's exit) is not it.
+   */
+  private static boolean returnedOrBlockedOn(Thread t, AtomicBoolean done, Object lock) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     while (true) {
-      Thread.State s = t.getState();
-      if (s == Thread.State.TERMINATED || s == Thread.State.BLOCKED) {
-        return s;
+      if (done.get()) {
+        return true;
+      }
+      ThreadInfo info = threads.getThreadInfo(t.getId());
+      if (info != null
+          && info.getThreadState() == Thread.State.BLOCKED
+          && info.getLockInfo() != null
+          && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock)) {
+        return false;
       }
       Thread.yield();
     }
