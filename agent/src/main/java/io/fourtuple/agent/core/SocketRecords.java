@@ -75,7 +75,7 @@ public final class SocketRecords {
     }
 
     public SetupKind kind() {
-      return SetupKind.values()[kind];
+      return SetupKind.ofOrdinal(kind);
     }
 
     public int localPort() {

@@ -2,10 +2,9 @@ package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
-import io.fourtuple.agent.core.kernel.IntSet;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -16,11 +15,14 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * What the hooks have seen of one destination (remote IP and port). Counters are updated lock-free
- * from application threads; the port and source sets under this object's monitor for a few
- * instructions; call sites only on the ledger thread. Fixed size per destination: distinct ports
- * switch from a small set to one 8 KB bitmap past {@link #PORT_SET_LIMIT}, source IPs stop at
- * {@link #MAX_SOURCES} (the rest counted), call sites at {@link #MAX_CALL_SITES} (the rest counted
- * as "other").
+ * from application threads; call sites only on the ledger thread. The port and source sets are read
+ * without a lock: a connect from a port or source IP already seen (the steady state: a busy
+ * destination cycles through the same range) only reads a published array; this object's monitor is
+ * taken only to add a port to the small set or a new source IP, both copy-on-write, and never once
+ * the ports are a bitmap. Fixed size per destination: distinct ports switch from a small sorted
+ * array to one 8 KB bitmap, set by compare-and-set, past {@link #PORT_SET_LIMIT}; source IPs stop
+ * at {@link #MAX_SOURCES} (the rest counted), call sites at {@link #MAX_CALL_SITES} (the rest
+ * counted as "other").
  */
 public final class Destination {
   static final int PORT_SET_LIMIT = 1024;
@@ -33,6 +35,8 @@ public final class Destination {
       AtomicIntegerFieldUpdater.newUpdater(Destination.class, "peak");
   private static final AtomicLongFieldUpdater<Destination> TOTAL =
       AtomicLongFieldUpdater.newUpdater(Destination.class, "total");
+  private static final AtomicIntegerFieldUpdater<Destination> SOURCE_OVERFLOW =
+      AtomicIntegerFieldUpdater.newUpdater(Destination.class, "sourceOverflow");
 
   private final Endpoint endpoint;
   private final boolean overflow;
@@ -59,10 +63,21 @@ public final class Destination {
   private static final int TOTAL_BY_KIND = KINDS;
   private static final int FAILURES = KINDS * 2;
 
-  private IntSet ports;
-  private BitSet portBits;
-  private InetAddress[] sources;
-  private int sourceOverflow;
+  private static final int[] NO_PORTS = new int[0];
+
+  /**
+   * Distinct local ports while there are at most {@link #PORT_SET_LIMIT}: sorted, replaced (never
+   * changed) under the monitor; null once {@link #portBits} holds them.
+   */
+  private volatile int[] ports = NO_PORTS;
+
+  /** Past {@link #PORT_SET_LIMIT}: one bit per port, set lock-free; null before. */
+  private volatile AtomicLongArray portBits;
+
+  /** Source IPs, replaced (never changed) under the monitor; null before the first. */
+  private volatile InetAddress[] sources;
+
+  private volatile int sourceOverflow;
 
   // Ledger thread only. Call sites as two small parallel arrays (most destinations have one or
   // two).
@@ -102,11 +117,14 @@ public final class Destination {
     return l;
   }
 
+  /** Connects to a destination whose stacks are all sampled, before one in 64. */
+  static final int FIRST_SAMPLES = 8;
+
   /**
-   * Counts a completed connect (live too when the socket is followed to its close); returns true
-   * when this one's stack should be sampled: the first 8, then one in 64.
+   * Counts a completed connect (live too when the socket is followed to its close); returns its
+   * number among this destination's connects, for {@link #sampled}.
    */
-  boolean connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
+  long connected(SetupKind kind, int localPort, InetAddress source, boolean tracked) {
     if (tracked) {
       int now = LIVE.incrementAndGet(this);
       int p;
@@ -117,32 +135,78 @@ public final class Destination {
     }
     long n = TOTAL.incrementAndGet(this);
     counters.incrementAndGet(TOTAL_BY_KIND + kind.ordinal());
-    lastKind = kind.ordinal();
-    synchronized (this) {
-      if (localPort > 0) {
-        if (portBits != null) {
-          portBits.set(localPort);
-        } else {
-          if (ports == null) {
-            ports = new IntSet();
-          }
-          ports.add(localPort);
-          if (ports.size() > PORT_SET_LIMIT) {
-            portBits = new BitSet(65536);
-            for (int port = 1; port < 65536; port++) {
-              if (ports.contains(port)) {
-                portBits.set(port);
-              }
-            }
-            ports = null;
-          }
+    int k = kind.ordinal();
+    if (lastKind != k) {
+      lastKind = k; // a write only on a change: every connect here shares this cache line
+    }
+    if (localPort > 0 && localPort < 65536) {
+      portUsed(localPort);
+    }
+    if (source != null && !source.isAnyLocalAddress()) {
+      sourceSeen(source);
+    }
+    return n;
+  }
+
+  /**
+   * Whether the {@code n}th connect to a destination is a candidate for a stack sample: the first
+   * {@link #FIRST_SAMPLES}, then one in 64 (the ledger's sampler then bounds those per second).
+   */
+  static boolean sampled(long n) {
+    return n <= FIRST_SAMPLES || (n & 63) == 0;
+  }
+
+  /** Adds {@code port} (1-65535) to the distinct ports; locks only to add to the small set. */
+  private void portUsed(int port) {
+    AtomicLongArray bits = portBits;
+    if (bits == null) {
+      int[] small = ports;
+      if (small != null && Arrays.binarySearch(small, port) >= 0) {
+        return;
+      }
+      synchronized (this) {
+        bits = portBits;
+        if (bits == null) {
+          addSmall(port);
+          return;
         }
       }
-      if (source != null && !source.isAnyLocalAddress()) {
-        addSource(source);
-      }
     }
-    return n <= 8 || (n & 63) == 0;
+    setBit(bits, port);
+  }
+
+  /** Under the monitor, with no bitmap yet. */
+  private void addSmall(int port) {
+    int[] small = ports;
+    int at = Arrays.binarySearch(small, port);
+    if (at >= 0) {
+      return;
+    }
+    at = -at - 1;
+    if (small.length < PORT_SET_LIMIT) {
+      int[] more = new int[small.length + 1];
+      System.arraycopy(small, 0, more, 0, at);
+      more[at] = port;
+      System.arraycopy(small, at, more, at + 1, small.length - at);
+      ports = more;
+      return;
+    }
+    AtomicLongArray bits = new AtomicLongArray(65536 / 64);
+    for (int p : small) {
+      setBit(bits, p);
+    }
+    setBit(bits, port);
+    portBits = bits; // published before the small set goes: a reader sees one or the other
+    ports = null;
+  }
+
+  private static void setBit(AtomicLongArray bits, int port) {
+    int word = port >>> 6;
+    long mask = 1L << port;
+    long w;
+    while (((w = bits.get(word)) & mask) == 0 && !bits.compareAndSet(word, w, w | mask)) {
+      // retry: another port of the same word was set meanwhile
+    }
   }
 
   /**
@@ -150,8 +214,7 @@ public final class Destination {
    * stack when the completion will be sampled (see {@link #connected}).
    */
   void pending() {
-    long next = total + 1;
-    if (next <= 8 || (next & 63) == 0) {
+    if (sampled(total + 1)) {
       pendingSite = new Throwable();
     }
   }
@@ -165,30 +228,44 @@ public final class Destination {
     return site;
   }
 
-  private void addSource(InetAddress source) {
-    if (sources == null) {
-      sources = new InetAddress[] {source};
-      return;
-    }
-    for (InetAddress s : sources) {
-      if (s.equals(source)) {
-        return;
+  private static boolean contains(InetAddress[] known, InetAddress source) {
+    if (known != null) {
+      for (InetAddress s : known) {
+        if (s.equals(source)) {
+          return true;
+        }
       }
     }
-    if (sources.length >= MAX_SOURCES) {
-      sourceOverflow++;
-      return;
-    }
-    InetAddress[] more = new InetAddress[sources.length + 1];
-    System.arraycopy(sources, 0, more, 0, sources.length);
-    more[sources.length] = source;
-    sources = more;
+    return false;
   }
 
-  /** Records a source IP the kernel table shows for this destination (ledger thread). */
+  /**
+   * Records a source IP, from a connect or from the kernel table (ledger thread); locks only to add
+   * one not seen yet while there is room (past {@link #MAX_SOURCES} it is counted, lock-free).
+   */
   void sourceSeen(InetAddress source) {
+    InetAddress[] seen = sources;
+    if (contains(seen, source)) {
+      return;
+    }
+    if (seen != null && seen.length >= MAX_SOURCES) {
+      SOURCE_OVERFLOW.incrementAndGet(this);
+      return;
+    }
     synchronized (this) {
-      addSource(source);
+      InetAddress[] known = sources;
+      if (contains(known, source)) {
+        return;
+      }
+      if (known == null) {
+        sources = new InetAddress[] {source};
+      } else if (known.length >= MAX_SOURCES) {
+        SOURCE_OVERFLOW.incrementAndGet(this);
+      } else {
+        InetAddress[] more = Arrays.copyOf(known, known.length + 1);
+        more[known.length] = source;
+        sources = more;
+      }
     }
   }
 
@@ -246,7 +323,7 @@ public final class Destination {
   /** How the last connected socket was set up, or null before the first connect. */
   public SetupKind lastKind() {
     int k = lastKind;
-    return k < 0 ? null : SetupKind.values()[k];
+    return k < 0 ? null : SetupKind.ofOrdinal(k);
   }
 
   public long failures(ConnectFailure cause) {
@@ -262,28 +339,36 @@ public final class Destination {
   }
 
   /** Distinct local ports used toward this destination since start. */
-  public synchronized int distinctPorts() {
-    return portBits != null ? portBits.cardinality() : ports == null ? 0 : ports.size();
+  public int distinctPorts() {
+    int[] small = ports;
+    AtomicLongArray bits = portBits;
+    if (bits == null) {
+      return small.length; // read before the bitmap: not null while the bitmap is
+    }
+    int n = 0;
+    for (int i = 0; i < bits.length(); i++) {
+      n += Long.bitCount(bits.get(i));
+    }
+    return n;
   }
 
   /** Source IPs seen (at most {@link #MAX_SOURCES}). */
-  public synchronized List<String> sources() {
-    if (sources == null) {
+  public List<String> sources() {
+    InetAddress[] known = sources;
+    if (known == null) {
       return Collections.emptyList();
     }
-    if (sources.length == 1) {
-      return Collections.singletonList(sources[0].getHostAddress());
+    if (known.length == 1) {
+      return Collections.singletonList(known[0].getHostAddress());
     }
-    List<String> out = new ArrayList<String>();
-    {
-      for (InetAddress s : sources) {
-        out.add(s.getHostAddress());
-      }
+    List<String> out = new ArrayList<String>(known.length);
+    for (InetAddress s : known) {
+      out.add(s.getHostAddress());
     }
     return out;
   }
 
-  public synchronized int sourceOverflow() {
+  public int sourceOverflow() {
     return sourceOverflow;
   }
 

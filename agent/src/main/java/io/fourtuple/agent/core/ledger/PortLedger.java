@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.kernel.Endpoint;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.report.CallSite;
+import io.fourtuple.agent.core.report.StackSampler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #closed}): runs on application threads inside JDK socket methods, so it is lock-free or
  * holds a stripe monitor for a few writes, does no I/O and allocates little (one weak entry per
  * socket; a {@code Throwable}, filled in but not walked, for the first 8 connects to a destination
- * and one in 64 after, and for every exhaustion failure).
+ * and one in 64 after, at most {@link #SAMPLES_PER_WINDOW} of those per ~134 ms over all
+ * destinations, and for every exhaustion failure).
  *
  * <p>Ledger-thread side ({@link #drainSamples}, {@link #reconcile}): turns sampled stacks into call
  * sites and removes sockets the hooks did not see close. Two ways a socket leaves without a close
@@ -49,6 +51,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PortLedger implements SocketListener {
   static final int SAMPLE_QUEUE = 1024;
 
+  /**
+   * Stack samples of connects past each destination's first {@link Destination#FIRST_SAMPLES}, per
+   * ~134 ms window (about 370 a second) over all destinations: one in 64 connects is a candidate,
+   * so a storm of more than about 24,000 connects a second fills in no more stacks than that.
+   */
+  static final int SAMPLES_PER_WINDOW = 50;
+
   private final int maxDestinations;
   private final int maxCallSites;
   private final ConcurrentHashMap<InetSocketAddress, Destination> destinations =
@@ -59,6 +68,7 @@ public final class PortLedger implements SocketListener {
   private final SocketRecords live;
   private final ArrayBlockingQueue<Sample> samples = new ArrayBlockingQueue<Sample>(SAMPLE_QUEUE);
   private final LongAdder samplesDropped = new LongAdder();
+  private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final AtomicLongArray bindFailures = new AtomicLongArray(ConnectFailure.values().length);
   private final LongAdder connects = new LongAdder();
   private final AtomicBoolean used = new AtomicBoolean();
@@ -194,7 +204,8 @@ public final class PortLedger implements SocketListener {
     if (e != null) {
       e.connectedTo(d, localPort, epoch);
     }
-    if (d.connected(kind, localPort, source, e != null)) {
+    long n = d.connected(kind, localPort, source, e != null);
+    if (Destination.sampled(n) && (n <= Destination.FIRST_SAMPLES || sampler.take())) {
       Throwable site = d.takePendingSite();
       offer(new Sample(d, site != null ? site : new Throwable(), null, false, null));
     }

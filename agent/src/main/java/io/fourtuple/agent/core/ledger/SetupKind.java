@@ -44,6 +44,16 @@ public enum SetupKind {
     return this == BIND_PORT_0 || this == EXPLICIT_PORT;
   }
 
+  private static final SetupKind[] BY_ORDINAL = values();
+
+  /**
+   * The kind of {@code ordinal}, without the copy of the array that {@code values()} makes on every
+   * call: per-socket records store the ordinal, and read it back on each connect and close.
+   */
+  public static SetupKind ofOrdinal(int ordinal) {
+    return BY_ORDINAL[ordinal];
+  }
+
   /** The kind a bind outcome leads to; null for binds the ledger does not follow (listeners). */
   public static SetupKind of(BindOutcome outcome) {
     switch (outcome) {

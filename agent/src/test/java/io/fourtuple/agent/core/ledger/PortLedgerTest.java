@@ -226,4 +226,25 @@ class PortLedgerTest {
     l.reconcile(null, l.advanceEpoch(), RANGE);
     assertEquals(1, find(l, A).heldForAllInRange);
   }
+
+  /**
+   * A connect storm to one destination fills in at most the first 8 stacks plus the sampler's
+   * budget per ~134 ms window, not one in 64 connects however fast they come.
+   */
+  @Test
+  void stackSamplesOfAStormStayWithinTheBudget() {
+    PortLedger l = new PortLedger(100, 100, 100);
+    int connects = 200_000;
+    long startWindow = System.nanoTime() >>> 27;
+    for (int i = 0; i < connects; i++) {
+      l.connected(new Object(), A, null, 0);
+    }
+    long windows = (System.nanoTime() >>> 27) - startWindow + 1;
+    long offered = l.drainSamples(null) + l.samplesDropped();
+    assertTrue(offered >= Destination.FIRST_SAMPLES, "the first connects are sampled: " + offered);
+    assertTrue(
+        offered <= Destination.FIRST_SAMPLES + windows * PortLedger.SAMPLES_PER_WINDOW,
+        offered + " samples in " + windows + " windows");
+    assertEquals(connects, find(l, A).total());
+  }
 }
