@@ -157,7 +157,8 @@ class LedgerTest {
   @MethodSource("jdks")
   void warningFiresBeforeExhaustionAndNamesTheCallSite(Jdk jdk) throws Exception {
     // One destination, a connection held every 300 ms; another process holds 2 ports: 8 connect,
-    // the rest fail with EADDRNOTAVAIL. Warning below 3 free: after the 6th.
+    // the rest fail with EADDRNOTAVAIL. Warning below 3 free: after the 6th. The app waits for two
+    // ledger ticks after each connection (--await-ticks), so the order holds on a loaded machine.
     ChildJvm.Run run =
         child(jdk)
             .agent("ledger.interval=100ms,ledger.summary.interval=off,ledger.warn.headroom=3")
@@ -172,7 +173,8 @@ class LedgerTest {
                 "--rate",
                 "0",
                 "--squat",
-                "60008,60009");
+                "60008,60009",
+                "--await-ticks");
     run.assertSucceeded();
     assertEquals("8", run.result().get("held"), run::describe);
     assertEquals("3", run.result().get("failed"), run::describe);
@@ -253,7 +255,8 @@ class LedgerTest {
                   "--rate",
                   "0",
                   "--squat",
-                  "60008,60009");
+                  "60008,60009",
+                  "--await-ticks");
       run.assertSucceeded();
       Map<String, Integer> counts = new HashMap<>();
       String site = null;

@@ -29,13 +29,18 @@ import java.util.concurrent.TimeUnit;
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.ShortConnections \
  *     [--destinations 3] [--rate 20] [--seconds 10] [--hold 0] [--hold-interval-ms 0] [--leak 0]
  *     [--api socket|channel|async] [--setup connect|bind0] [--base-port 21000] [--squat 60000,60001]
- *     [--linger-ms 0] [--ss] [--mbean]
+ *     [--linger-ms 0] [--ss] [--mbean] [--await-ticks]
  * </pre>
  *
  * Listeners are in this JVM on 127.0.0.1:base-port+i. With {@code --ss} it ends by printing, per
  * destination, what {@code ss -tan} shows for it ({@code SS dst=... established=N timewait=M
  * inrange=K}), then lingers {@code --linger-ms} so a ledger tick can see the same table. Last line:
  * {@code RESULT connects=N failed=F held=H leaked=L}.
+ *
+ * <p>{@code --await-ticks}: after each round of held connections, wait (as a JMX client, up to 60
+ * s) until two ledger ticks have completed, so the second one began after those connections existed
+ * and the agent has said what it saw of them before the next round: tests about the order of a
+ * warning and a failure then hold however slowly a loaded machine runs the ledger thread.
  */
 public final class ShortConnections {
   private ShortConnections() {}
@@ -54,6 +59,7 @@ public final class ShortConnections {
     long lingerMs = 0;
     boolean ss = false;
     boolean mbean = false;
+    boolean awaitTicks = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--ss")) {
@@ -62,6 +68,10 @@ public final class ShortConnections {
       }
       if (a.equals("--mbean")) {
         mbean = true;
+        continue;
+      }
+      if (a.equals("--await-ticks")) {
+        awaitTicks = true;
         continue;
       }
       String v = args[++i];
@@ -137,6 +147,9 @@ public final class ShortConnections {
       }
       if (holdIntervalMs > 0) {
         Thread.sleep(holdIntervalMs);
+      }
+      if (awaitTicks) {
+        awaitLedgerTicks(2);
       }
     }
     // Leaked: connected, then dropped without close.
@@ -250,6 +263,32 @@ public final class ShortConnections {
       Thread.sleep(50);
     }
     System.out.println("MBEAN none: io.fourtuple:type=PortLedger not registered or no tick");
+  }
+
+  /**
+   * Waits until the ledger MBean's {@code LastTickMillis} has changed {@code ticks} times after its
+   * first value seen here (the MBean is registered at the first tick after the first client
+   * socket); gives up after 60 s with a line saying so, which the tests' assertions then show.
+   */
+  private static void awaitLedgerTicks(int ticks) throws Exception {
+    javax.management.MBeanServer server =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    javax.management.ObjectName name =
+        new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Object seen = null;
+    int changes = 0;
+    while (System.nanoTime() < deadline) {
+      Object tick = server.isRegistered(name) ? server.getAttribute(name, "LastTickMillis") : null;
+      if (tick != null && !tick.equals(seen)) {
+        if (seen != null && ++changes == ticks) {
+          return;
+        }
+        seen = tick;
+      }
+      Thread.sleep(10);
+    }
+    System.out.println("AWAIT-TICKS timed out: no ledger tick within 60 s");
   }
 
   private static void count(Map<String, Integer> failures, IOException e) {
