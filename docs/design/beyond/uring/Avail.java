@@ -1,0 +1,1 @@
+public class Avail { public static void main(String[] a) { System.out.println("isAvailable=" + io.netty.channel.uring.IoUring.isAvailable() + " cause=" + io.netty.channel.uring.IoUring.unavailabilityCause()); } }

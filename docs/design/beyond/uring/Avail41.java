@@ -1,0 +1,1 @@
+public class Avail41 { public static void main(String[] a) { System.out.println("incubator isAvailable=" + io.netty.incubator.channel.uring.IOUring.isAvailable() + " cause=" + io.netty.incubator.channel.uring.IOUring.unavailabilityCause()); } }
