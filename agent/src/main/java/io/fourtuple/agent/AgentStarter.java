@@ -120,14 +120,16 @@ final class AgentStarter {
           AgentControl.version(),
           Setting.ENABLED.propertyName(),
           config.source(Setting.ENABLED));
-      answer(
-          control,
-          ControlRequest.OK,
-          "fourtuple is disabled by "
-              + Setting.ENABLED.propertyName()
-              + "=false ("
-              + config.source(Setting.ENABLED)
-              + "); nothing was changed");
+      if (control.reply() != null) { // at -javaagent the line above is the one answer
+        answer(
+            control,
+            ControlRequest.OK,
+            "fourtuple is disabled by "
+                + Setting.ENABLED.propertyName()
+                + "=false ("
+                + config.source(Setting.ENABLED)
+                + "); nothing was changed");
+      }
       return;
     }
     // Everything that links against io.fourtuple.bootstrap lives in RunningAgent, which the JVM
