@@ -48,8 +48,17 @@ final class AgentControl {
     System.setProperty(ControlRequest.STATE_PROPERTY, agent.mode());
   }
 
-  /** The agent's version, from the jar. */
+  /**
+   * The agent's version: the jar manifest's {@code Implementation-Version}, which the JVM has read
+   * already (a resource lookup would first search the boot and platform loaders, opening the
+   * runtime image: some 30 classes); the properties file when running from a class folder.
+   */
   static String version() {
+    Package own = AgentControl.class.getPackage();
+    String fromManifest = own == null ? null : own.getImplementationVersion();
+    if (fromManifest != null) {
+      return fromManifest;
+    }
     try (InputStream in =
         AgentControl.class.getResourceAsStream("/io/fourtuple/agent/version.properties")) {
       Properties p = new Properties();
