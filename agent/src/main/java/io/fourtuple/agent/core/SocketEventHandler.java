@@ -4,7 +4,6 @@ import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
 import io.fourtuple.agent.core.config.AgentConfig;
-import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
@@ -76,9 +75,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         options,
         stats,
         reporter,
-        ledger != null
-            ? ledger.records()
-            : new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS))),
+        ledger != null ? ledger.records() : config.ledger().newRecords(),
         ledger,
         sites);
   }
