@@ -148,7 +148,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private void startRest() {
     if (config.nettyEnabled()) {
       // Netty's descriptors are wrapped for the option's mechanism: resolved here, off the way to
-      // main, before the startup line says whether Netty epoll channels are rewritten.
+      // main, before the startup line says whether Netty epoll and io_uring channels are rewritten.
       nettyProblem = NettySockets.prepare();
     }
     probe.rewrite(true);
@@ -180,7 +180,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   private void writeStartup(KernelInfo kernel, String rewrite) {
     if (nettyProblem != null) {
-      log.warn("Netty epoll channels are observed but not rewritten: {}", nettyProblem);
+      log.warn(
+          "Netty epoll and io_uring channels are observed but not rewritten: {}", nettyProblem);
     }
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
@@ -425,7 +426,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
           + mechanism()
           + " before client binds to port 0"
           + (nettyProblem == null && config.nettyEnabled()
-              ? " (java.net.Socket, SocketChannel, AsynchronousSocketChannel, Netty epoll)"
+              ? " (java.net.Socket, SocketChannel, AsynchronousSocketChannel, Netty epoll, Netty io_uring)"
               : " (java.net.Socket, SocketChannel, AsynchronousSocketChannel)");
     }
   }

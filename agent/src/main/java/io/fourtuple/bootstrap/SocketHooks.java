@@ -29,6 +29,14 @@ public interface SocketHooks {
    */
   int API_NETTY_EPOLL = 4;
 
+  /**
+   * A Netty io_uring channel ({@code io.netty.channel.uring.AbstractIoUringChannel}, the 4.1
+   * incubator's {@code AbstractIOUringChannel}, relocated copies too), reported as {@link
+   * #API_NETTY_EPOLL} is; its SO_LINGER sets arrive through the same {@code unix.Socket} hook, as
+   * {@link #API_NETTY_EPOLL}.
+   */
+  int API_NETTY_IO_URING = 5;
+
   // The events; {@code socket} is the API's socket object as the hook sees it, other arguments as
   // listed (unused ones are null, 0 or false).
 

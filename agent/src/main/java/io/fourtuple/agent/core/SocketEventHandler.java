@@ -160,7 +160,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * linger guard turns a {@code java.net.Socket} into its implementation).
    */
   private Object key(Api api, Object socket) {
-    if (api == Api.NETTY_EPOLL && socket != null) {
+    if (api.isNetty() && socket != null) {
       Object linux = sockets.nettySocket(socket);
       return linux != null ? linux : socket;
     }
@@ -184,7 +184,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   public void bind(Api api, Object socket, Object fd, Object local, int port, boolean server) {
     BindOutcome outcome;
     InetAddress address = null;
-    if (api == Api.NETTY_EPOLL && (local == null || !sockets.isNettyTcpClient(socket))) {
+    if (api.isNetty() && (local == null || !sockets.isNettyTcpClient(socket))) {
       return; // doConnect without a local address, or not a TCP client: never touched nor counted
     }
     if (local instanceof InetAddress) {
@@ -198,15 +198,13 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       address = inet.getAddress();
       port = inet.getPort();
       outcome =
-          api == Api.NETTY_EPOLL
-              ? nettyBind(fd, port)
-              : policy.beforeBind((FileDescriptor) fd, port, false);
+          api.isNetty() ? nettyBind(fd, port) : policy.beforeBind((FileDescriptor) fd, port, false);
     } else {
       outcome = BindOutcome.NOT_INET;
     }
     recordBind(api, outcome, address, port);
     // Netty's bind hooks push the channel's LinuxSocket as fd: the key, without a field read.
-    Object key = api == Api.NETTY_EPOLL && fd != null ? fd : socket;
+    Object key = api.isNetty() && fd != null ? fd : socket;
     for (SocketListener l : listeners) {
       l.bound(api, key, outcome, address, port);
     }
@@ -254,7 +252,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * InetAddress}.
    */
   public void bindFailed(Api api, Object socket, Object local, int port, Throwable thrown) {
-    if (api == Api.NETTY_EPOLL && !sockets.isNettyTcpClient(socket)) {
+    if (api.isNetty() && !sockets.isNettyTcpClient(socket)) {
       return;
     }
     if (local instanceof InetAddress || local == null) {
@@ -283,13 +281,18 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    */
   public void connected(
       Api api, Object socket, Object remote, Object local, int port, boolean completed) {
-    if (api == Api.NETTY_EPOLL) {
+    if (api.isNetty()) {
       if (!sockets.isNettyTcpClient(socket)) {
         return;
       }
       if (remote == null) {
         remote = sockets.nettyRemoteAddress(socket, false);
         local = sockets.nettyLocalAddress(socket);
+      }
+      if (remote == null) {
+        // io_uring: reported as its connect completes, before Netty caches the addresses.
+        remote = sockets.nettyRemoteAddress(socket, true);
+        local = sockets.nettyLocalAddress(sockets.nettySocket(socket));
       }
     }
     if (completed) {
@@ -326,7 +329,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       connected(api, socket, remote, local, 0, true);
       return;
     }
-    if (api == Api.NETTY_EPOLL) {
+    if (api.isNetty()) {
       if (!sockets.isNettyTcpClient(socket)) {
         return;
       }
@@ -356,15 +359,17 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * {@code on} true and a negative value for off.
    */
   Long setSoLinger(Api api, Object socket, boolean on, int seconds) {
-    if (api == Api.NETTY_EPOLL) {
+    if (api.isNetty()) {
       on = seconds >= 0;
+      // One hook (unix.Socket) serves both transports: the socket's class tells them apart.
+      api = sockets.isNettyIoUring(socket) ? Api.NETTY_IO_URING : api;
     }
     int applied = linger.beforeSetLinger(api, socket, on, seconds);
     if (applied == seconds) {
       return null;
     }
     if (applied == LingerPolicy.OFF) {
-      return Long.valueOf(api == Api.NETTY_EPOLL ? 0xFFFFFFFFL : seconds & 0xFFFFFFFFL);
+      return Long.valueOf(api.isNetty() ? 0xFFFFFFFFL : seconds & 0xFFFFFFFFL);
     }
     return Long.valueOf((on ? 1L << 32 : 0L) | (applied & 0xFFFFFFFFL));
   }
@@ -388,7 +393,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
           ? (Object) Boolean.FALSE
           : (Object) Integer.valueOf(-1);
     }
-    if (api == Api.NETTY_EPOLL && SocketHooks.NETTY_OWN_NO_PORT.equals(name)) {
+    if (api.isNetty() && SocketHooks.NETTY_OWN_NO_PORT.equals(name)) {
       nettyOwnBindAddressNoPort(socket, Boolean.TRUE.equals(value));
     }
     return null;

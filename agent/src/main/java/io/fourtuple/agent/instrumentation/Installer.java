@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * Puts the hooks into the JVM: module edges, the bootstrap zone, and the {@link SocketWeaver} for
- * the JDK socket classes (and the application's Netty epoll classes, in every class loader). With
- * the classes beside it, the only code that knows bytecode.
+ * the JDK socket classes (and the application's Netty epoll and io_uring classes, in every class
+ * loader). With the classes beside it, the only code that knows bytecode.
  *
  * <p>The weaver is registered for retransformation: classes loaded later are woven as they load,
  * classes already loaded (at hot attach, or loaded before {@code premain}) are retransformed at
@@ -74,8 +74,8 @@ public final class Installer {
   /**
    * Registers the weaver and weaves the socket classes that are already loaded.
    *
-   * @param netty whether to weave Netty's epoll classes too, in every class loader (copies already
-   *     loaded by several loaders are all retransformed)
+   * @param netty whether to weave Netty's epoll and io_uring classes too, in every class loader
+   *     (copies already loaded by several loaders are all retransformed)
    */
   public static Installation install(Instrumentation instrumentation, boolean netty) {
     SocketWeaver weaver =

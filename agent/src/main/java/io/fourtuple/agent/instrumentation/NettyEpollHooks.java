@@ -32,6 +32,14 @@ import net.bytebuddy.jar.asm.Opcodes;
  *       application set Netty's own option, and its channel is left alone.
  * </ul>
  *
+ * <p>Netty's io_uring transport (4.2 {@code channel.uring}, the 4.1 incubator's {@code
+ * incubator.channel.uring}, same shape; checked with {@code javap} on 4.2.18 and 0.0.26) gets the
+ * same, reported as {@code API_NETTY_IO_URING}: its {@code AbstractIoUringChannel} has the same
+ * {@code doBind}, {@code localAddress0} and {@code doClose}; it has no {@code doConnect}, so its
+ * {@code $AbstractUringUnsafe.connect} is woven instead ({@link #uringUnsafe}); its {@code
+ * LinuxSocket} extends {@code unix.Socket}, whose {@code setSoLinger} hook covers it; it has no
+ * option of its own for IP_BIND_ADDRESS_NO_PORT.
+ *
  * <p>Hazards: which channel is a TCP client is decided in the core (server, datagram and
  * unix-domain channels pass through the same methods); the woven code reads only fields of the
  * class it is woven into, whose descriptors are taken from the class file, so a Netty of another
@@ -42,23 +50,35 @@ final class NettyEpollHooks implements TargetType {
   static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
   static final String UNIX_SOCKET = "io.netty.channel.unix.Socket";
   static final String LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+  static final String URING_CHANNEL = "io.netty.channel.uring.AbstractIoUringChannel";
+  static final String INCUBATOR_CHANNEL = "io.netty.incubator.channel.uring.AbstractIOUringChannel";
+  static final String URING_UNSAFE = "$AbstractUringUnsafe";
 
   private static final String SOCKET_ADDRESS = "Ljava/net/SocketAddress;";
-  private static final int API = SocketHooks.API_NETTY_EPOLL;
+  private static final int EPOLL = SocketHooks.API_NETTY_EPOLL;
+  private static final int URING = SocketHooks.API_NETTY_IO_URING;
+  private static final String EPOLL_SOCKET = "/epoll/LinuxSocket;";
+  private static final String URING_SOCKET = "/uring/LinuxSocket;";
 
   private final String className;
+  private final int api;
 
-  private NettyEpollHooks(String className) {
+  private NettyEpollHooks(String className, int api) {
     this.className = className;
+    this.api = api;
   }
 
-  /** The four target types, for the weaver's suffix table. */
+  /** The target types of both transports, for the weaver's suffix table. */
   static List<TargetType> all() {
     return Arrays.<TargetType>asList(
-        new NettyEpollHooks(CHANNEL),
-        new NettyEpollHooks(UNSAFE),
-        new NettyEpollHooks(UNIX_SOCKET),
-        new NettyEpollHooks(LINUX_SOCKET));
+        new NettyEpollHooks(CHANNEL, EPOLL),
+        new NettyEpollHooks(UNSAFE, EPOLL),
+        new NettyEpollHooks(UNIX_SOCKET, EPOLL),
+        new NettyEpollHooks(LINUX_SOCKET, EPOLL),
+        new NettyEpollHooks(URING_CHANNEL, URING),
+        new NettyEpollHooks(URING_CHANNEL + URING_UNSAFE, URING),
+        new NettyEpollHooks(INCUBATOR_CHANNEL, URING),
+        new NettyEpollHooks(INCUBATOR_CHANNEL + URING_UNSAFE, URING));
   }
 
   @Override
@@ -71,7 +91,11 @@ final class NettyEpollHooks implements TargetType {
     List<MethodHook> hooks = new ArrayList<MethodHook>();
     String name = shape.internalName.replace('/', '.');
     if (className.equals(CHANNEL)) {
-      channel(shape, name, hooks, problems);
+      channel(shape, name, hooks, problems, api, EPOLL_SOCKET);
+    } else if (className.endsWith(URING_UNSAFE)) {
+      uringUnsafe(shape, name, hooks, problems);
+    } else if (api == URING) {
+      channel(shape, name, hooks, problems, api, URING_SOCKET);
     } else if (className.equals(UNSAFE)) {
       String outer = shape.field("this$0");
       if (outer != null && shape.hasMethod("doFinishConnect", "()Z")) {
@@ -93,12 +117,22 @@ final class NettyEpollHooks implements TargetType {
     return hooks;
   }
 
+  /**
+   * {@code AbstractEpollChannel}, {@code AbstractIoUringChannel} and the incubator's {@code
+   * AbstractIOUringChannel}: the same {@code doBind}, {@code localAddress0} and {@code doClose};
+   * only epoll has {@code doConnect} (io_uring connects in its unsafe, {@link #uringUnsafe}).
+   */
   private static void channel(
-      ClassShape shape, String name, List<MethodHook> hooks, List<String> problems) {
+      ClassShape shape,
+      String name,
+      List<MethodHook> hooks,
+      List<String> problems,
+      final int api,
+      String socketType) {
     final String owner = shape.internalName;
     final String socket = shape.field("socket");
     final String local = shape.field("local");
-    if (socket == null || !socket.endsWith("io/netty/channel/epoll/LinuxSocket;")) {
+    if (socket == null || !socket.endsWith(socketType)) {
       problems.add(name + " has no field socket of type LinuxSocket; its channels are not hooked");
       return;
     }
@@ -111,21 +145,23 @@ final class NettyEpollHooks implements TargetType {
               loadThis(mv);
               loadField(mv, owner, "socket", socket);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, Entry.BIND, 0, 0, API);
+              dispatch(mv, Entry.BIND, 0, 0, api);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThisAndArguments(mv);
-              dispatch(mv, Entry.BIND_FAILED, 0, API);
+              dispatch(mv, Entry.BIND_FAILED, 0, api);
             }
           });
     } else {
       problems.add(name + " has no doBind(SocketAddress)");
     }
     String connect = "(" + SOCKET_ADDRESS + SOCKET_ADDRESS + ")Z";
-    if (shape.hasMethod("doConnect", connect) && local != null) {
+    if (api == URING) {
+      // No doConnect: see uringUnsafe.
+    } else if (shape.hasMethod("doConnect", connect) && local != null) {
       hooks.add(
           new MethodHook("doConnect", connect) {
             @Override
@@ -134,7 +170,7 @@ final class NettyEpollHooks implements TargetType {
               loadThis(mv);
               loadField(mv, owner, "socket", socket);
               mv.visitVarInsn(Opcodes.ALOAD, 2);
-              dispatch(mv, Entry.BIND, 0, 0, API);
+              dispatch(mv, Entry.BIND, 0, 0, api);
             }
 
             @Override
@@ -143,7 +179,7 @@ final class NettyEpollHooks implements TargetType {
               loadThis(mv);
               mv.visitVarInsn(Opcodes.ALOAD, 1);
               loadField(mv, owner, "local", local);
-              dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.CONNECTED);
+              dispatch(mv, Entry.CONNECTED, 0, api, SocketHooks.CONNECTED);
             }
 
             @Override
@@ -151,7 +187,7 @@ final class NettyEpollHooks implements TargetType {
               // Its own bind or the connect: the core tells them apart by Netty's message.
               mv.visitInsn(Opcodes.DUP);
               loadThisAndArguments(mv);
-              dispatch(mv, Entry.CONNECT_OUTCOME, API);
+              dispatch(mv, Entry.CONNECT_OUTCOME, api);
             }
           });
     } else {
@@ -162,7 +198,7 @@ final class NettyEpollHooks implements TargetType {
     if (local != null && shape.hasMethod("localAddress0", "()" + SOCKET_ADDRESS)) {
       hooks.add(
           SocketChannelImplHooks.localReadHook(
-              "localAddress0", "()" + SOCKET_ADDRESS, owner, "local", local, API));
+              "localAddress0", "()" + SOCKET_ADDRESS, owner, "local", local, api));
     } else {
       problems.add(name + " has no localAddress0() or no field local; its reads are unseen");
     }
@@ -172,15 +208,15 @@ final class NettyEpollHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               loadThis(mv);
-              dispatch(mv, Entry.CLOSE, API, SocketHooks.CLOSING);
+              dispatch(mv, Entry.CLOSE, api, SocketHooks.CLOSING);
               loadField(mv, owner, "socket", socket);
-              dispatch(mv, Entry.CLOSE, API, SocketHooks.LINGER_CLOSING);
+              dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSING);
             }
 
             @Override
             void beforeReturn(MethodVisitor mv) {
               loadField(mv, owner, "socket", socket);
-              dispatch(mv, Entry.CLOSE, API, SocketHooks.LINGER_CLOSED);
+              dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSED);
             }
 
             @Override
@@ -191,6 +227,92 @@ final class NettyEpollHooks implements TargetType {
     } else {
       problems.add(name + " has no doClose(); the port ledger relies on the kernel for it");
     }
+  }
+
+  /**
+   * io_uring's {@code $AbstractUringUnsafe} (4.2 and the incubator, same shape): {@code
+   * connect(remote, local, promise)} binds {@code local} itself when it is not null, after Netty's
+   * own checks, with a synchronous bind(2), then submits the connect; it completes in one of the
+   * two {@code fulfillConnectPromise}. The woven code reads {@code this$0} only; the channel's
+   * socket is taken from the stack of the bind call.
+   */
+  private static void uringUnsafe(
+      ClassShape shape, String name, List<MethodHook> hooks, List<String> problems) {
+    final String owner = shape.internalName;
+    final String outer = shape.field("this$0");
+    // A relocated copy has Netty's ChannelPromise under the same prefix as its own package.
+    String promise =
+        "L"
+            + owner.substring(0, owner.lastIndexOf("io/netty/"))
+            + "io/netty/channel/ChannelPromise;";
+    String connect = "(" + SOCKET_ADDRESS + SOCKET_ADDRESS + promise + ")V";
+    String success = "(" + promise + "Z)V";
+    String failure = "(" + promise + "Ljava/lang/Throwable;)V";
+    if (outer == null
+        || !shape.hasMethod("connect", connect)
+        || !shape.hasMethod("fulfillConnectPromise", success)
+        || !shape.hasMethod("fulfillConnectPromise", failure)) {
+      problems.add(name + " lacks this$0, connect() or fulfillConnectPromise(); not hooked");
+      return;
+    }
+    hooks.add(
+        new MethodHook("connect", connect) {
+          @Override
+          void onEnter(MethodVisitor mv) {
+            // What epoll's doConnect reports without a local address (the socket is read from the
+            // channel by whoever needs it).
+            loadField(mv, owner, "this$0", outer);
+            loadNull(mv);
+            loadNull(mv);
+            dispatch(mv, Entry.BIND, 0, 0, URING);
+          }
+
+          @Override
+          void beforeCall(MethodVisitor mv, String callee, String method, String descriptor) {
+            if (method.equals("bind")
+                && callee.endsWith(URING_SOCKET.substring(0, URING_SOCKET.length() - 1))
+                && descriptor.equals("(" + SOCKET_ADDRESS + ")V")) {
+              // [socket, local] -> [channel, socket, local] for the call, kept below for bind.
+              mv.visitInsn(Opcodes.DUP2);
+              loadField(mv, owner, "this$0", outer);
+              mv.visitInsn(Opcodes.DUP_X2);
+              mv.visitInsn(Opcodes.POP);
+              dispatch(mv, Entry.BIND, 0, 0, URING);
+            } else if (method.equals("annotateConnectException")
+                && descriptor.equals(
+                    "(Ljava/lang/Throwable;" + SOCKET_ADDRESS + ")Ljava/lang/Throwable;")) {
+              // Its bind or the connect's submission failed: [thrown, remote] -> [thrown,
+              // channel, remote, local].
+              mv.visitInsn(Opcodes.DUP2);
+              loadField(mv, owner, "this$0", outer);
+              mv.visitInsn(Opcodes.SWAP);
+              mv.visitVarInsn(Opcodes.ALOAD, 2);
+              dispatch(mv, Entry.CONNECT_OUTCOME, URING);
+            }
+          }
+        });
+    hooks.add(
+        new MethodHook("fulfillConnectPromise", success) {
+          @Override
+          void onEnter(MethodVisitor mv) {
+            mv.visitInsn(Opcodes.ICONST_1);
+            loadField(mv, owner, "this$0", outer);
+            loadNull(mv);
+            loadNull(mv);
+            dispatch(mv, Entry.CONNECTED, 0, URING, SocketHooks.FINISH_CONNECT);
+          }
+        });
+    hooks.add(
+        new MethodHook("fulfillConnectPromise", failure) {
+          @Override
+          void onEnter(MethodVisitor mv) {
+            mv.visitVarInsn(Opcodes.ALOAD, 2);
+            loadField(mv, owner, "this$0", outer);
+            loadNull(mv);
+            loadNull(mv);
+            dispatch(mv, Entry.CONNECT_OUTCOME, URING);
+          }
+        });
   }
 
   /**
@@ -205,7 +327,7 @@ final class NettyEpollHooks implements TargetType {
         loadField(mv, owner, "this$0", outer);
         loadNull(mv);
         loadNull(mv);
-        dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.FINISH_CONNECT);
+        dispatch(mv, Entry.CONNECTED, 0, EPOLL, SocketHooks.FINISH_CONNECT);
       }
 
       @Override
@@ -214,7 +336,7 @@ final class NettyEpollHooks implements TargetType {
         loadField(mv, owner, "this$0", outer);
         loadNull(mv);
         loadNull(mv);
-        dispatch(mv, Entry.CONNECT_OUTCOME, API);
+        dispatch(mv, Entry.CONNECT_OUTCOME, EPOLL);
       }
     };
   }
@@ -227,7 +349,7 @@ final class NettyEpollHooks implements TargetType {
         loadThis(mv);
         mv.visitInsn(Opcodes.ICONST_1);
         mv.visitVarInsn(Opcodes.ILOAD, 1);
-        dispatch(mv, Entry.SET_SO_LINGER, API);
+        dispatch(mv, Entry.SET_SO_LINGER, EPOLL);
         mv.visitInsn(Opcodes.L2I);
         mv.visitVarInsn(Opcodes.ISTORE, 1);
       }
@@ -244,7 +366,7 @@ final class NettyEpollHooks implements TargetType {
         mv.visitVarInsn(Opcodes.ILOAD, 1);
         mv.visitMethodInsn(
             Opcodes.INVOKESTATIC, "java/lang/Boolean", "valueOf", "(Z)Ljava/lang/Boolean;", false);
-        dispatch(mv, Entry.SET_OPTION, API);
+        dispatch(mv, Entry.SET_OPTION, EPOLL);
         mv.visitInsn(Opcodes.POP);
       }
     };

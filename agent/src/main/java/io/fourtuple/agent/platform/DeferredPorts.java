@@ -56,7 +56,14 @@ public final class DeferredPorts {
 
   private DeferredPorts() {}
 
-  private static final String NETTY_CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";
+  /**
+   * Netty's channels that cache their local address in {@code local} (epoll, io_uring 4.2, 4.1).
+   */
+  private static final String[] NETTY_CHANNELS = {
+    "io.netty.channel.epoll.AbstractEpollChannel",
+    "io.netty.channel.uring.AbstractIoUringChannel",
+    "io.netty.incubator.channel.uring.AbstractIOUringChannel"
+  };
 
   private static final ClassValue<Shape> SHAPES =
       new ClassValue<Shape>() {
@@ -112,8 +119,10 @@ public final class DeferredPorts {
             || name.equals("sun.nio.ch.AsynchronousSocketChannelImpl")) {
           return new ForChannel(c);
         }
-        if (NettySockets.nameIs(c, NETTY_CHANNEL) && NettySockets.isTcpClientClass(type)) {
-          return new ForNettyEpoll(c);
+        for (String netty : NETTY_CHANNELS) {
+          if (NettySockets.nameIs(c, netty) && NettySockets.isTcpClientClass(type)) {
+            return new ForNetty(c);
+          }
         }
       }
       return new Unknown(type.getName() + " is not a JDK socket class the agent defers");
@@ -309,23 +318,24 @@ public final class DeferredPorts {
   }
 
   /**
-   * A Netty epoll TCP client channel ({@code AbstractEpollChannel}, relocated copies too): its
-   * {@code socket} (a Netty {@code LinuxSocket}) and the {@code local} address it caches, which
-   * {@code localAddress0()} returns. Netty confines a channel to its event loop and takes no lock,
-   * so the channel's monitor only keeps two application threads from racing here; a connect that
-   * the event loop runs at the same moment wins in the kernel (the second bind then fails with
-   * EINVAL and nothing is changed). Open, not connected ({@code isActive()}) and no pending connect
-   * ({@code connectPromise}) are checked first. The socket may be IPv4-only or IPv6: the bind uses
-   * the family the kernel reports for it ({@code SO_DOMAIN}).
+   * A Netty epoll or io_uring TCP client channel ({@code AbstractEpollChannel}, {@code
+   * AbstractIoUringChannel}, {@code AbstractIOUringChannel}, relocated copies too): its {@code
+   * socket} (a Netty {@code LinuxSocket}) and the {@code local} address it caches, which {@code
+   * localAddress0()} returns. Netty confines a channel to its event loop and takes no lock, so the
+   * channel's monitor only keeps two application threads from racing here; a connect that the event
+   * loop runs at the same moment wins in the kernel (the second bind then fails with EINVAL and
+   * nothing is changed). Open, not connected ({@code isActive()}) and no pending connect ({@code
+   * connectPromise}) are checked first. The socket may be IPv4-only or IPv6: the bind uses the
+   * family the kernel reports for it ({@code SO_DOMAIN}).
    */
-  private static final class ForNettyEpoll extends Shape {
+  private static final class ForNetty extends Shape {
     private final Field socket;
     private final Field local;
     private final Field connectPromise;
     private final Method isOpen;
     private final Method isActive;
 
-    ForNettyEpoll(Class<?> c) throws Exception {
+    ForNetty(Class<?> c) throws Exception {
       socket = field(c, "socket");
       local = field(c, "local");
       Field pending;
@@ -337,7 +347,7 @@ public final class DeferredPorts {
       connectPromise = pending;
       isOpen = c.getMethod("isOpen");
       isActive = c.getMethod("isActive");
-      // AbstractEpollChannel is package-private: its public methods need this to be called here.
+      // The channel classes are package-private: its public methods need this to be called here.
       isOpen.setAccessible(true);
       isActive.setAccessible(true);
     }

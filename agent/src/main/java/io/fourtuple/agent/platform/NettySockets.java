@@ -7,12 +7,12 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
 /**
- * What the agent reads from the application's Netty epoll objects: the descriptor of a Netty socket
- * as a {@code java.io.FileDescriptor} (so {@link SocketOptions} sets the option the same way for
- * every Netty version), whether a channel is a TCP client, and a channel's addresses. The agent is
- * compiled against no Netty: everything goes through reflection, resolved once per class ({@link
- * ClassValue}, so the copies of several class loaders and relocated copies each get their own),
- * never from woven code.
+ * What the agent reads from the application's Netty epoll and io_uring objects: the descriptor of a
+ * Netty socket as a {@code java.io.FileDescriptor} (so {@link SocketOptions} sets the option the
+ * same way for every Netty version), whether a channel is a TCP client, and a channel's addresses.
+ * The agent is compiled against no Netty: everything goes through reflection, resolved once per
+ * class ({@link ClassValue}, so the copies of several class loaders and relocated copies each get
+ * their own), never from woven code.
  *
  * <p>Hazards:
  *
@@ -29,6 +29,18 @@ import java.lang.reflect.Method;
 public final class NettySockets {
   private static final String STREAM_CHANNEL = "io.netty.channel.epoll.AbstractEpollStreamChannel";
   private static final String DOMAIN_CHANNEL = "io.netty.channel.epoll.EpollDomainSocketChannel";
+
+  /**
+   * io_uring's TCP clients: its domain socket channel shares their stream superclass, so the client
+   * class itself is matched (Netty 4.2, and the 4.1 incubator).
+   */
+  private static final String[] IO_URING_CLIENTS = {
+    "io.netty.channel.uring.IoUringSocketChannel",
+    "io.netty.incubator.channel.uring.IOUringSocketChannel"
+  };
+
+  /** The package of io_uring's classes, in Netty 4.2 and in the incubator, relocated or not. */
+  private static final String IO_URING_PACKAGE = ".channel.uring.";
 
   private static volatile MethodHandle newFd;
 
@@ -93,7 +105,9 @@ public final class NettySockets {
             return Boolean.FALSE;
           }
           for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            if (nameIs(c, STREAM_CHANNEL)) {
+            if (nameIs(c, STREAM_CHANNEL)
+                || nameIs(c, IO_URING_CLIENTS[0])
+                || nameIs(c, IO_URING_CLIENTS[1])) {
               return Boolean.TRUE;
             }
           }
@@ -130,7 +144,8 @@ public final class NettySockets {
   }
 
   /**
-   * Whether {@code channel} is a Netty epoll TCP stream channel (not server, datagram or domain).
+   * Whether {@code channel} is a Netty epoll TCP stream channel or io_uring TCP client channel (not
+   * server, datagram or domain).
    */
   public static boolean isTcpClient(Object channel) {
     try {
@@ -138,6 +153,11 @@ public final class NettySockets {
     } catch (Throwable t) {
       return false;
     }
+  }
+
+  /** Whether {@code nettySocket} belongs to Netty's io_uring transport (4.2 or the incubator). */
+  public static boolean isIoUring(Object nettySocket) {
+    return nettySocket != null && nettySocket.getClass().getName().contains(IO_URING_PACKAGE);
   }
 
   /** {@link #isTcpClient} for a channel's class. */

@@ -10,11 +10,11 @@ import java.util.Locale;
 
 /**
  * The core's only way into socket internals: writes the one native socket option the JDK has no API
- * for, and (default methods, the real implementations in this package) reads what Netty's epoll
- * channels keep private and gives a deferred socket its port, so the core holds no reflection into
- * Netty or {@code sun.nio.ch} and tests can stand in for all of it. Probed once at start; where the
- * mechanism or the kernel lacks the option, {@link Unavailable} says why and the agent observes
- * without rewriting.
+ * for, and (default methods, the real implementations in this package) reads what Netty's epoll and
+ * io_uring channels keep private and gives a deferred socket its port, so the core holds no
+ * reflection into Netty or {@code sun.nio.ch} and tests can stand in for all of it. Probed once at
+ * start; where the mechanism or the kernel lacks the option, {@link Unavailable} says why and the
+ * agent observes without rewriting.
  *
  * <p>Kernel fact relied on: {@code IP_BIND_ADDRESS_NO_PORT} (Linux 4.2+, level {@code IPPROTO_IP} =
  * 0, option 24) defers the choice of source port from {@code bind()} to {@code connect()}, so a
@@ -41,9 +41,17 @@ public interface SocketOptions {
    */
   void setBindAddressNoPort(FileDescriptor fd) throws IOException;
 
-  /** Whether {@code channel} is a Netty epoll TCP client channel (not server, datagram, domain). */
+  /**
+   * Whether {@code channel} is a Netty epoll or io_uring TCP client channel (not server, datagram,
+   * domain).
+   */
   default boolean isNettyTcpClient(Object channel) {
     return NettySockets.isTcpClient(channel);
+  }
+
+  /** Whether {@code nettySocket} is the {@code LinuxSocket} of a Netty io_uring channel. */
+  default boolean isNettyIoUring(Object nettySocket) {
+    return NettySockets.isIoUring(nettySocket);
   }
 
   /** The descriptor of a Netty {@code LinuxSocket}, wrapped; null if it cannot be read. */
@@ -64,8 +72,8 @@ public interface SocketOptions {
   }
 
   /**
-   * The key of a Netty epoll channel's record: its {@code LinuxSocket} ({@link SocketKeys}), or
-   * null if it cannot be read.
+   * The key of a Netty channel's record: its {@code LinuxSocket} ({@link SocketKeys}), or null if
+   * it cannot be read.
    */
   default Object nettySocket(Object channel) {
     return NettySockets.socket(channel);

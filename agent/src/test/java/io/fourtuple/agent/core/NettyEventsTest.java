@@ -24,6 +24,8 @@ import shaded.io.netty.channel.epoll.AbstractEpollStreamChannel;
 import shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import shaded.io.netty.channel.epoll.EpollSocketChannel;
+import shaded.io.netty.channel.uring.IoUringDomainSocketChannel;
+import shaded.io.netty.channel.uring.IoUringSocketChannel;
 
 /**
  * The Netty epoll decisions of {@link SocketEventHandler}, with stand-ins for a relocated Netty's
@@ -156,5 +158,79 @@ class NettyEventsTest {
         new IOException("connect(..) failed with error(-99): Cannot assign requested address"));
     assertEquals(1, stats.bindFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_IN_USE));
     assertEquals(1, stats.connectFailures(Api.NETTY_EPOLL, ConnectFailure.ADDRESS_NOT_AVAILABLE));
+  }
+
+  /**
+   * io_uring: its client class (not its domain channel, which shares the stream superclass) is a
+   * TCP client; a connect completes before Netty caches the channel's addresses, so the destination
+   * is the pending connect's and the local address the socket's own; its SO_LINGER sets arrive
+   * through the shared unix.Socket hook as epoll's and are reported as io_uring's.
+   */
+  @Test
+  void ioUringChannelsAreClientsConnectsAreCountedAndLingerIsTheirs() throws Exception {
+    PortLedger ledger = new PortLedger(10, 10, 10);
+    SocketEventHandler handler =
+        new SocketEventHandler(
+            ConfigParser.parse("linger.policy=fix", Map.of(), Map.of()),
+            options,
+            stats,
+            reporter,
+            ledger,
+            null);
+    handler.bind(
+        Api.NETTY_IO_URING, new IoUringDomainSocketChannel(), new Object(), PORT_ZERO, 0, false);
+    assertEquals(0, stats.binds(Api.NETTY_IO_URING, BindOutcome.FAILED));
+    IoUringSocketChannel channel = new IoUringSocketChannel();
+    java.lang.reflect.Field socketField =
+        channel.getClass().getSuperclass().getDeclaredField("socket");
+    socketField.setAccessible(true);
+    Object socket = socketField.get(channel);
+    handler.bind(Api.NETTY_IO_URING, channel, socket, PORT_ZERO, 0, false);
+    // No readable descriptor (a stand-in): counted as a failure, the option never attempted.
+    assertEquals(1, stats.binds(Api.NETTY_IO_URING, BindOutcome.FAILED));
+
+    java.lang.reflect.Field requested =
+        channel.getClass().getSuperclass().getDeclaredField("requestedRemoteAddress");
+    requested.setAccessible(true);
+    InetSocketAddress remote = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+    requested.set(channel, remote);
+    int uring = SocketHooks.API_NETTY_IO_URING;
+    handler.on(SocketHooks.FINISH_CONNECT, uring, channel, null, null, null, 0, true);
+    assertEquals(1, stats.connected(Api.NETTY_IO_URING));
+    assertEquals(1, ledger.destinations().get(0).live());
+    assertEquals("127.0.0.1:8080", ledger.destinations().get(0).label());
+    // The local address is the socket's own (the stand-in's port 60001), not the channel's.
+    assertEquals(List.of("127.0.0.1"), ledger.destinations().get(0).sources());
+
+    handler.on(
+        SocketHooks.CONNECT_OUTCOME,
+        uring,
+        new IoUringSocketChannel(),
+        remote,
+        null,
+        new IOException(
+            "io_uring connect(..) failed with error(-99): Cannot assign requested address"),
+        0,
+        false);
+    assertEquals(
+        1, stats.connectFailures(Api.NETTY_IO_URING, ConnectFailure.ADDRESS_NOT_AVAILABLE));
+
+    // 1000 through Netty's setSoLinger(int), fixed: -1 (off) goes back into the argument.
+    Object fixed =
+        handler.on(
+            SocketHooks.SET_SO_LINGER,
+            SocketHooks.API_NETTY_EPOLL,
+            socket,
+            null,
+            null,
+            null,
+            1000,
+            true);
+    assertEquals(Long.valueOf(0xFFFFFFFFL), fixed);
+    reporter.flush();
+    assertTrue(
+        findings.stream()
+            .anyMatch(f -> f.kind == Finding.Kind.LINGER_SET && f.api == Api.NETTY_IO_URING),
+        findings::toString);
   }
 }

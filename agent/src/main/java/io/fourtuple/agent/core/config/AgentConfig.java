@@ -64,7 +64,7 @@ public final class AgentConfig {
     return noPortEnabled;
   }
 
-  /** Whether the Netty epoll hooks are woven (their kill switch). */
+  /** Whether the Netty epoll and io_uring hooks are woven (their kill switch). */
   public boolean nettyEnabled() {
     return nettyEnabled;
   }

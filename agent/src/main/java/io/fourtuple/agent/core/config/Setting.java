@@ -30,8 +30,8 @@ public enum Setting {
       "netty.enabled",
       "true",
       Kind.BOOLEAN,
-      "Kill switch for the Netty epoll hooks: false weaves no Netty class (its sockets go"
-          + " unseen)."),
+      "Kill switch for the Netty epoll and io_uring hooks: false weaves no Netty class (its"
+          + " sockets go unseen)."),
   LOG_LEVEL(
       "log.level", "info", Kind.choice("error", "warn", "info", "debug"), "Agent log threshold."),
   LOG_FILE(

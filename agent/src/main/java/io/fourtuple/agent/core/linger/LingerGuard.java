@@ -105,8 +105,8 @@ public final class LingerGuard {
    * @param socket a {@code Socket} or a {@code SocketChannel}
    */
   public int beforeSetLinger(Api api, Object socket, boolean on, int seconds) {
-    // Netty's epoll sockets are always non-blocking.
-    boolean nonBlocking = on && seconds > 0 && (api == Api.NETTY_EPOLL || isNonBlocking(socket));
+    // Netty's native sockets are always non-blocking.
+    boolean nonBlocking = on && seconds > 0 && (api.isNetty() || isNonBlocking(socket));
     LingerClass type = classifier.classify(on, seconds, nonBlocking);
     byClass[type.ordinal()].increment();
     int wanted = policy.apply(type, seconds);
@@ -144,7 +144,7 @@ public final class LingerGuard {
                   policy,
                   audit,
                   nonBlocking,
-                  api == Api.NETTY_EPOLL,
+                  api,
                   localAddress(socket),
                   remoteAddress(socket),
                   0,
@@ -200,7 +200,7 @@ public final class LingerGuard {
                   policy,
                   audit,
                   false,
-                  api == Api.NETTY_EPOLL,
+                  api,
                   null,
                   null,
                   elapsed / 1_000_000L,
