@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
- *     [--read-port-after-bind]
+ *     [--read-port-after-bind] [--transport epoll|io_uring|io_uring-incubator] [--unsent-close]
  * </pre>
  *
  * <ul>
@@ -67,6 +67,11 @@ import java.util.concurrent.TimeUnit;
  *       ServerSocket}).
  *   <li>{@code --server-port-zero}: also a Netty epoll server bound to port 0, connected to once.
  *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
+ *   <li>{@code --transport}: epoll (default), Netty 4.2's io_uring, or the 4.1 incubator's io_uring
+ *       (their jars on the class path); an unavailable transport prints {@code RESULT
+ *       error=<transport>-unavailable cause=...}.
+ *   <li>{@code --unsent-close}: closes the first connection with 8 MB its peer never reads queued
+ *       in the kernel, and times that close and the event loop's longest stall meanwhile.
  *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection,
  *       connects, detaches, connects again (see {@link #attachDetachCycle}).
  * </ul>
@@ -81,18 +86,20 @@ public final class NettyEpollClient {
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
-    if (!Epoll.isAvailable()) {
-      System.out.println("RESULT error=epoll-unavailable cause=" + Epoll.unavailabilityCause());
+    Transport transport = new Transport(o.transport);
+    if (transport.unavailable != null) {
+      System.out.println(
+          "RESULT error=" + o.transport + "-unavailable cause=" + transport.unavailable);
       return;
     }
     InetAddress source = InetAddress.getByName(o.source);
-    EventLoopGroup group = new EpollEventLoopGroup(1);
+    EventLoopGroup group = transport.group();
     List<AutoCloseable> listeners = new ArrayList<AutoCloseable>();
     List<Channel> serverChannels = new ArrayList<Channel>();
     for (int d = 0; d < o.destinations; d++) {
       InetSocketAddress at = new InetSocketAddress(source, o.basePort + d);
       if (o.nettyServers) {
-        serverChannels.add(echoServer(group, at));
+        serverChannels.add(echoServer(group, transport, at));
       } else {
         listeners.add(plainEchoServer(at));
       }
@@ -100,11 +107,11 @@ public final class NettyEpollClient {
     int serverPortZero = -1;
     Channel zeroServer = null;
     if (o.serverPortZero) {
-      zeroServer = echoServer(group, new InetSocketAddress(source, 0));
+      zeroServer = echoServer(group, transport, new InetSocketAddress(source, 0));
       serverPortZero = ((InetSocketAddress) zeroServer.localAddress()).getPort();
     }
 
-    Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class);
+    Bootstrap b = new Bootstrap().group(group).channel(transport.client);
     b.handler(
         new ChannelInitializer<Channel>() {
           @Override
@@ -115,7 +122,7 @@ public final class NettyEpollClient {
     b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
     String ownOption = "none";
     if (o.ownOption != null) {
-      ChannelOption<Boolean> own = ownOption();
+      ChannelOption<Boolean> own = ownOption(transport);
       if (own == null) {
         ownOption = "unsupported";
       } else {
@@ -188,7 +195,7 @@ public final class NettyEpollClient {
       Channel ch =
           new Bootstrap()
               .group(group)
-              .channel(EpollSocketChannel.class)
+              .channel(transport.client)
               .handler(
                   new ChannelInitializer<Channel>() {
                     @Override
@@ -213,7 +220,7 @@ public final class NettyEpollClient {
     String noPortReadBack = "n/a";
     String lingerReadBack = "n/a";
     if (!held.isEmpty()) {
-      ChannelOption<Boolean> own = ownOption();
+      ChannelOption<Boolean> own = ownOption(transport);
       if (own != null) {
         noPortReadBack = String.valueOf(held.get(0).config().getOption(own));
       }
@@ -223,6 +230,10 @@ public final class NettyEpollClient {
       printLedgerMBean(System.currentTimeMillis());
     }
 
+    long[] unsentClose = {-1, -1};
+    if (o.unsentClose && !held.isEmpty()) {
+      unsentClose = closeWithUnsentData(held.get(0));
+    }
     long closeStart = System.nanoTime();
     for (Channel ch : held) {
       ch.close().sync();
@@ -230,8 +241,8 @@ public final class NettyEpollClient {
     long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
 
     System.out.printf(
-        "netty=%s destinations=%d attempts=%d bindFirst=%s ownOption=%s linger=%s%n",
-        nettyVersion(), o.destinations, attempted, o.bindFirst, ownOption, o.linger);
+        "netty=%s transport=%s destinations=%d attempts=%d bindFirst=%s ownOption=%s linger=%s%n",
+        nettyVersion(), o.transport, o.destinations, attempted, o.bindFirst, ownOption, o.linger);
     System.out.printf(
         "connected %d of %d; per destination: %s%n", held.size(), attempted, perDestination);
     for (Map.Entry<String, Integer> f : failures.entrySet()) {
@@ -241,7 +252,7 @@ public final class NettyEpollClient {
         "RESULT attempted=%d connected=%d echoed=%d failed=%d kernelEstablished=%d"
             + " destinationsReached=%d noPortReadBack=%s lingerReadBack=%s closeMillis=%d"
             + " serverPortZero=%d serverPortZeroEchoed=%d ownOption=%s portZeroAfterBind=%d"
-            + " portKeptAtConnect=%d%n",
+            + " portKeptAtConnect=%d unsentCloseMillis=%d unsentLoopBlockedMillis=%d%n",
         attempted,
         held.size(),
         echoed,
@@ -255,7 +266,9 @@ public final class NettyEpollClient {
         zeroEchoed,
         ownOption,
         portZeroAfterBind,
-        portKeptAtConnect);
+        portKeptAtConnect,
+        unsentClose[0],
+        unsentClose[1]);
     for (Channel s : serverChannels) {
       s.close().sync();
     }
@@ -364,9 +377,103 @@ public final class NettyEpollClient {
     return echo.await(5, TimeUnit.SECONDS) && Boolean.TRUE.equals(echo.getNow());
   }
 
-  /** Netty's own option, or null before 4.1.61 (looked up by name so the sample runs there too). */
+  /**
+   * Closes {@code ch} with data its peer never reads queued in the kernel (the listeners read only
+   * 4 bytes): with SO_LINGER above 0 the close waits out the linger. Returns the time until its
+   * close future completed and the longest the event loop went without running a 10 ms tick
+   * meanwhile (io_uring runs the close inline in the loop's {@code io_uring_enter}).
+   */
+  private static long[] closeWithUnsentData(Channel ch) throws Exception {
+    int port = ((InetSocketAddress) ch.localAddress()).getPort();
+    ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[8 << 20]));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (sendQueue(port) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // polls the kernel's table until the data is queued
+    }
+    final long[] last = {System.nanoTime()};
+    final long[] gap = {0};
+    io.netty.util.concurrent.ScheduledFuture<?> tick =
+        ch.eventLoop()
+            .scheduleAtFixedRate(
+                new Runnable() {
+                  @Override
+                  public void run() {
+                    long now = System.nanoTime();
+                    gap[0] = Math.max(gap[0], now - last[0]);
+                    last[0] = now;
+                  }
+                },
+                10,
+                10,
+                TimeUnit.MILLISECONDS);
+    ch.eventLoop()
+        .submit(
+            new Runnable() {
+              @Override
+              public void run() {
+                gap[0] = 0;
+                last[0] = System.nanoTime();
+              }
+            })
+        .sync();
+    long start = System.nanoTime();
+    ch.close().sync();
+    long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    // One more tick after the close: a loop blocked to the end shows in its gap.
+    ch.eventLoop()
+        .schedule(
+            new Runnable() {
+              @Override
+              public void run() {}
+            },
+            20,
+            TimeUnit.MILLISECONDS)
+        .sync();
+    tick.cancel(false);
+    long blocked =
+        ch.eventLoop()
+            .submit(
+                new java.util.concurrent.Callable<Long>() {
+                  @Override
+                  public Long call() {
+                    return TimeUnit.NANOSECONDS.toMillis(gap[0]);
+                  }
+                })
+            .get();
+    return new long[] {closeMillis, blocked};
+  }
+
+  /** The kernel's send queue (bytes) of the TCP socket with local port {@code port}, or 0. */
+  private static long sendQueue(int port) throws IOException {
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      if (!new java.io.File(table).exists()) {
+        continue;
+      }
+      BufferedReader r = new BufferedReader(new FileReader(table));
+      try {
+        String line = r.readLine(); // header
+        while ((line = r.readLine()) != null) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 4 && Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16) == port) {
+            return Long.parseLong(f[4].substring(0, f[4].indexOf(':')), 16);
+          }
+        }
+      } finally {
+        r.close();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Netty's own epoll option, or null before 4.1.61 (looked up by name so the sample runs there
+   * too) and for io_uring, which has none.
+   */
   @SuppressWarnings("unchecked")
-  private static ChannelOption<Boolean> ownOption() {
+  private static ChannelOption<Boolean> ownOption(Transport transport) {
+    if (!transport.name.equals("epoll")) {
+      return null;
+    }
     try {
       Field f = EpollChannelOption.class.getField("IP_BIND_ADDRESS_NO_PORT");
       return (ChannelOption<Boolean>) f.get(null);
@@ -412,11 +519,11 @@ public final class NettyEpollClient {
     }
   }
 
-  private static Channel echoServer(EventLoopGroup group, InetSocketAddress at)
+  private static Channel echoServer(EventLoopGroup group, Transport transport, InetSocketAddress at)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(EpollServerSocketChannel.class)
+        .channel(transport.server)
         .option(ChannelOption.SO_BACKLOG, 4096)
         .option(ChannelOption.SO_REUSEADDR, Boolean.TRUE)
         .childHandler(
@@ -548,6 +655,76 @@ public final class NettyEpollClient {
     System.out.println("MBEAN none: io.fourtuple:type=PortLedger not registered or no tick");
   }
 
+  /**
+   * The transport's classes: epoll by type, io_uring by name (Netty 4.2's {@code channel.uring}, or
+   * the 4.1 incubator's {@code incubator.channel.uring}), so the sample compiles against Netty 4.1
+   * alone and runs on whichever jars are on the class path.
+   */
+  static final class Transport {
+    final String name;
+    final String unavailable;
+    final Class<? extends Channel> client;
+    final Class<? extends io.netty.channel.ServerChannel> server;
+
+    @SuppressWarnings("unchecked")
+    Transport(String name) throws Exception {
+      this.name = name;
+      if (name.equals("epoll")) {
+        unavailable = Epoll.isAvailable() ? null : String.valueOf(Epoll.unavailabilityCause());
+        client = EpollSocketChannel.class;
+        server = EpollServerSocketChannel.class;
+        return;
+      }
+      String pkg = pkg(name);
+      String prefix = name.equals("io_uring") ? "IoUring" : "IOUring";
+      Class<?> available = Class.forName(pkg + (name.equals("io_uring") ? "IoUring" : "IOUring"));
+      unavailable =
+          ((Boolean) available.getMethod("isAvailable").invoke(null)).booleanValue()
+              ? null
+              : String.valueOf(available.getMethod("unavailabilityCause").invoke(null));
+      if (unavailable != null) {
+        // Netty 4.2's io_uring classes need JDK 9+: not loaded where they cannot be.
+        client = null;
+        server = null;
+        return;
+      }
+      client = (Class<? extends Channel>) Class.forName(pkg + prefix + "SocketChannel");
+      server =
+          (Class<? extends io.netty.channel.ServerChannel>)
+              Class.forName(pkg + prefix + "ServerSocketChannel");
+    }
+
+    private static String pkg(String name) {
+      if (name.equals("io_uring")) {
+        return "io.netty.channel.uring.";
+      }
+      if (name.equals("io_uring-incubator")) {
+        return "io.netty.incubator.channel.uring.";
+      }
+      throw new IllegalArgumentException("unknown transport " + name);
+    }
+
+    /** One event loop thread. */
+    EventLoopGroup group() throws Exception {
+      if (name.equals("epoll")) {
+        return new EpollEventLoopGroup(1);
+      }
+      if (name.equals("io_uring-incubator")) {
+        return (EventLoopGroup)
+            Class.forName(pkg(name) + "IOUringEventLoopGroup")
+                .getConstructor(int.class)
+                .newInstance(1);
+      }
+      Class<?> factory = Class.forName("io.netty.channel.IoHandlerFactory");
+      Object handlers =
+          Class.forName(pkg(name) + "IoUringIoHandler").getMethod("newFactory").invoke(null);
+      return (EventLoopGroup)
+          Class.forName("io.netty.channel.MultiThreadIoEventLoopGroup")
+              .getConstructor(int.class, factory)
+              .newInstance(1, handlers);
+    }
+  }
+
   static final class Options {
     int destinations = 10;
     int attempts = 12;
@@ -560,6 +737,8 @@ public final class NettyEpollClient {
     boolean serverPortZero;
     boolean mbean;
     boolean readPortAfterBind;
+    boolean unsentClose;
+    String transport = "epoll";
     String attachAgent;
 
     static Options parse(String[] args) {
@@ -576,6 +755,8 @@ public final class NettyEpollClient {
           o.mbean = true;
         } else if (a.equals("--read-port-after-bind")) {
           o.readPortAfterBind = true;
+        } else if (a.equals("--unsent-close")) {
+          o.unsentClose = true;
         } else if (i + 1 < args.length) {
           String v = args[++i];
           if (a.equals("--destinations")) {
@@ -588,6 +769,8 @@ public final class NettyEpollClient {
             o.source = v;
           } else if (a.equals("--own-option")) {
             o.ownOption = Boolean.valueOf(v).toString();
+          } else if (a.equals("--transport")) {
+            o.transport = v;
           } else if (a.equals("--attach-agent")) {
             o.attachAgent = v;
           } else if (a.equals("--linger")) {
