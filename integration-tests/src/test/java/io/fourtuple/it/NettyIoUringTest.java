@@ -137,8 +137,10 @@ class NettyIoUringTest {
         assertEquals((long) RANGE, row.get("peak"), text);
         assertEquals(
             (long) (ATTEMPTS - RANGE),
-            ((Map<?, ?>) row.get("failures")).get("EADDRNOTAVAIL"),
+            ((Map<?, ?>) row.get("failures"))
+                .get("EADDRNOTAVAIL (Cannot assign requested address)"),
             text);
+        assertEquals("bind0+noport", row.get("setup"), text);
         assertEquals(List.of("127.0.0.1"), row.get("sources"), text);
       }
     } finally {

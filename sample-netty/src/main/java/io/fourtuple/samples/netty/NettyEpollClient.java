@@ -69,7 +69,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
  *   <li>{@code --transport}: epoll (default), Netty 4.2's io_uring, or the 4.1 incubator's io_uring
  *       (their jars on the class path); an unavailable transport prints {@code RESULT
- *       error=<transport>-unavailable cause=...}.
+ *       error=<transport>-unavailable} after a line with the cause.
  *   <li>{@code --unsent-close}: closes the first connection with 8 MB its peer never reads queued
  *       in the kernel, and times that close and the event loop's longest stall meanwhile.
  *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection,
@@ -88,8 +88,8 @@ public final class NettyEpollClient {
     Options o = Options.parse(args);
     Transport transport = new Transport(o.transport);
     if (transport.unavailable != null) {
-      System.out.println(
-          "RESULT error=" + o.transport + "-unavailable cause=" + transport.unavailable);
+      System.out.println(o.transport + " unavailable: " + transport.unavailable);
+      System.out.println("RESULT error=" + o.transport + "-unavailable");
       return;
     }
     InetAddress source = InetAddress.getByName(o.source);
