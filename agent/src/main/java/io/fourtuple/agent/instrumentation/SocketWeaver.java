@@ -18,10 +18,10 @@ import net.bytebuddy.jar.asm.Opcodes;
 
 /**
  * The agent's only class file transformer. For any class but the few JDK socket classes and Netty's
- * epoll classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs one map
- * lookup and a few character compares; for those it weaves the hooks with ASM (the copy shaded
- * inside Byte Buddy), reading the class once for its shape and once to rewrite the chosen methods,
- * copying everything else unchanged.
+ * epoll and io_uring classes (in any loader, matched by name suffix: {@link SuffixTable}) it costs
+ * one map lookup and a few character compares; for those it weaves the hooks with ASM (the copy
+ * shaded inside Byte Buddy), reading the class once for its shape and once to rewrite the chosen
+ * methods, copying everything else unchanged.
  *
  * <p>Why ASM and not Byte Buddy's {@code AgentBuilder} and {@code Advice}: measured on JDK 17 here,
  * the first transformation through Byte Buddy loaded 1,186 of its classes and took 600–800 ms, on
