@@ -175,6 +175,28 @@ class NettyIoUringTest {
         read::describe);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jdk17")
+  void auditModeAndTheKillSwitchChangeNothing(Jdk jdk) throws Exception {
+    ChildJvm.Run audit = child(jdk, LATEST_42).agent("mode=audit").run(APP, args(URING));
+    assumeAvailable(audit, URING);
+    assertHeldAndWorking(audit, RANGE);
+    assertTrue(
+        audit
+            .stderr()
+            .contains("IP_BIND_ADDRESS_NO_PORT would be set (audit): " + DESTINATIONS * ATTEMPTS),
+        audit::describe);
+    assertTrue(
+        audit
+            .stderr()
+            .contains("audit: Netty io_uring channel binds to 127.0.0.1:0 before connect at"),
+        audit::describe);
+
+    ChildJvm.Run off = child(jdk, LATEST_42).agent("netty.enabled=false").run(APP, args(URING));
+    assertHeldAndWorking(off, RANGE);
+    assertFalse(off.stderr().contains("Netty io_uring channel"), off::describe);
+  }
+
   static List<Jdk> jdk17() {
     return List.of(jdk("17"));
   }

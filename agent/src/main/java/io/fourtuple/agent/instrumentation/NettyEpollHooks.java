@@ -270,7 +270,7 @@ final class NettyEpollHooks implements TargetType {
           @Override
           void beforeCall(MethodVisitor mv, String callee, String method, String descriptor) {
             if (method.equals("bind")
-                && callee.endsWith(URING_SOCKET.substring(0, URING_SOCKET.length() - 1))
+                && (callee + ";").endsWith(URING_SOCKET)
                 && descriptor.equals("(" + SOCKET_ADDRESS + ")V")) {
               // [socket, local] -> [channel, socket, local] for the call, kept below for bind.
               mv.visitInsn(Opcodes.DUP2);
