@@ -1,6 +1,7 @@
 package io.fourtuple.agent;
 
 import io.fourtuple.agent.core.AgentStats;
+import io.fourtuple.agent.core.PremadeThread;
 import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
@@ -28,6 +29,7 @@ import io.fourtuple.agent.platform.NettySockets;
 import io.fourtuple.agent.platform.ProcessId;
 import io.fourtuple.agent.platform.SocketOptions;
 import io.fourtuple.bootstrap.Dispatcher;
+import io.fourtuple.bootstrap.SocketHooks;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
@@ -47,11 +49,13 @@ import org.slf4j.Logger;
  *   <li>This class links against {@code io.fourtuple.bootstrap}: it must not be loaded before
  *       {@link Installer#prepare} has defined those classes in the bootstrap loader, or the agent's
  *       loader would load a second copy and linking would fail with a loader constraint violation.
- *   <li>Premain is on the way to {@code main}: the constructor builds only what the first client
- *       socket needs (weaver, delegate, ledger tables). The kernel facts and the option probe, the
- *       reporter thread and the startup line come from the {@code fourtuple-start} thread, or from
- *       the first hook that needs the probe. The exit hook waits for neither: if the line is still
- *       due it writes it with what is known, the probe's outcome only if it was made.
+ *   <li>Premain is on the way to {@code main}: the constructor puts in the weaver and itself as the
+ *       dispatcher's delegate; the handler and its parts (reporter, call-site and port ledgers,
+ *       linger guard) are built by the first socket event, which they then handle, and the threads
+ *       they run on are made in premain. The kernel facts and the option probe, the reporter thread
+ *       and the startup line come from the {@code fourtuple-start} thread, or from the first hook
+ *       that needs the probe. The exit hook waits for neither: if the line is still due it writes
+ *       it with what is known, the probe's outcome only if it was made.
  *   <li>Detach must use the {@link Instrumentation} this start received: the weaver is registered
  *       on it; the one a later {@code agentmain} receives is a different instance.
  *   <li>Detach order: the dispatcher goes back to its no-op delegate first, so hooks stop working
@@ -60,7 +64,7 @@ import org.slf4j.Logger;
  *   <li>Status and detach run on the JVM's attach listener thread, never on an application thread.
  * </ul>
  */
-final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSource {
+final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSource, SocketHooks {
   private final AgentConfig config;
   private final Instrumentation instrumentation;
   private final boolean attached;
@@ -72,16 +76,25 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private volatile String nettyProblem;
 
   private final Probe probe = new Probe();
-  private final AgentStats stats = new AgentStats();
-  private final Reporter reporter;
-  private final CallSiteLedger sites;
-  private final SocketEventHandler handler;
-  private final LedgerMonitor ledger;
+  private volatile AgentStats stats; // made first by handler(): the counters, at the first event
+
+  /**
+   * The handler and its parts, built at the first socket event ({@link #handler()}); the threads
+   * they run on are made here, on the thread that loads the agent.
+   */
+  private final PremadeThread reporterThread = new PremadeThread("fourtuple-reporter");
+
+  private final PremadeThread ledgerThread = new PremadeThread("fourtuple-ledger");
+  private Reporter reporter; // these three: set before handler, read after it
+  private CallSiteLedger sites;
+  private LedgerMonitor ledger;
+  private volatile SocketEventHandler handler;
   private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
   private long tookMillis;
   private final Object startupLine = new Object();
   private boolean startupLogged; // guarded by startupLine
+  private boolean started; // the reporter thread may start; guarded by this
   private boolean detached;
 
   private RunningAgent(AgentConfig config, Instrumentation instrumentation, boolean attached) {
@@ -94,38 +107,91 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     // Until the delegate is installed below, the woven hooks do nothing.
     this.installation = Installer.install(instrumentation, nettyOn);
     long delegateNanos = System.nanoTime();
-    RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
-    this.reporter = new Reporter(log, writer);
-    LedgerSettings ledgerSettings = config.ledger();
-    SocketRecords records = ledgerSettings.newRecords();
-    this.sites = new CallSiteLedger(reporter, records);
-    writer.sites = sites;
-    PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
-    this.handler =
-        new SocketEventHandler(config, probe, stats, reporter, records, portLedger, sites);
-    this.ledger =
-        portLedger == null
-            ? null
-            : new LedgerMonitor(
-                ledgerSettings, portLedger, this, AgentLoggers.get(PortLedger.class));
     // At hot attach the application may hold connections already: count them now, from the kernel.
     this.openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
-    if (!Dispatcher.install(handler)) {
+    if (!Dispatcher.install(this)) {
       // AgentControl lets one start through; a delegate already there is another copy of the agent
       // (another class loader), and the hooks stay its own.
       installation.uninstall(instrumentation);
       throw new IllegalStateException("another fourtuple delegate is installed in this JVM");
     }
     Runtime.getRuntime().addShutdownHook(exitHook);
-    if (ledger != null) {
-      ledger.prometheus(stats, handler.linger());
-      ledger.start();
+    if (attached || config.ledger().writesFiles()) {
+      handler(); // the ledger's files are written from the start, whatever the sockets
     }
     log.debug(
         "startup: weaver {} ms, delegate {} ms; woven so far: {}",
         (delegateNanos - installNanos) / 1_000_000,
         (System.nanoTime() - delegateNanos) / 1_000_000,
         installation.woven());
+  }
+
+  /**
+   * The handler, built with its parts (reporter, call-site ledger, port ledger, linger guard) at
+   * the first socket event, on the thread of that event: a program that opens no socket loads none
+   * of them. The event that builds it is handled by it, so the first socket is rewritten and
+   * counted like any other. Null after detach.
+   */
+  private SocketEventHandler handler() {
+    SocketEventHandler built = handler;
+    if (built != null) {
+      return built;
+    }
+    synchronized (this) {
+      if (handler == null && !detached) {
+        if (stats == null) {
+          stats = new AgentStats();
+        }
+        AgentStats counters = stats;
+        RoutingWriter writer = new RoutingWriter(new FindingWriter(log));
+        reporter = new Reporter(log, writer, reporterThread);
+        LedgerSettings ledgerSettings = config.ledger();
+        SocketRecords records = ledgerSettings.newRecords();
+        sites = new CallSiteLedger(reporter, records);
+        writer.sites = sites;
+        PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
+        SocketEventHandler made =
+            new SocketEventHandler(config, probe, counters, reporter, records, portLedger, sites);
+        if (portLedger != null) {
+          ledger =
+              new LedgerMonitor(
+                  ledgerSettings,
+                  portLedger,
+                  this,
+                  AgentLoggers.get(PortLedger.class),
+                  ledgerThread);
+          ledger.prometheus(counters, made.linger());
+          ledger.start();
+        }
+        handler = made;
+        if (started) {
+          reporter.start();
+        }
+      }
+      return handler;
+    }
+  }
+
+  @Override
+  public Object on(
+      int event, int api, Object socket, Object a, Object b, Object c, int n, boolean flag) {
+    SocketEventHandler h = handler();
+    return h == null ? null : h.on(event, api, socket, a, b, c, n, flag);
+  }
+
+  @Override
+  public boolean observesBoundPorts() {
+    return config.audit();
+  }
+
+  @Override
+  public void onInternalError(String where, Throwable error) {
+    SocketEventHandler h = handler;
+    if (h != null) {
+      h.onInternalError(where, error);
+    } else if (stats != null) {
+      stats.internalError(); // the handler could not be built; the exit summary counts it
+    }
   }
 
   /**
@@ -154,7 +220,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     probe.rewrite(true);
     logStartup(true);
     synchronized (this) {
-      if (!detached) {
+      started = !detached;
+      if (started && handler != null) {
         reporter.start();
       }
     }
@@ -224,6 +291,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   @Override
   public String status(boolean auditReport, boolean json) {
+    SocketEventHandler handler = handler(); // status shows every part, used or not
     List<StatusSection> sections = new ArrayList<StatusSection>();
     sections.add(agentSection());
     if (!auditReport) {
@@ -272,10 +340,11 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     Dispatcher.reset();
     List<String> woven = installation.woven();
     List<String> failures = new ArrayList<String>(installation.uninstall(instrumentation));
-    boolean reporterStopped;
+    boolean reporterStopped = true;
     try {
-      reporter.stop(1000);
-      reporterStopped = true;
+      if (handler != null) {
+        reporter.stop(1000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       reporterStopped = false;
@@ -304,7 +373,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
             + ", reporter thread "
             + (reporterStopped ? "stopped" : "stopping")
             + ", shutdown hook removed; summary while attached: "
-            + stats.describe();
+            + summary();
     if (failures.isEmpty()) {
       log.info("fourtuple {}", result);
     } else {
@@ -313,19 +382,27 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     return result;
   }
 
+  private String summary() {
+    AgentStats counted = stats;
+    return counted == null ? AgentStats.NOTHING_SEEN : counted.describe();
+  }
+
   /** At JVM exit: the startup line if still due, the ledger's last tick, the counters. */
   private void exit() {
     logStartup(false);
-    if (ledger != null) {
-      ledger.finish();
+    SocketEventHandler handler = this.handler;
+    if (handler != null) {
+      if (ledger != null) {
+        ledger.finish();
+      }
+      reporter.flush();
     }
-    reporter.flush();
-    log.info("summary at exit: {}", stats.describe());
-    String linger = handler.linger().describe();
+    log.info("summary at exit: {}", summary());
+    String linger = handler == null ? null : handler.linger().describe();
     if (linger != null) {
       log.info("SO_LINGER at exit: {}", linger);
     }
-    if (reporter.dropped() > 0) {
+    if (handler != null && reporter.dropped() > 0) {
       log.info("{} report lines were dropped because the queue was full", reporter.dropped());
     }
   }

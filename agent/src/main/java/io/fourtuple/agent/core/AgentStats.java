@@ -14,6 +14,9 @@ public final class AgentStats {
   private static final int OUTCOMES = BindOutcome.values().length;
   private static final int FAILURES = ConnectFailure.values().length;
 
+  /** The summary of a JVM that saw no client socket (a constant: no counters to load). */
+  public static final String NOTHING_SEEN = "no client socket activity seen";
+
   private final LongAdder[] binds = adders(APIS * OUTCOMES);
   private final LongAdder[] bindFailures = adders(APIS * FAILURES);
   private final LongAdder[] connected = adders(APIS);
@@ -166,7 +169,7 @@ public final class AgentStats {
       out.append(", connect failures [").append(orNone(connectFailurePart)).append(']');
     }
     if (out.length() == 0) {
-      out.append("no client socket activity seen");
+      out.append(NOTHING_SEEN);
     }
     if (internalErrors() > 0) {
       out.append("; internal errors: ").append(internalErrors());

@@ -1,8 +1,7 @@
 package io.fourtuple.agent.platform;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 
 /**
  * This JVM's process id, from the {@code /proc/self} link: works on JDK 8 (no {@code
@@ -15,7 +14,8 @@ public final class ProcessId {
   /** The process id, or -1 when {@code /proc} cannot tell. */
   public static long current() {
     try {
-      return Long.parseLong(Files.readSymbolicLink(Paths.get("/proc/self")).toString());
+      // java.io rather than Files.readSymbolicLink: no java.nio.file set-up at start.
+      return Long.parseLong(new File("/proc/self").getCanonicalFile().getName());
     } catch (IOException | RuntimeException unknown) {
       return -1;
     }

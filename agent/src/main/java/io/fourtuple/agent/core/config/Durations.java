@@ -24,6 +24,13 @@ public final class Durations {
     boolean ms = v.endsWith("ms");
     long unit = ms ? 1 : last == 'm' ? 60_000 : last == 'h' ? 3_600_000 : 1000;
     int suffix = ms ? 2 : "smh".indexOf(last) >= 0 ? 1 : 0;
-    return Math.round(Double.parseDouble(v.substring(0, v.length() - suffix)) * unit);
+    String number = v.substring(0, v.length() - suffix);
+    try {
+      // Whole numbers (every setting) without Double.parseDouble: its FloatingDecimal classes are
+      // 8 of the classes the agent would load on the way to main.
+      return Math.multiplyExact(Long.parseLong(number), unit);
+    } catch (NumberFormatException | ArithmeticException notWhole) {
+      return Math.round(Double.parseDouble(number) * unit);
+    }
   }
 }

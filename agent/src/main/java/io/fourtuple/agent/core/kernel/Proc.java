@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +28,8 @@ public final class Proc {
       for (int n; (n = in.read(buffer)) > 0; ) {
         out.write(buffer, 0, n);
       }
-      return new String(out.toByteArray(), StandardCharsets.UTF_8);
+      // By name: StandardCharsets.UTF_8 would initialize every standard charset (6 classes).
+      return out.toString("UTF-8");
     } catch (IOException | RuntimeException e) {
       return null;
     }

@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.AgentStats;
+import io.fourtuple.agent.core.PremadeThread;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
@@ -75,14 +76,24 @@ public final class LedgerMonitor {
 
   public LedgerMonitor(
       LedgerSettings settings, PortLedger ledger, ContextSource contextSource, Logger log) {
+    this(settings, ledger, contextSource, log, new PremadeThread("fourtuple-ledger"));
+  }
+
+  /**
+   * Ticking on {@code thread}, made on the thread that loads the agent, so that starting it later
+   * from an application's thread inherits nothing of that thread (see {@link PremadeThread}).
+   */
+  public LedgerMonitor(
+      LedgerSettings settings,
+      PortLedger ledger,
+      ContextSource contextSource,
+      Logger log,
+      PremadeThread thread) {
     this.settings = settings;
     this.ledger = ledger;
     this.contextSource = contextSource;
     this.log = log;
-    // Built here, on the thread that loads the agent, so that starting it later from an
-    // application's thread inherits nothing of that thread (group, context loader, locals).
-    this.thread = new Thread(new Loop(), "fourtuple-ledger");
-    this.thread.setDaemon(true);
+    this.thread = thread.runs(new Loop());
   }
 
   /**

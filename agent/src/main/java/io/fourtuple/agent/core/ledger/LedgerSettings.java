@@ -47,6 +47,11 @@ public final class LedgerSettings {
     return enabled;
   }
 
+  /** Whether a JSON or Prometheus file is written, socket or not. */
+  public boolean writesFiles() {
+    return json != null || prometheus != null;
+  }
+
   /** The agent's one per-socket table, of {@code ledger.max.sockets} records. */
   public SocketRecords newRecords() {
     return new SocketRecords(maxSockets);

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.report;
 
+import io.fourtuple.agent.core.PremadeThread;
 import io.fourtuple.bootstrap.Dispatcher;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -27,10 +28,14 @@ public final class Reporter {
   private final Thread thread;
 
   public Reporter(Logger log, Writer writer) {
+    this(log, writer, new PremadeThread("fourtuple-reporter"));
+  }
+
+  /** Draining on {@code thread}, made before (see {@link PremadeThread}). */
+  public Reporter(Logger log, Writer writer, PremadeThread thread) {
     this.log = log;
     this.writer = writer;
-    this.thread = new Thread(new Drain(), "fourtuple-reporter");
-    this.thread.setDaemon(true);
+    this.thread = thread.runs(new Drain());
   }
 
   public void start() {
