@@ -5,6 +5,7 @@ import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.audit.CallSitesSection;
+import io.fourtuple.agent.core.bind.PortSlice;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.ledger.LedgerMonitor;
@@ -76,6 +77,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private final Reporter reporter;
   private final CallSiteLedger sites;
   private final SocketEventHandler handler;
+  private final PortSlice slice;
   private final LedgerMonitor ledger;
   private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
@@ -101,8 +103,10 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     this.sites = new CallSiteLedger(reporter, records);
     writer.sites = sites;
     PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
+    // Checked and probed before the hooks go live, so that it holds for every socket or for none.
+    this.slice = PortSlice.start(config, probe);
     this.handler =
-        new SocketEventHandler(config, probe, stats, reporter, records, portLedger, sites);
+        new SocketEventHandler(config, probe, stats, reporter, records, portLedger, sites, slice);
     this.ledger =
         portLedger == null
             ? null
@@ -185,6 +189,15 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
+    if (slice.problem() != null) {
+      log.warn("{}", slice.problem());
+    } else if (slice.configured()) {
+      log.info(
+          "port slice {}-{}: IP_LOCAL_PORT_RANGE on every outbound socket{}",
+          slice.low(),
+          slice.high(),
+          attached ? " created from now on (sockets connected before the attach keep theirs)" : "");
+    }
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
         AgentControl.version(),
@@ -258,6 +271,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         .put("kernel", kernel.osName() + " " + kernel.release())
         .put("ephemeralPorts", kernel.describePortRange())
         .put("rewrite", probe.rewrite(true))
+        .put("portSlice", slice.configured() ? slice.describe() : null)
         .put("woven", installation.woven())
         .put("problems", installation.problems());
   }
@@ -383,6 +397,16 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
       options().setBindAddressNoPort(fd);
     }
 
+    @Override
+    public void setLocalPortRange(FileDescriptor fd, int value) throws IOException {
+      options().setLocalPortRange(fd, value);
+    }
+
+    @Override
+    public int localPortRange(FileDescriptor fd) throws IOException {
+      return options().localPortRange(fd);
+    }
+
     /**
      * What the agent does to client binds, for the startup line and {@code status}; without {@code
      * probe}, a probe not yet made is said to be so instead of made.
@@ -437,7 +461,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         !config.noPortEnabled()
             ? Setting.NOPORT_ENABLED.propertyName() + "=false"
             : probe.isAvailable() ? null : probe.unavailabilityCause();
-    return new LedgerReport.Context(config.audit(), !config.audit() && problem == null, problem);
+    return new LedgerReport.Context(
+        config.audit(), !config.audit() && problem == null, problem, slice);
   }
 
   /** The agent's own threads: marked first, so the sockets and files they touch skip the hooks. */
