@@ -8,6 +8,10 @@ import io.fourtuple.agent.core.audit.CallSitesSection;
 import io.fourtuple.agent.core.bind.PortSlice;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.kernel.KernelView;
+import io.fourtuple.agent.core.kernel.PortRange;
+import io.fourtuple.agent.core.kernel.TcpTable;
 import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
@@ -33,6 +37,7 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -259,21 +264,36 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   private StatusSection agentSection() {
     KernelInfo kernel = probe.kernel();
-    return new FactsSection("agent")
-        .put("version", AgentControl.version())
-        .put("mode", mode())
-        .put("loaded", attached ? "hot attach" : "-javaagent")
-        .put("since", UtcTime.seconds(startedMillis))
-        .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
-        .put(
-            "jdk",
-            System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
-        .put("kernel", kernel.osName() + " " + kernel.release())
-        .put("ephemeralPorts", kernel.describePortRange())
-        .put("rewrite", probe.rewrite(true))
-        .put("portSlice", slice.configured() ? slice.describe() : null)
-        .put("woven", installation.woven())
-        .put("problems", installation.problems());
+    FactsSection facts =
+        new FactsSection("agent")
+            .put("version", AgentControl.version())
+            .put("mode", mode())
+            .put("loaded", attached ? "hot attach" : "-javaagent")
+            .put("since", UtcTime.seconds(startedMillis))
+            .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
+            .put(
+                "jdk",
+                System.getProperty("java.version")
+                    + " ("
+                    + System.getProperty("java.vm.vendor")
+                    + ")")
+            .put("kernel", kernel.osName() + " " + kernel.release())
+            .put("ephemeralPorts", kernel.describePortRange())
+            .put("rewrite", probe.rewrite(true));
+    if (slice.configured()) {
+      facts.put("portSlice", slice.describe()).put("portSliceUse", sliceUse());
+    }
+    return facts.put("woven", installation.woven()).put("problems", installation.problems());
+  }
+
+  /** The slice's use and the neighbours' use of the rest of the range, from the kernel table. */
+  private String sliceUse() {
+    PortRange range = slice.active() ? PortRange.current() : null;
+    KernelView view =
+        range == null
+            ? null
+            : KernelView.read(new TcpTable(), range, null, Collections.<Endpoint>emptySet());
+    return view != null && view.available() ? slice.use(view, range) : "unknown";
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.bind;
 
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.platform.SocketOptions;
 import java.io.FileDescriptor;
@@ -195,6 +196,28 @@ public final class PortSlice {
    */
   public PortRange narrow(PortRange range) {
     return range == null || options == null ? range : range.narrowed(low, high);
+  }
+
+  /**
+   * What the kernel table shows of the slice and of the rest of {@code range} (the namespace's):
+   * ports of the slice in use (TIME_WAIT included), and ports outside it in use, by the neighbours
+   * that share the range (or by this JVM's listeners and explicit binds).
+   */
+  public String use(KernelView view, PortRange range) {
+    int slicePorts = view.portsInUse(low, high);
+    int rest = view.portsInUseInRange() - slicePorts;
+    return slicePorts
+        + " of its "
+        + (high - low + 1)
+        + " ports in use; "
+        + rest
+        + " of the other "
+        + (range.size() - (high - low + 1))
+        + " ports of "
+        + range.low()
+        + "-"
+        + range.high()
+        + " in use outside the slice (neighbours' sockets, TIME_WAIT included)";
   }
 
   /** For the startup line and {@code status}. */
