@@ -26,6 +26,14 @@ public final class FakeSocketOptions implements SocketOptions {
 
   public final List<FileDescriptor> ranged = new ArrayList<>();
 
+  /** The descriptor every Netty socket reads as; null: the real lookup (none for stand-ins). */
+  public FileDescriptor nettyFd;
+
+  @Override
+  public FileDescriptor nettyDescriptor(Object nettySocket) {
+    return nettyFd != null ? nettyFd : SocketOptions.super.nettyDescriptor(nettySocket);
+  }
+
   /** What the probe's read-back returns; null: the value set. */
   public Integer kept;
 
