@@ -81,6 +81,41 @@ class PortSlicesTest {
         reversed::describe);
   }
 
+  static List<org.junit.jupiter.params.provider.Arguments> nettyCases() {
+    List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+    for (boolean local : List.of(true, false)) {
+      out.add(
+          org.junit.jupiter.params.provider.Arguments.of(
+              NettyEpollTest.jdk("17"), NettyEpollTest.LATEST_41, local));
+      out.add(
+          org.junit.jupiter.params.provider.Arguments.of(
+              NettyEpollTest.jdk("25"), NettyEpollTest.LATEST_42, local));
+    }
+    return out;
+  }
+
+  /**
+   * Netty epoll, counted by the kernel: with a slice of 5 of the namespace's 10 ports, 10
+   * destinations hold 5 connections each, whether the channel binds to (127.0.0.1, 0) first (the
+   * bind hook, with IP_BIND_ADDRESS_NO_PORT) or connects with no local address ({@code doConnect}'s
+   * entry); without the slice they hold 10 each (NettyEpollTest).
+   */
+  @ParameterizedTest(name = "{0} Netty {1} local address {2}")
+  @MethodSource("nettyCases")
+  void nettyEpollChannelsDrawFromTheSlice(Jdk jdk, String netty, boolean local) throws Exception {
+    int slice = 5;
+    List<String> args = new java.util.ArrayList<>(List.of(NettyEpollTest.capacityArgs()));
+    if (!local) {
+      args.add("--no-local");
+    }
+    ChildJvm.Run run =
+        NettyEpollTest.child(jdk, netty)
+            .agent("ports.slice=" + ChildJvm.RANGE_LOW + "-" + (ChildJvm.RANGE_LOW + slice - 1))
+            .run(NettyEpollTest.APP, args.toArray(new String[0]));
+    NettyEpollTest.assertHeldAndWorking(run, slice * NettyEpollTest.DESTINATIONS);
+    assertTrue(run.stdout().contains("Cannot assign requested address"), run::describe);
+  }
+
   /**
    * The measurement of docs/slices.md, short: a churner and a steady service in one namespace of 40
    * ports; with slices of 20 + 20 the steady one keeps at least 99.9% of its connects (the script

@@ -51,10 +51,12 @@ import java.util.concurrent.TimeUnit;
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
- *     [--read-port-after-bind]
+ *     [--read-port-after-bind] [--no-local]
  * </pre>
  *
  * <ul>
+ *   <li>{@code --no-local}: {@code connect(remote)} with no local address (the kernel picks the
+ *       port at connect), for port slices.
  *   <li>{@code --bind-first}: {@code channel.bind(local)} then {@code connect(remote)}, instead of
  *       {@code connect(remote, local)}.
  *   <li>{@code --read-port-after-bind}: with {@code --bind-first}, reads {@code
@@ -127,7 +129,7 @@ public final class NettyEpollClient {
       b.option(ChannelOption.SO_LINGER, Integer.valueOf(o.linger));
     }
     InetSocketAddress local = new InetSocketAddress(source, 0);
-    if (!o.bindFirst) {
+    if (!o.bindFirst && !o.noLocal) {
       b.localAddress(local);
     }
     if (o.attachAgent != null) {
@@ -554,6 +556,7 @@ public final class NettyEpollClient {
     int basePort = 21000;
     String source = "127.0.0.1";
     boolean bindFirst;
+    boolean noLocal;
     String ownOption;
     String linger;
     boolean nettyServers;
@@ -568,6 +571,8 @@ public final class NettyEpollClient {
         String a = args[i];
         if (a.equals("--bind-first")) {
           o.bindFirst = true;
+        } else if (a.equals("--no-local")) {
+          o.noLocal = true;
         } else if (a.equals("--netty-servers")) {
           o.nettyServers = true;
         } else if (a.equals("--server-port-zero")) {
