@@ -30,7 +30,21 @@ class PortSlicesTest {
     return Jdk.matrixWithPlainSocketImpl();
   }
 
+  /** Skips, saying why, on a kernel without IP_LOCAL_PORT_RANGE (Linux 6.3+). */
+  static void requireKernel() {
+    String[] release = System.getProperty("os.version", "0.0").split("[.-]");
+    int major = Integer.parseInt(release[0]);
+    int minor = release.length > 1 ? Integer.parseInt(release[1]) : 0;
+    if (major < 6 || (major == 6 && minor < 3)) {
+      String message =
+          "kernel " + System.getProperty("os.version") + " lacks IP_LOCAL_PORT_RANGE (Linux 6.3+)";
+      System.err.println("SKIPPED: " + message);
+      org.junit.jupiter.api.Assumptions.abort(message);
+    }
+  }
+
   private static ChildJvm child(Jdk jdk, String agentArgs) {
+    requireKernel();
     return ChildJvm.on(jdk).ephemeralRange(40000, 40039).agent(agentArgs);
   }
 
@@ -103,6 +117,7 @@ class PortSlicesTest {
   @ParameterizedTest(name = "{0} Netty {1} local address {2}")
   @MethodSource("nettyCases")
   void nettyEpollChannelsDrawFromTheSlice(Jdk jdk, String netty, boolean local) throws Exception {
+    requireKernel();
     int slice = 5;
     List<String> args = new java.util.ArrayList<>(List.of(NettyEpollTest.capacityArgs()));
     if (!local) {
@@ -123,6 +138,7 @@ class PortSlicesTest {
    */
   @Test
   void aChurningNeighbourNoLongerStarvesASteadyServiceWithSlices() throws Exception {
+    requireKernel();
     ChildJvm.requireNamespaces();
     Path script = Paths.get("../benchmarks/slices.sh").toAbsolutePath();
     ProcessBuilder builder =
