@@ -132,6 +132,37 @@ class PortSlicesTest {
   }
 
   /**
+   * Hot attach: a slice given to {@code attach} holds for the connections the service makes after
+   * it (LegacyService's pool binds to port 0 before each connect: with the slice of 5 of the 10
+   * ports, 5 per destination), {@code status} shows it and its use, and after detach the service is
+   * back to the whole range.
+   */
+  @Test
+  void aSliceGivenAtAttachHoldsForConnectionsMadeAfterIt() throws Exception {
+    requireKernel();
+    try (ServiceJvm service =
+        ServiceJvm.start(AttachCommandsTest.jdk17(), List.of(), "--interval-ms", "0")) {
+      String pid = String.valueOf(service.pid());
+      service.nextFullCycleHeld();
+      String slice = ChildJvm.RANGE_LOW + "-" + (ChildJvm.RANGE_LOW + 4);
+      ServiceJvm.Cli attach = ServiceJvm.cli("attach", pid, "ports.slice=" + slice);
+      assertEquals(0, attach.exit(), attach::describe);
+      assertEquals(5 * AttachTest.DESTINATIONS, service.nextFullCycleHeld(), service::describe);
+      ServiceJvm.Cli status = ServiceJvm.cli("status", pid);
+      assertEquals(0, status.exit(), status::describe);
+      assertTrue(
+          status
+              .stdout()
+              .contains("portSlice: " + slice + " (5 ports), IP_LOCAL_PORT_RANGE set on"),
+          status::describe);
+      assertTrue(status.stdout().contains(" of its 5 ports in use; "), status::describe);
+      ServiceJvm.Cli detach = ServiceJvm.cli("detach", pid);
+      assertEquals(0, detach.exit(), detach::describe);
+      AttachTest.assertHeldTheRange(service);
+    }
+  }
+
+  /**
    * The measurement of docs/slices.md, short: a churner and a steady service in one namespace of 40
    * ports; with slices of 20 + 20 the steady one keeps at least 99.9% of its connects (the script
    * exits 0), while the churner fails inside its own slice. About 2 x 25 s.
