@@ -50,7 +50,8 @@ final class Doctor {
         out,
         "IP_LOCAL_PORT_RANGE",
         kernel.isAtLeast(6, 3)
-            ? "supported (Linux 6.3+): a socket can be given its own slice of the range"
+            ? "supported (Linux 6.3+): fourtuple.ports.slice=LOW-HIGH gives a JVM its own slice"
+                + " of the range"
             : "not supported (needs Linux 6.3)");
     PortRange range = PortRange.current();
     if (range == null) {

@@ -6,8 +6,13 @@ import io.fourtuple.agent.core.SocketEventHandler;
 import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.audit.CallSitesSection;
+import io.fourtuple.agent.core.bind.PortSlice;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.kernel.KernelView;
+import io.fourtuple.agent.core.kernel.PortRange;
+import io.fourtuple.agent.core.kernel.TcpTable;
 import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
@@ -34,6 +39,7 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -89,6 +95,7 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
   private CallSiteLedger sites;
   private LedgerMonitor ledger;
   private volatile SocketEventHandler handler;
+  private final PortSlice slice;
   private final Thread exitHook = new AgentThread(false);
   private final int openAtStart;
   private long tookMillis;
@@ -107,6 +114,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     // Until the delegate is installed below, the woven hooks do nothing.
     this.installation = Installer.install(instrumentation, nettyOn);
     long delegateNanos = System.nanoTime();
+    // Checked and probed before the hooks go live, so that it holds for every socket or for none.
+    this.slice = PortSlice.start(config, probe);
     // At hot attach the application may hold connections already: count them now, from the kernel.
     this.openAtStart = attached ? SocketsSection.ownTcpSockets() : 0;
     if (!Dispatcher.install(this)) {
@@ -151,7 +160,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         writer.sites = sites;
         PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
         SocketEventHandler made =
-            new SocketEventHandler(config, probe, counters, reporter, records, portLedger, sites);
+            new SocketEventHandler(
+                config, probe, counters, reporter, records, portLedger, sites, slice);
         if (portLedger != null) {
           ledger =
               new LedgerMonitor(
@@ -253,6 +263,15 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     for (String problem : installation.problems()) {
       log.warn("could not hook {}; it runs unchanged", problem);
     }
+    if (slice.problem() != null) {
+      log.warn("{}", slice.problem());
+    } else if (slice.configured()) {
+      log.info(
+          "port slice {}-{}: IP_LOCAL_PORT_RANGE on every outbound socket{}",
+          slice.low(),
+          slice.high(),
+          attached ? " created from now on (sockets connected before the attach keep theirs)" : "");
+    }
     log.info(
         "fourtuple {} {}: mode={}, JDK {} ({}), {} {}, ephemeral ports {}; {} (took {} ms)",
         AgentControl.version(),
@@ -315,20 +334,36 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
 
   private StatusSection agentSection() {
     KernelInfo kernel = probe.kernel();
-    return new FactsSection("agent")
-        .put("version", AgentControl.version())
-        .put("mode", mode())
-        .put("loaded", attached ? "hot attach" : "-javaagent")
-        .put("since", UtcTime.seconds(startedMillis))
-        .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
-        .put(
-            "jdk",
-            System.getProperty("java.version") + " (" + System.getProperty("java.vm.vendor") + ")")
-        .put("kernel", kernel.osName() + " " + kernel.release())
-        .put("ephemeralPorts", kernel.describePortRange())
-        .put("rewrite", probe.rewrite(true))
-        .put("woven", installation.woven())
-        .put("problems", installation.problems());
+    FactsSection facts =
+        new FactsSection("agent")
+            .put("version", AgentControl.version())
+            .put("mode", mode())
+            .put("loaded", attached ? "hot attach" : "-javaagent")
+            .put("since", UtcTime.seconds(startedMillis))
+            .put("observedSeconds", (System.currentTimeMillis() - startedMillis) / 1000)
+            .put(
+                "jdk",
+                System.getProperty("java.version")
+                    + " ("
+                    + System.getProperty("java.vm.vendor")
+                    + ")")
+            .put("kernel", kernel.osName() + " " + kernel.release())
+            .put("ephemeralPorts", kernel.describePortRange())
+            .put("rewrite", probe.rewrite(true));
+    if (slice.configured()) {
+      facts.put("portSlice", slice.describe()).put("portSliceUse", sliceUse());
+    }
+    return facts.put("woven", installation.woven()).put("problems", installation.problems());
+  }
+
+  /** The slice's use and the neighbours' use of the rest of the range, from the kernel table. */
+  private String sliceUse() {
+    PortRange range = slice.active() ? PortRange.current() : null;
+    KernelView view =
+        range == null
+            ? null
+            : KernelView.read(new TcpTable(), range, null, Collections.<Endpoint>emptySet());
+    return view != null && view.available() ? slice.use(view, range) : "unknown";
   }
 
   @Override
@@ -461,6 +496,16 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
       options().setBindAddressNoPort(fd);
     }
 
+    @Override
+    public void setLocalPortRange(FileDescriptor fd, int value) throws IOException {
+      options().setLocalPortRange(fd, value);
+    }
+
+    @Override
+    public int localPortRange(FileDescriptor fd) throws IOException {
+      return options().localPortRange(fd);
+    }
+
     /**
      * What the agent does to client binds, for the startup line and {@code status}; without {@code
      * probe}, a probe not yet made is said to be so instead of made.
@@ -515,7 +560,8 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         !config.noPortEnabled()
             ? Setting.NOPORT_ENABLED.propertyName() + "=false"
             : probe.isAvailable() ? null : probe.unavailabilityCause();
-    return new LedgerReport.Context(config.audit(), !config.audit() && problem == null, problem);
+    return new LedgerReport.Context(
+        config.audit(), !config.audit() && problem == null, problem, slice);
   }
 
   /** The agent's own threads: marked first, so the sockets and files they touch skip the hooks. */

@@ -105,6 +105,10 @@ public final class Dispatcher {
     call(SocketHooks.BIND_FAILED, api, socket, thrown, local, null, port, false);
   }
 
+  public static void beforeConnect(Object socket, Object fd, int api) {
+    call(SocketHooks.BEFORE_CONNECT, api, socket, fd, null, null, 0, false);
+  }
+
   /** {@code event}: {@link SocketHooks#CONNECTED} or {@link SocketHooks#FINISH_CONNECT}. */
   public static void connected(
       boolean result, Object socket, Object remote, Object local, int port, int api, int event) {

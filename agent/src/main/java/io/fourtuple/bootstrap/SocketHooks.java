@@ -103,6 +103,14 @@ public interface SocketHooks {
    */
   int SET_OPTION = 11;
 
+  /**
+   * A TCP client socket that never bound is about to connect, just before the JDK's {@code
+   * NetHooks.beforeTcpConnect} (the kernel picks its port in this connect): {@code a} the
+   * descriptor ({@code FileDescriptor}). Netty's {@code doConnect} without a local address reports
+   * {@link #BIND} with a null address instead.
+   */
+  int BEFORE_CONNECT = 12;
+
   /** The name a Netty {@code LinuxSocket.setIpBindAddressNoPort(boolean)} is reported under. */
   String NETTY_OWN_NO_PORT = "IP_BIND_ADDRESS_NO_PORT";
 

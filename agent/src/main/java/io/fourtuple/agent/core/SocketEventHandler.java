@@ -3,6 +3,7 @@ package io.fourtuple.agent.core;
 import io.fourtuple.agent.core.audit.CallSiteLedger;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.bind.BindPolicy;
+import io.fourtuple.agent.core.bind.PortSlice;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
@@ -46,6 +47,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private final ConcurrentHashMap<String, Boolean> reportedErrors =
       new ConcurrentHashMap<String, Boolean>();
   private final LingerGuard linger;
+  private final PortSlice slice;
 
   /**
    * The one per-socket table: the ledger's followed sockets, sockets left with linger on, and the
@@ -77,12 +79,13 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         reporter,
         ledger != null ? ledger.records() : config.ledger().newRecords(),
         ledger,
-        sites);
+        sites,
+        PortSlice.NONE);
   }
 
   /**
    * With {@code records}, the one per-socket table that the ledger and the call-site ledger were
-   * built on too.
+   * built on too, and this JVM's port {@code slice}.
    */
   public SocketEventHandler(
       AgentConfig config,
@@ -91,7 +94,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       Reporter reporter,
       SocketRecords records,
       PortLedger ledger,
-      CallSiteLedger sites) {
+      CallSiteLedger sites,
+      PortSlice slice) {
+    this.slice = slice;
     this.policy = new BindPolicy(config, options, this);
     this.sockets = options;
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
@@ -123,6 +128,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         return null;
       case BIND:
         bind(which, socket, a, b, n, flag);
+        return null;
+      case BEFORE_CONNECT:
+        applySlice(a);
         return null;
       case BIND_FAILED:
         bindFailed(which, socket, b, n, (Throwable) a);
@@ -185,7 +193,12 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     BindOutcome outcome;
     InetAddress address = null;
     if (api.isNetty() && (local == null || !sockets.isNettyTcpClient(socket))) {
-      return; // doConnect without a local address, or not a TCP client: never touched nor counted
+      if (local == null && slice.active() && sockets.isNettyTcpClient(socket)) {
+        // A connect without a local address: epoll's doConnect pushes the socket, io_uring's
+        // connect (at its entry, for every connect) does not.
+        applySlice(sockets.nettyDescriptor(fd != null ? fd : sockets.nettySocket(socket)));
+      }
+      return; // not a bind, or not a TCP client: never touched nor counted
     }
     if (local instanceof InetAddress) {
       address = (InetAddress) local;
@@ -202,11 +215,27 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     } else {
       outcome = BindOutcome.NOT_INET;
     }
+    if (outcome.isClientPortZero() && slice.active()) {
+      applySlice(api.isNetty() ? sockets.nettyDescriptor(fd) : fd);
+    }
     recordBind(api, outcome, address, port);
     // Netty's bind hooks push the channel's LinuxSocket as fd: the key, without a field read.
     Object key = api.isNetty() && fd != null ? fd : socket;
     for (SocketListener l : listeners) {
       l.bound(api, key, outcome, address, port);
+    }
+  }
+
+  /**
+   * Sets this JVM's port slice on a client socket the kernel is about to give a port ({@code fd}: a
+   * {@code FileDescriptor}, anything else is skipped); a failure is reported once.
+   */
+  private void applySlice(Object fd) {
+    if (fd instanceof FileDescriptor) {
+      Throwable failed = slice.apply((FileDescriptor) fd);
+      if (failed != null) {
+        onInternalError("setting IP_LOCAL_PORT_RANGE", failed);
+      }
     }
   }
 

@@ -119,6 +119,8 @@ final class AsyncChannelHooks implements TargetType {
                 // The outcome is on top of the stack: copy it, add the channel and the requested
                 // remote.
                 outcome(mv);
+              } else if (isBeforeTcpConnect(callee, name)) {
+                dispatchBeforeConnect(mv, owner, API); // fd: AsynchronousSocketChannelImpl's
               } else if (callee.equals(owner) && name.equals("updateEvents")) {
                 mv.visitInsn(Opcodes.ICONST_0);
                 loadThis(mv);

@@ -24,6 +24,7 @@ abstract class MethodHook {
     LOCAL_READ("localRead", "(" + O + O + "II)V"),
     BIND("bind", "(" + O + O + O + "IZI)V"),
     BIND_FAILED("bindFailed", "(" + T + O + O + "II)V"),
+    BEFORE_CONNECT("beforeConnect", "(" + O + O + "I)V"),
     CONNECTED("connected", "(Z" + O + O + O + "III)V"),
     CONNECT_OUTCOME("connectOutcome", "(" + T + O + O + O + "I)V"),
     CLOSE("close", "(" + O + "II)V"),
@@ -116,6 +117,38 @@ abstract class MethodHook {
    */
   static boolean isBeforeTcpBind(String owner, String name) {
     return owner.equals("sun/net/NetHooks") && name.equals("beforeTcpBind");
+  }
+
+  /**
+   * The JDK's own hook before a TCP connect of a socket that never bound, {@code
+   * sun.net.NetHooks.beforeTcpConnect(fd, address, port)}, the same on JDK 8 to 25: called by
+   * {@code AbstractPlainSocketImpl.doConnect} (JDK 8-12), {@code NioSocketImpl.beginConnect} (13+),
+   * {@code SocketChannelImpl.connect} (8) or {@code beginConnect} (11+) and {@code
+   * UnixAsynchronousSocketChannelImpl.implConnect}, each only when the socket is not bound, after
+   * the JDK's checks and holding its state lock.
+   */
+  static boolean isBeforeTcpConnect(String owner, String name) {
+    return owner.equals("sun/net/NetHooks") && name.equals("beforeTcpConnect");
+  }
+
+  /** {@code beforeConnect(this, this.fd, api)}, read from the field {@code fd} of {@code owner}. */
+  static void dispatchBeforeConnect(MethodVisitor mv, String owner, int api) {
+    loadThis(mv);
+    loadField(mv, owner, "fd", "Ljava/io/FileDescriptor;");
+    dispatch(mv, Entry.BEFORE_CONNECT, api);
+  }
+
+  /** A hook that only reports {@link Entry#BEFORE_CONNECT} before {@code beforeTcpConnect}. */
+  static MethodHook beforeConnect(
+      String name, String descriptor, final String owner, final int api) {
+    return new MethodHook(name, descriptor) {
+      @Override
+      void beforeCall(MethodVisitor mv, String callee, String method, String calleeDescriptor) {
+        if (isBeforeTcpConnect(callee, method)) {
+          dispatchBeforeConnect(mv, owner, api);
+        }
+      }
+    };
   }
 
   /** Pushes the {@code int} constants (API, event, a zero port) and calls {@code entry}. */

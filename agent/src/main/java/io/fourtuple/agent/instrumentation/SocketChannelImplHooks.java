@@ -73,6 +73,13 @@ final class SocketChannelImplHooks implements TargetType {
       hooks.add(
           new MethodHook("connect", CONNECT) {
             @Override
+            void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
+              if (isBeforeTcpConnect(callee, name)) {
+                dispatchBeforeConnect(mv, owner, API); // JDK 8; later JDKs: beginConnect
+              }
+            }
+
+            @Override
             void beforeReturn(MethodVisitor mv) {
               mv.visitInsn(Opcodes.DUP);
               loadThis(mv);
@@ -90,6 +97,12 @@ final class SocketChannelImplHooks implements TargetType {
               dispatch(mv, Entry.CONNECT_OUTCOME, API);
             }
           });
+    }
+    for (String begin :
+        new String[] {"(ZLjava/net/SocketAddress;)V", "(ZLjava/net/InetSocketAddress;)V"}) {
+      if (shape.hasMethod("beginConnect", begin)) {
+        hooks.add(MethodHook.beforeConnect("beginConnect", begin, owner, API));
+      }
     }
     if (shape.hasMethod("finishConnect", FINISH_CONNECT)) {
       hooks.add(

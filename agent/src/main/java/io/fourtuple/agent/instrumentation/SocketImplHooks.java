@@ -144,6 +144,16 @@ final class SocketImplHooks implements TargetType {
             }
           });
     }
+    // Where a socket that never bound reaches NetHooks.beforeTcpConnect: its port slice.
+    String[] begin =
+        className.equals(NIO)
+            ? new String[] {"beginConnect", "(Ljava/net/InetAddress;I)" + FD}
+            : new String[] {"doConnect", "(Ljava/net/InetAddress;II)V"};
+    if (shape.hasMethod(begin[0], begin[1])) {
+      hooks.add(MethodHook.beforeConnect(begin[0], begin[1], owner, SocketHooks.API_SOCKET));
+    } else {
+      problems.add(className + " has no " + begin[0] + "; connects without bind get no port slice");
+    }
     hooks.add(
         new MethodHook("connect", CONNECT) {
           @Override

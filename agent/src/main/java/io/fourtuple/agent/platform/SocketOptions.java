@@ -4,8 +4,10 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.SocketException;
+import java.nio.channels.SocketChannel;
 import java.util.Locale;
 
 /**
@@ -26,6 +28,13 @@ public interface SocketOptions {
   int IPPROTO_IP = 0;
   int IP_BIND_ADDRESS_NO_PORT = 24;
 
+  /**
+   * Linux 6.3+: narrows the ephemeral range of one socket; the value is {@code high << 16 | low}.
+   * Older kernels refuse it with ENOPROTOOPT; a range outside {@code ip_local_port_range} is
+   * accepted and silently ignored, one partly outside silently intersected.
+   */
+  int IP_LOCAL_PORT_RANGE = 51;
+
   boolean isAvailable();
 
   /** Why {@link #isAvailable()} is false, or null. */
@@ -40,6 +49,40 @@ public interface SocketOptions {
    * @throws IOException as the JDK's native layer reports it (errno text in the message)
    */
   void setBindAddressNoPort(FileDescriptor fd) throws IOException;
+
+  /**
+   * Sets {@code IP_LOCAL_PORT_RANGE} ({@code value}: {@code high << 16 | low}) on {@code fd}.
+   *
+   * @throws IOException as {@link #setBindAddressNoPort}, or where the mechanism is missing
+   */
+  default void setLocalPortRange(FileDescriptor fd, int value) throws IOException {
+    throw new SocketException("IP_LOCAL_PORT_RANGE unavailable: " + unavailabilityCause());
+  }
+
+  /** Reads {@code IP_LOCAL_PORT_RANGE} back from {@code fd}, for the start probe. */
+  default int localPortRange(FileDescriptor fd) throws IOException {
+    throw new SocketException("IP_LOCAL_PORT_RANGE unavailable: " + unavailabilityCause());
+  }
+
+  /**
+   * Sets {@code IP_LOCAL_PORT_RANGE} to {@code value} on a throwaway TCP socket and returns what
+   * the kernel kept: the start probe of a port slice.
+   */
+  default int probeLocalPortRange(int value) throws IOException {
+    SocketChannel probe = SocketChannel.open();
+    try {
+      // SocketChannelImpl.fd: the installer has opened sun.nio.ch to the agent.
+      Field field = probe.getClass().getDeclaredField("fd");
+      field.setAccessible(true);
+      FileDescriptor fd = (FileDescriptor) field.get(probe);
+      setLocalPortRange(fd, value);
+      return localPortRange(fd);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new SocketException("cannot read a test socket's descriptor: " + e);
+    } finally {
+      probe.close();
+    }
+  }
 
   /**
    * Whether {@code channel} is a Netty epoll or io_uring TCP client channel (not server, datagram,
@@ -146,10 +189,17 @@ public interface SocketOptions {
    */
   final class ForJdkNet implements SocketOptions {
     private final MethodHandle setIntOption;
+    private final MethodHandle getIntOption;
 
     /** With the JDK's {@code setIntOption0} (or, in tests, a stand-in of the same type). */
     ForJdkNet(MethodHandle setIntOption) {
+      this(setIntOption, null);
+    }
+
+    /** With {@code getIntOption0} too, which only the port-slice probe reads back through. */
+    ForJdkNet(MethodHandle setIntOption, MethodHandle getIntOption) {
       this.setIntOption = setIntOption;
+      this.getIntOption = getIntOption;
     }
 
     /** Probes the mechanism and the kernel; never throws. */
@@ -162,7 +212,13 @@ public interface SocketOptions {
             "kernel " + kernel.release() + " predates IP_BIND_ADDRESS_NO_PORT (Linux 4.2)", "none");
       }
       try {
-        return new ForJdkNet(MethodHandles.lookup().unreflect(setIntOption0()));
+        Method get =
+            Class.forName("sun.nio.ch.Net", true, null)
+                .getDeclaredMethod(
+                    "getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class);
+        get.setAccessible(true);
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        return new ForJdkNet(lookup.unreflect(setIntOption0()), lookup.unreflect(get));
       } catch (Throwable t) {
         return new Unavailable(
             "sun.nio.ch.Net.setIntOption0 is not usable on this JDK (" + t + ")", "none");
@@ -205,12 +261,35 @@ public interface SocketOptions {
 
     @Override
     public void setBindAddressNoPort(FileDescriptor fd) throws IOException {
+      set(fd, IP_BIND_ADDRESS_NO_PORT, 1);
+    }
+
+    @Override
+    public void setLocalPortRange(FileDescriptor fd, int value) throws IOException {
+      set(fd, IP_LOCAL_PORT_RANGE, value);
+    }
+
+    @Override
+    public int localPortRange(FileDescriptor fd) throws IOException {
+      if (fd == null || !fd.valid() || getIntOption == null) {
+        throw new NotOpenException();
+      }
+      try {
+        return (int) getIntOption.invokeExact(fd, false, IPPROTO_IP, IP_LOCAL_PORT_RANGE);
+      } catch (IOException | RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new SocketException(t.toString());
+      }
+    }
+
+    private void set(FileDescriptor fd, int option, int value) throws IOException {
       if (fd == null || !fd.valid()) {
         throw new NotOpenException();
       }
       try {
         // mayNeedConversion=false: level and option go to setsockopt(2) as given.
-        setIntOption.invokeExact(fd, false, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1, false);
+        setIntOption.invokeExact(fd, false, IPPROTO_IP, option, value, false);
       } catch (IOException | RuntimeException | Error e) {
         throw e;
       } catch (Throwable t) {

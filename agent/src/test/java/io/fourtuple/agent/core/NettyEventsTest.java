@@ -83,6 +83,28 @@ class NettyEventsTest {
   }
 
   @Test
+  void aConnectWithoutLocalAddressGetsThePortSliceAndIsNotCountedAsABind() throws Exception {
+    io.fourtuple.agent.core.config.AgentConfig config =
+        ConfigParser.parse("ports.slice=40000-40019", Map.of(), Map.of());
+    io.fourtuple.agent.core.bind.PortSlice slice =
+        io.fourtuple.agent.core.bind.PortSlice.start(
+            config, io.fourtuple.agent.core.kernel.PortRange.parse("40000 40039", ""), options);
+    SocketEventHandler handler =
+        new SocketEventHandler(
+            config, options, stats, reporter, config.ledger().newRecords(), null, null, slice);
+    options.nettyFd = new java.io.FileDescriptor();
+    options.ranged.clear();
+    // doConnect(remote, null) of a client, then of a server channel (never touched).
+    handler.bind(Api.NETTY_EPOLL, new EpollSocketChannel(), new Object(), null, 0, false);
+    handler.bind(Api.NETTY_EPOLL, new EpollServerSocketChannel(), new Object(), null, 0, false);
+    assertEquals(List.of(options.nettyFd), options.ranged);
+    // doConnect(remote, local port 0): the bind, NO_PORT and the slice.
+    handler.bind(Api.NETTY_EPOLL, new EpollSocketChannel(), new Object(), PORT_ZERO, 0, false);
+    assertEquals(2, options.ranged.size());
+    assertEquals(1, stats.binds(Api.NETTY_EPOLL, BindOutcome.APPLIED));
+  }
+
+  @Test
   void aSocketWithNettysOwnOptionIsLeftAloneWithTheValueItChose() throws Exception {
     SocketEventHandler handler = handler(null);
     Object on = new Object();

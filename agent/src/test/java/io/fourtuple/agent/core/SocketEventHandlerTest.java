@@ -76,6 +76,36 @@ class SocketEventHandlerTest {
   }
 
   @Test
+  void thePortSliceIsSetBeforeConnectsWithoutBindAndClientBindsToPortZeroOnly() throws Exception {
+    io.fourtuple.agent.core.config.AgentConfig config =
+        ConfigParser.parse("ports.slice=40000-40019", Map.of(), Map.of());
+    io.fourtuple.agent.core.bind.PortSlice slice =
+        io.fourtuple.agent.core.bind.PortSlice.start(
+            config, io.fourtuple.agent.core.kernel.PortRange.parse("40000 40039", ""), options);
+    SocketEventHandler handler =
+        new SocketEventHandler(
+            config, options, stats, reporter, config.ledger().newRecords(), null, null, slice);
+    options.ranged.clear();
+    FileDescriptor connect = new FileDescriptor();
+    FileDescriptor bindZero = new FileDescriptor();
+    handler.on(
+        SocketHooks.BEFORE_CONNECT,
+        SocketHooks.API_SOCKET_CHANNEL,
+        new Object(),
+        connect,
+        null,
+        null,
+        0,
+        false);
+    handler.bind(Api.SOCKET, new Object(), bindZero, ip("10.1.2.3"), 0, false);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 8080, false);
+    handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("10.1.2.3"), 0, true);
+    assertEquals(List.of(connect, bindZero), options.ranged);
+    assertEquals(List.of(bindZero), options.applied); // NO_PORT as before
+    assertEquals(2, slice.appliedCount());
+  }
+
+  @Test
   void serverAndExplicitPortBindsAreCountedButNotReported() throws Exception {
     SocketEventHandler handler = handler(null);
     handler.bind(Api.SOCKET, new Object(), new FileDescriptor(), ip("0.0.0.0"), 0, true);

@@ -86,13 +86,14 @@ class AsyncChannelHooksTest {
     Map<String, List<String>> calls = dispatcherCalls(weave(AsyncChannelHooks.unix(), weaver));
     assertTrue(weaver.problems().isEmpty(), weaver.problems()::toString);
     assertEquals(List.of("close"), calls.get("implClose"));
-    // implConnect: closed channel (future or handler), pending, immediate outcome (future or
-    // handler),
-    // and what it throws itself.
+    // implConnect: closed channel (future or handler), the port slice of a channel that never
+    // bound (before NetHooks.beforeTcpConnect), pending, immediate outcome (future or handler), and
+    // what it throws itself.
     assertEquals(
         List.of(
             "connectOutcome",
             "connectOutcome",
+            "beforeConnect",
             "connected",
             "connectOutcome",
             "connectOutcome",

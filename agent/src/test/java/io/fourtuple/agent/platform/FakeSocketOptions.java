@@ -21,6 +21,22 @@ public final class FakeSocketOptions implements SocketOptions {
   /** The descriptors the option was set on. */
   public final List<FileDescriptor> applied = new ArrayList<>();
 
+  /** Every IP_LOCAL_PORT_RANGE value set, and the descriptors it was set on. */
+  public final List<Integer> ranges = new ArrayList<>();
+
+  public final List<FileDescriptor> ranged = new ArrayList<>();
+
+  /** The descriptor every Netty socket reads as; null: the real lookup (none for stand-ins). */
+  public FileDescriptor nettyFd;
+
+  @Override
+  public FileDescriptor nettyDescriptor(Object nettySocket) {
+    return nettyFd != null ? nettyFd : SocketOptions.super.nettyDescriptor(nettySocket);
+  }
+
+  /** What the probe's read-back returns; null: the value set. */
+  public Integer kept;
+
   private FakeSocketOptions(boolean available) {
     this.available = available;
   }
@@ -62,5 +78,21 @@ public final class FakeSocketOptions implements SocketOptions {
       throw failure;
     }
     applied.add(fd);
+  }
+
+  @Override
+  public void setLocalPortRange(FileDescriptor fd, int value) throws IOException {
+    IOException failure = failures.poll();
+    if (failure != null) {
+      throw failure;
+    }
+    ranged.add(fd);
+    ranges.add(value);
+  }
+
+  @Override
+  public int probeLocalPortRange(int value) throws IOException {
+    setLocalPortRange(new FileDescriptor(), value);
+    return kept != null ? kept : value;
   }
 }

@@ -52,9 +52,12 @@ import java.util.concurrent.TimeUnit;
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
  *     [--read-port-after-bind] [--transport epoll|io_uring|io_uring-incubator] [--unsent-close]
+ *     [--no-local]
  * </pre>
  *
  * <ul>
+ *   <li>{@code --no-local}: {@code connect(remote)} with no local address (the kernel picks the
+ *       port at connect), for port slices.
  *   <li>{@code --bind-first}: {@code channel.bind(local)} then {@code connect(remote)}, instead of
  *       {@code connect(remote, local)}.
  *   <li>{@code --read-port-after-bind}: with {@code --bind-first}, reads {@code
@@ -134,7 +137,7 @@ public final class NettyEpollClient {
       b.option(ChannelOption.SO_LINGER, Integer.valueOf(o.linger));
     }
     InetSocketAddress local = new InetSocketAddress(source, 0);
-    if (!o.bindFirst) {
+    if (!o.bindFirst && !o.noLocal) {
       b.localAddress(local);
     }
     if (o.attachAgent != null) {
@@ -731,6 +734,7 @@ public final class NettyEpollClient {
     int basePort = 21000;
     String source = "127.0.0.1";
     boolean bindFirst;
+    boolean noLocal;
     String ownOption;
     String linger;
     boolean nettyServers;
@@ -747,6 +751,8 @@ public final class NettyEpollClient {
         String a = args[i];
         if (a.equals("--bind-first")) {
           o.bindFirst = true;
+        } else if (a.equals("--no-local")) {
+          o.noLocal = true;
         } else if (a.equals("--netty-servers")) {
           o.nettyServers = true;
         } else if (a.equals("--server-port-zero")) {

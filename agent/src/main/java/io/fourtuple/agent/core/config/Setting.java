@@ -32,6 +32,13 @@ public enum Setting {
       Kind.BOOLEAN,
       "Kill switch for the Netty epoll and io_uring hooks: false weaves no Netty class (its"
           + " sockets go unseen)."),
+  PORTS_SLICE(
+      "ports.slice",
+      "none",
+      Kind.PORT_SLICE,
+      "This JVM's slice of the ephemeral port range (Linux 6.3+ IP_LOCAL_PORT_RANGE): every"
+          + " outbound socket it hooks draws its source port from LOW-HIGH only. Must lie inside"
+          + " ip_local_port_range; none: the whole range."),
   LOG_LEVEL(
       "log.level", "info", Kind.choice("error", "warn", "info", "debug"), "Agent log threshold."),
   LOG_FILE(
@@ -251,6 +258,7 @@ public enum Setting {
     private static final int DIGITS = 4;
     private static final int INTEGER = 5;
     private static final int LINGER = 6;
+    private static final int SLICE = 7;
 
     static final Kind BOOLEAN = choice("true", "false");
     static final Kind TEXT = new Kind(TEXT_TYPE, 0, 0, false, null, "non-empty text");
@@ -269,6 +277,16 @@ public enum Setting {
     static final Kind LINGER_POLICY =
         new Kind(
             LINGER, 1, 65535, false, null, "warn, fix, or clamp:N with N from 1 to 65535 seconds");
+
+    /** {@code none}, or {@code LOW-HIGH}: two ports with LOW no higher than HIGH. */
+    static final Kind PORT_SLICE =
+        new Kind(
+            SLICE,
+            1,
+            65535,
+            false,
+            null,
+            "none, or LOW-HIGH with 1 <= LOW <= HIGH <= 65535 (for example 40000-40999)");
 
     private final int type;
     private final long min;
@@ -355,6 +373,19 @@ public enum Setting {
           } catch (NumberFormatException e) {
             return null;
           }
+        case SLICE:
+          int dash = v.indexOf('-');
+          if (v.equalsIgnoreCase("none") || dash < 0) {
+            return v.equalsIgnoreCase("none") ? "none" : null;
+          }
+          String low = v.substring(0, dash).trim();
+          String high = v.substring(dash + 1).trim();
+          if (!digits(low) || !digits(high) || inRange(Long.parseLong(low)) == null) {
+            return null;
+          }
+          long from = Long.parseLong(low);
+          long to = Long.parseLong(high);
+          return to < from || inRange(to) == null ? null : from + "-" + to;
         default:
           LingerPolicy policy = LingerPolicy.parse(raw);
           return policy == null ? null : policy.toString();

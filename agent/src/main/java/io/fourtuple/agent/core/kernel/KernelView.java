@@ -340,6 +340,11 @@ public final class KernelView {
     return portsInUse.cardinality();
   }
 
+  /** Distinct ports from {@code low} to {@code high} (within the range) that any socket holds. */
+  public int portsInUse(int low, int high) {
+    return portsInUse.get(low, high + 1).cardinality();
+  }
+
   /** Sockets in the table that this process holds; -1 when its descriptors could not be read. */
   public int ownSockets() {
     return ownKnown ? ownSockets : -1;

@@ -73,6 +73,12 @@ public final class PortRange {
     return new PortRange(low, high, reserved, text);
   }
 
+  /** This range narrowed to {@code low}-{@code high} (a port slice), reserved ports kept. */
+  public PortRange narrowed(int low, int high) {
+    return new PortRange(
+        Math.max(low, this.low), Math.min(high, this.high), reserved, reservedText);
+  }
+
   public int low() {
     return low;
   }

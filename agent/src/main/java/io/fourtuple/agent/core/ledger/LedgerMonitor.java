@@ -293,7 +293,8 @@ public final class LedgerMonitor {
     }
     LedgerEvents events = this.events;
     int epoch = ledger.advanceEpoch();
-    PortRange range = PortRange.current();
+    // With a port slice, the pool and the headroom are the slice's.
+    PortRange range = context.slice.narrow(PortRange.current());
     KernelView view = null;
     if (range != null) {
       if (reader == null) {

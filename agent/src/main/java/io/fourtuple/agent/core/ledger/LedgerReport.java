@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.ledger;
 
+import io.fourtuple.agent.core.bind.PortSlice;
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.PortRange;
@@ -26,15 +27,24 @@ public final class LedgerReport implements Cloneable {
     final boolean noPortActive;
     final String noPortProblem;
 
+    /** This JVM's port slice: the range the ledger counts against when it is applied. */
+    final PortSlice slice;
+
+    public Context(boolean audit, boolean noPortActive, String noPortProblem) {
+      this(audit, noPortActive, noPortProblem, PortSlice.NONE);
+    }
+
     /**
      * @param audit audit mode
      * @param noPortActive enforce mode with the NO_PORT rewrite on and available
      * @param noPortProblem why the rewrite is not active (when neither audit nor active), or null
+     * @param slice this JVM's port slice
      */
-    public Context(boolean audit, boolean noPortActive, String noPortProblem) {
+    public Context(boolean audit, boolean noPortActive, String noPortProblem, PortSlice slice) {
       this.audit = audit;
       this.noPortActive = noPortActive;
       this.noPortProblem = noPortProblem;
+      this.slice = slice;
     }
   }
 

@@ -152,6 +152,8 @@ class ConfigParserTest {
         return "/var/lib/node_exporter/fourtuple-{pid}.prom";
       case LINGER_POLICY:
         return "clamp:5";
+      case PORTS_SLICE:
+        return "40000-40019";
       case LINGER_LONG:
         return "30";
       case LINGER_BLOCKED_MILLIS:

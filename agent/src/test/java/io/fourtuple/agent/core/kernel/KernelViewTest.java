@@ -53,6 +53,24 @@ class KernelViewTest {
   }
 
   @Test
+  void aPortSliceSeesItsOwnPortsAndTheNeighboursUseOfTheRest() throws Exception {
+    PortRange range = PortRange.parse("8000 50000", "");
+    KernelView v = view(range, null, null);
+    // In use: 8080, 9090, 49606, 49616, 33444, 37570.
+    assertEquals(2, v.portsInUse(33000, 40000));
+    io.fourtuple.agent.core.bind.PortSlice slice =
+        io.fourtuple.agent.core.bind.PortSlice.start(
+            io.fourtuple.agent.core.config.ConfigParser.parse(
+                "ports.slice=33000-40000", java.util.Map.of(), java.util.Map.of()),
+            range,
+            io.fourtuple.agent.platform.FakeSocketOptions.available());
+    assertEquals(
+        "2 of its 7001 ports in use; 4 of the other 35000 ports of 8000-50000 in use outside the"
+            + " slice (neighbours' sockets, TIME_WAIT included)",
+        slice.use(v, range));
+  }
+
+  @Test
   void otherProcessesSocketsAreNotOwn() {
     KernelView v = view(PortRange.parse("32768 60999", ""), OwnSockets.of(38412899L), null);
     KernelView.DestinationTable http = v.destination(HTTP);
