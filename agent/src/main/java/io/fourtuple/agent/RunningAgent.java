@@ -11,6 +11,7 @@ import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -98,11 +99,14 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
     this.reporter = new Reporter(log, writer);
     LedgerSettings ledgerSettings = config.ledger();
     SocketRecords records = ledgerSettings.newRecords();
-    this.sites = new CallSiteLedger(reporter, records);
+    CallSites callSites = config.newCallSites();
+    this.sites = new CallSiteLedger(reporter, records, callSites);
     writer.sites = sites;
-    PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
+    PortLedger portLedger =
+        ledgerSettings.enabled() ? ledgerSettings.newLedger(records, callSites) : null;
     this.handler =
-        new SocketEventHandler(config, probe, stats, reporter, records, portLedger, sites);
+        new SocketEventHandler(
+            config, probe, stats, reporter, records, callSites, portLedger, sites);
     this.ledger =
         portLedger == null
             ? null

@@ -144,6 +144,7 @@ class ConfigParserTest {
       case LEDGER_MAX_DESTINATIONS:
       case LEDGER_MAX_SOCKETS:
       case LEDGER_MAX_CALLSITES:
+      case CALLSITES_MAX:
       case LEDGER_PROMETHEUS_MAX_DESTINATIONS:
         return "42";
       case LEDGER_JSON_FILE:
