@@ -17,6 +17,7 @@ import io.fourtuple.agent.core.ledger.LedgerMonitor;
 import io.fourtuple.agent.core.ledger.LedgerReport;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.ledger.PortLedger;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -156,12 +157,14 @@ final class RunningAgent implements AgentControl.Active, LedgerMonitor.ContextSo
         reporter = new Reporter(log, writer, reporterThread);
         LedgerSettings ledgerSettings = config.ledger();
         SocketRecords records = ledgerSettings.newRecords();
-        sites = new CallSiteLedger(reporter, records);
+        CallSites callSites = config.newCallSites();
+        sites = new CallSiteLedger(reporter, records, callSites);
         writer.sites = sites;
-        PortLedger portLedger = ledgerSettings.enabled() ? ledgerSettings.newLedger(records) : null;
+        PortLedger portLedger =
+            ledgerSettings.enabled() ? ledgerSettings.newLedger(records, callSites) : null;
         SocketEventHandler made =
             new SocketEventHandler(
-                config, probe, counters, reporter, records, portLedger, sites, slice);
+                config, probe, counters, reporter, records, callSites, portLedger, sites, slice);
         if (portLedger != null) {
           ledger =
               new LedgerMonitor(

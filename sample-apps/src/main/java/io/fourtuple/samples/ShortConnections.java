@@ -236,10 +236,8 @@ public final class ShortConnections {
    * {@code MBEAN-JSON <report>}.
    */
   private static void printLedgerMBean(long after) throws Exception {
-    javax.management.MBeanServer server =
-        java.lang.management.ManagementFactory.getPlatformMBeanServer();
-    javax.management.ObjectName name =
-        new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    javax.management.MBeanServer server = LedgerMBean.SERVER;
+    javax.management.ObjectName name = LedgerMBean.NAME;
     long deadline = System.currentTimeMillis() + 20000;
     while (System.currentTimeMillis() < deadline) {
       if (server.isRegistered(name)
@@ -271,10 +269,8 @@ public final class ShortConnections {
    * socket); gives up after 60 s with a line saying so, which the tests' assertions then show.
    */
   private static void awaitLedgerTicks(int ticks) throws Exception {
-    javax.management.MBeanServer server =
-        java.lang.management.ManagementFactory.getPlatformMBeanServer();
-    javax.management.ObjectName name =
-        new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+    javax.management.MBeanServer server = LedgerMBean.SERVER;
+    javax.management.ObjectName name = LedgerMBean.NAME;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Object seen = null;
     int changes = 0;
@@ -289,6 +285,24 @@ public final class ShortConnections {
       Thread.sleep(10);
     }
     System.out.println("AWAIT-TICKS timed out: no ledger tick within 60 s");
+  }
+
+  /**
+   * The platform MBean server and the ledger MBean's name, looked up once, when a flag first asks
+   * (a holder class: a run without those flags creates no MBean server of its own).
+   */
+  private static final class LedgerMBean {
+    static final javax.management.MBeanServer SERVER =
+        java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    static final javax.management.ObjectName NAME = name();
+
+    private static javax.management.ObjectName name() {
+      try {
+        return new javax.management.ObjectName("io.fourtuple:type=PortLedger");
+      } catch (javax.management.MalformedObjectNameException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   private static void count(Map<String, Integer> failures, IOException e) {

@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.linger.LingerPolicy;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -63,7 +64,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
 
   /**
    * With the port ledger ({@code ledger} null: none) and the call-site ledger ({@code sites} null:
-   * none) fed from every hook; the per-socket table is the ledger's, or one of its own.
+   * none) fed from every hook; the per-socket and call-site tables are the ledger's, or its own.
    */
   public SocketEventHandler(
       AgentConfig config,
@@ -78,14 +79,16 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         stats,
         reporter,
         ledger != null ? ledger.records() : config.ledger().newRecords(),
+        ledger != null ? ledger.callSites() : config.newCallSites(),
         ledger,
         sites,
         PortSlice.NONE);
   }
 
   /**
-   * With {@code records}, the one per-socket table that the ledger and the call-site ledger were
-   * built on too, and this JVM's port {@code slice}.
+   * With {@code records} and {@code callSites}, the one per-socket table and the one call-site
+   * table that the ledger and the call-site ledger were built on too, and this JVM's port {@code
+   * slice}.
    */
   public SocketEventHandler(
       AgentConfig config,
@@ -93,6 +96,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       AgentStats stats,
       Reporter reporter,
       SocketRecords records,
+      CallSites callSites,
       PortLedger ledger,
       CallSiteLedger sites,
       PortSlice slice) {
@@ -110,7 +114,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
     this.listeners = parts.toArray(new SocketListener[0]);
     this.records = records;
-    this.linger = new LingerGuard(config, reporter, options, records);
+    this.linger = new LingerGuard(config, reporter, options, records, callSites);
   }
 
   /** The SO_LINGER guard, for the exit summary. */

@@ -8,6 +8,7 @@ import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The one table of per-socket state: one {@link Record} per socket the agent follows, keyed by
@@ -235,7 +236,10 @@ public final class SocketRecords {
   private final AtomicInteger followed = new AtomicInteger();
   private final AtomicInteger samples = new AtomicInteger();
   private final int capacity;
-  private volatile long untracked;
+
+  /** Bumped under any stripe's lock, so by many threads at once: not a plain field. */
+  private final LongAdder untracked = new LongAdder();
+
   private volatile boolean anyOwnOption;
   private volatile boolean anyLingering;
 
@@ -620,7 +624,7 @@ public final class SocketRecords {
 
   /** Sockets not given a record because the table was full. */
   public long untracked() {
-    return untracked;
+    return untracked.sum();
   }
 
   private static Record find(Stripe s, Object socket, int hash) {
@@ -635,7 +639,7 @@ public final class SocketRecords {
 
   private Record add(Stripe s, Object socket, int hash) {
     if (size.get() >= capacity) {
-      untracked++;
+      untracked.increment();
       return null;
     }
     size.incrementAndGet();

@@ -91,7 +91,15 @@ class NettyEventsTest {
             config, io.fourtuple.agent.core.kernel.PortRange.parse("40000 40039", ""), options);
     SocketEventHandler handler =
         new SocketEventHandler(
-            config, options, stats, reporter, config.ledger().newRecords(), null, null, slice);
+            config,
+            options,
+            stats,
+            reporter,
+            config.ledger().newRecords(),
+            config.newCallSites(),
+            null,
+            null,
+            slice);
     options.nettyFd = new java.io.FileDescriptor();
     options.ranged.clear();
     // doConnect(remote, null) of a client, then of a server channel (never touched).

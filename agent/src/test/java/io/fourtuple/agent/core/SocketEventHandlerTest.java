@@ -84,7 +84,15 @@ class SocketEventHandlerTest {
             config, io.fourtuple.agent.core.kernel.PortRange.parse("40000 40039", ""), options);
     SocketEventHandler handler =
         new SocketEventHandler(
-            config, options, stats, reporter, config.ledger().newRecords(), null, null, slice);
+            config,
+            options,
+            stats,
+            reporter,
+            config.ledger().newRecords(),
+            config.newCallSites(),
+            null,
+            null,
+            slice);
     options.ranged.clear();
     FileDescriptor connect = new FileDescriptor();
     FileDescriptor bindZero = new FileDescriptor();

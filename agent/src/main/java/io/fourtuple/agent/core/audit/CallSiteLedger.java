@@ -5,14 +5,12 @@ import io.fourtuple.agent.core.SocketListener;
 import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
-import io.fourtuple.agent.core.report.CallSite;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
-import io.fourtuple.agent.core.report.StackSampler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,17 +28,15 @@ import java.util.concurrent.atomic.LongAdder;
  * here.
  *
  * <p>Sampling keeps the cost bounded under a connect storm: every eligible bind is counted exactly,
- * but at most {@link #SAMPLES_PER_WINDOW} per ~134 ms window get a stack; per-site counts are then
- * scaled by (binds seen / binds sampled) and marked as estimates.
+ * but only those within the agent's one sampling budget ({@link CallSites}) get a stack; per-site
+ * counts are then scaled by (binds seen / binds sampled) and marked as estimates.
  *
- * <p>Memory: at most {@link #MAX_PENDING} sockets waiting for their connect, {@link #MAX_SITES}
- * call sites, {@link #MAX_DESTINATIONS} destinations per site; what does not fit is counted and
- * reported.
+ * <p>Memory: at most {@link #MAX_PENDING} sockets waiting for their connect; each site's entry is
+ * kept in the agent's one call-site table ({@code callsites.max} sites), under its {@link Kind};
+ * {@link #MAX_DESTINATIONS} destinations per entry; what does not fit is counted and reported.
  */
 public final class CallSiteLedger implements SocketListener {
-  static final int SAMPLES_PER_WINDOW = 50;
   static final int MAX_PENDING = 1024;
-  static final int MAX_SITES = 128;
   static final int MAX_DESTINATIONS = 16;
 
   /** What a call site does. The linger guard adds its findings as further kinds. */
@@ -55,24 +51,30 @@ public final class CallSiteLedger implements SocketListener {
   private final LongAdder[] seen = {new LongAdder(), new LongAdder()};
   private final LongAdder[] sampled = {new LongAdder(), new LongAdder()};
   private final LongAdder pendingOverflow = new LongAdder();
-  private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
+  private final CallSites callSites;
   private final Reporter reporter;
 
-  /** Guarded by this; touched by the reporter thread and by whoever renders a report. */
-  private final Map<String, Site> sites = new LinkedHashMap<String, Site>();
+  /**
+   * This ledger's entries of the call-site table in the order they were first seen, for rendering.
+   * Guarded by this; touched by the reporter thread and by whoever renders a report.
+   */
+  private final List<Site> sites = new ArrayList<Site>();
 
   private long sitesOverflow;
-  private final long startedMillis = System.currentTimeMillis();
 
-  /** With a per-socket table of its own. */
-  public CallSiteLedger(Reporter reporter) {
-    this(reporter, new SocketRecords(MAX_PENDING));
+  /** With tables of its own: a per-socket one, and a call-site one of {@code maxSites}. */
+  public CallSiteLedger(Reporter reporter, int maxSites) {
+    this(reporter, new SocketRecords(MAX_PENDING), new CallSites(maxSites));
   }
 
-  /** Keeping samples in {@code records}, the agent's one per-socket table. */
-  public CallSiteLedger(Reporter reporter, SocketRecords records) {
+  /**
+   * Keeping samples in {@code records}, the agent's one per-socket table, and entries in {@code
+   * callSites}, its one call-site table.
+   */
+  public CallSiteLedger(Reporter reporter, SocketRecords records, CallSites callSites) {
     this.reporter = reporter;
     this.records = records;
+    this.callSites = callSites;
   }
 
   // ---- hooks (application threads) ----
@@ -88,7 +90,7 @@ public final class CallSiteLedger implements SocketListener {
       return;
     }
     seen[kind.ordinal()].increment();
-    if (socket == null || !sampler.take()) {
+    if (socket == null || !callSites.take()) {
       return;
     }
     String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
@@ -163,16 +165,19 @@ public final class CallSiteLedger implements SocketListener {
   public void aggregate(Finding finding) {
     Sample s = (Sample) finding.detail;
     String callSite = finding.callSite();
-    String key = s.kind + " " + callSite;
     synchronized (this) {
-      Site site = sites.get(key);
-      if (site == null) {
-        if (sites.size() >= MAX_SITES) {
-          sitesOverflow++;
-          return;
+      CallSites.Site entry = callSites.site(callSite);
+      Site site = entry == null ? null : (Site) entry.use(s.kind);
+      if (site == null && entry != null) {
+        // The only writer of Kind keys, under this lock: what is kept is this new entry, or none.
+        site = (Site) entry.use(s.kind, new Site(s.kind, s.api, callSite, finding.thread));
+        if (site != null) {
+          sites.add(site);
         }
-        site = new Site(s.kind, s.api, callSite, finding.thread);
-        sites.put(key, site);
+      }
+      if (site == null) {
+        sitesOverflow++;
+        return;
       }
       site.add(s);
     }
@@ -181,11 +186,10 @@ public final class CallSiteLedger implements SocketListener {
   // ---- reading (any thread) ----
 
   /** A copy of the entries, for rendering. */
-  public synchronized List<SiteView> sites() {
-    List<SiteView> out = new ArrayList<SiteView>();
-    for (Site s : sites.values()) {
-      double scale = scale(s.kind);
-      out.add(new SiteView(s, Math.round(s.samples * scale), scale > 1.0001));
+  public synchronized List<Site> sites() {
+    List<Site> out = new ArrayList<Site>();
+    for (Site s : sites) {
+      out.add(s.copy(scale(s.kind)));
     }
     return out;
   }
@@ -207,12 +211,13 @@ public final class CallSiteLedger implements SocketListener {
     return sitesOverflow;
   }
 
-  public long pendingOverflow() {
-    return pendingOverflow.sum();
+  /** Distinct call sites at most (all parts together). */
+  public int maxSites() {
+    return callSites.max();
   }
 
-  public long startedMillis() {
-    return startedMillis;
+  public long pendingOverflow() {
+    return pendingOverflow.sum();
   }
 
   /** A socket waiting for its connect, then a completed observation. */
@@ -238,14 +243,16 @@ public final class CallSiteLedger implements SocketListener {
     }
   }
 
-  /** One call site's entry; guarded by the ledger. */
-  static final class Site {
+  /** One call site's entry, guarded by the ledger; or a copy for rendering, with its estimate. */
+  public static final class Site {
     final Kind kind;
     final Api api;
     final String callSite;
     final String firstThread;
-    final long firstSeenMillis = System.currentTimeMillis();
+    long firstSeenMillis = System.currentTimeMillis();
     long lastSeenMillis;
+    long estimatedCount;
+    boolean estimated;
     long samples;
     long connected;
     long readBeforeConnect;
@@ -260,6 +267,24 @@ public final class CallSiteLedger implements SocketListener {
       this.api = api;
       this.callSite = callSite;
       this.firstThread = firstThread;
+    }
+
+    /** A copy, its count estimated as the samples times {@code scale}. */
+    Site copy(double scale) {
+      Site c = new Site(kind, api, callSite, firstThread);
+      c.firstSeenMillis = firstSeenMillis;
+      c.lastSeenMillis = lastSeenMillis;
+      c.samples = samples;
+      c.estimatedCount = Math.round(samples * scale);
+      c.estimated = scale > 1.0001;
+      c.connected = connected;
+      c.readBeforeConnect = readBeforeConnect;
+      c.failures.putAll(failures);
+      c.destinations.putAll(destinations);
+      c.destinationsOverflow = destinationsOverflow;
+      c.locals.putAll(locals);
+      c.outcomes.putAll(outcomes);
+      return c;
     }
 
     void add(Sample s) {
@@ -290,52 +315,5 @@ public final class CallSiteLedger implements SocketListener {
       Long n = map.get(key);
       map.put(key, n == null ? 1L : n + 1);
     }
-  }
-
-  /** An immutable copy of one entry, with its estimated count. */
-  public static final class SiteView {
-    public final Kind kind;
-    public final Api api;
-    public final String callSite;
-    public final String firstThread;
-    public final long firstSeenMillis;
-    public final long lastSeenMillis;
-    public final long samples;
-    public final long estimatedCount;
-    public final boolean estimated;
-    public final long connected;
-
-    /** Sampled sockets whose local port the application read before connect. */
-    public final long readBeforeConnect;
-
-    public final Map<String, Long> failures;
-    public final Map<String, Long> destinations;
-    public final long destinationsOverflow;
-    public final Map<String, Long> locals;
-    public final Map<BindOutcome, Long> outcomes;
-
-    SiteView(Site s, long estimatedCount, boolean estimated) {
-      this.kind = s.kind;
-      this.api = s.api;
-      this.callSite = s.callSite;
-      this.firstThread = s.firstThread;
-      this.firstSeenMillis = s.firstSeenMillis;
-      this.lastSeenMillis = s.lastSeenMillis;
-      this.samples = s.samples;
-      this.estimatedCount = estimatedCount;
-      this.estimated = estimated;
-      this.connected = s.connected;
-      this.readBeforeConnect = s.readBeforeConnect;
-      this.failures = new TreeMap<String, Long>(s.failures);
-      this.destinations = new TreeMap<String, Long>(s.destinations);
-      this.destinationsOverflow = s.destinationsOverflow;
-      this.locals = new TreeMap<String, Long>(s.locals);
-      this.outcomes = new TreeMap<BindOutcome, Long>(s.outcomes);
-    }
-  }
-
-  /** For tests: the call site as the reporter would compute it. */
-  static String callSiteOf(Throwable stack) {
-    return CallSite.of(stack.getStackTrace());
   }
 }

@@ -34,14 +34,14 @@ public final class CallSitesSection implements StatusSection {
 
   @Override
   public void writeText(StringBuilder out) {
-    List<CallSiteLedger.SiteView> sites = ledger.sites();
+    List<CallSiteLedger.Site> sites = ledger.sites();
     if (sites.isEmpty()) {
       out.append(
           "  none yet: no client bind before connect has been seen since the agent started\n");
       return;
     }
     int n = 0;
-    for (CallSiteLedger.SiteView s : sites) {
+    for (CallSiteLedger.Site s : sites) {
       out.append("  [").append(++n).append("] ").append(s.callSite).append('\n');
       out.append("      does:    ").append(does(s)).append('\n');
       out.append("      seen:    ")
@@ -61,7 +61,7 @@ public final class CallSitesSection implements StatusSection {
       out.append("  (not attributed: ")
           .append(ledger.sitesNotTracked())
           .append(" observations beyond the ")
-          .append(CallSiteLedger.MAX_SITES)
+          .append(ledger.maxSites())
           .append("-site limit, ")
           .append(ledger.pendingOverflow())
           .append(" binds while ")
@@ -76,7 +76,7 @@ public final class CallSitesSection implements StatusSection {
     json.field("mode", audit ? "audit" : "enforce");
     json.field("ephemeralPorts", ephemeralPorts);
     json.name("sites").beginArray();
-    for (CallSiteLedger.SiteView s : ledger.sites()) {
+    for (CallSiteLedger.Site s : ledger.sites()) {
       json.beginObject()
           .field("callSite", s.callSite)
           .field("kind", s.kind.name())
@@ -107,7 +107,7 @@ public final class CallSitesSection implements StatusSection {
     json.endObject();
   }
 
-  static String does(CallSiteLedger.SiteView s) {
+  static String does(CallSiteLedger.Site s) {
     String locals = s.locals.keySet().toString();
     switch (s.kind) {
       case BIND_PORT_ZERO:
@@ -127,7 +127,7 @@ public final class CallSitesSection implements StatusSection {
     }
   }
 
-  private String destinations(CallSiteLedger.SiteView s) {
+  private String destinations(CallSiteLedger.Site s) {
     if (s.destinations.isEmpty()) {
       return "none reached (every sampled attempt failed before connect)";
     }
@@ -149,7 +149,7 @@ public final class CallSitesSection implements StatusSection {
     return out.toString();
   }
 
-  private static String results(CallSiteLedger.SiteView s) {
+  private static String results(CallSiteLedger.Site s) {
     StringBuilder out = new StringBuilder();
     out.append(s.connected).append(" connected");
     for (Map.Entry<String, Long> e : s.failures.entrySet()) {
@@ -164,7 +164,7 @@ public final class CallSitesSection implements StatusSection {
     return out.toString();
   }
 
-  String enforce(CallSiteLedger.SiteView s) {
+  String enforce(CallSiteLedger.Site s) {
     switch (s.kind) {
       case BIND_PORT_ZERO:
         if (audit) {
@@ -219,7 +219,7 @@ public final class CallSitesSection implements StatusSection {
     }
   }
 
-  static String fix(CallSiteLedger.SiteView s) {
+  static String fix(CallSiteLedger.Site s) {
     switch (s.kind) {
       case BIND_PORT_ZERO:
         return "configuration: run with fourtuple in enforce mode (-javaagent:fourtuple-agent.jar,"

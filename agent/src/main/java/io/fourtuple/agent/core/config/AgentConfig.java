@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.config;
 
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.linger.LingerPolicy;
+import io.fourtuple.agent.core.report.CallSites;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -94,6 +95,16 @@ public final class AgentConfig {
   /** The shortest blocked close() of a lingering socket that is reported. */
   public int lingerBlockedMillis() {
     return lingerBlockedMillis;
+  }
+
+  /**
+   * The agent's one call-site table, of {@code callsites.max} sites ({@code ledger.max.callsites},
+   * its older name, when only that is set).
+   */
+  public CallSites newCallSites() {
+    boolean older = sources.get(Setting.CALLSITES_MAX) == Source.DEFAULT;
+    return new CallSites(
+        Integer.parseInt(values.get(older ? Setting.LEDGER_MAX_CALLSITES : Setting.CALLSITES_MAX)));
   }
 
   /** The port ledger's settings. */

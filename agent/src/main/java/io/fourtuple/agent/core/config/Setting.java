@@ -125,7 +125,13 @@ public enum Setting {
       "ledger.max.callsites",
       "1000",
       Kind.positiveInt(1, 100000),
-      "Distinct call sites remembered; later ones are counted as other."),
+      "The older name of callsites.max, used when callsites.max is not set."),
+  CALLSITES_MAX(
+      "callsites.max",
+      "1000",
+      Kind.positiveInt(1, 100000),
+      "Distinct call sites remembered, for the ledger, the audit and the linger guard together;"
+          + " observations at later ones are counted, not attributed."),
   LINGER_POLICY(
       "linger.policy",
       "warn",

@@ -2,11 +2,11 @@ package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.report.CallSites;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -388,21 +388,12 @@ public final class Destination {
           new java.util.AbstractMap.SimpleImmutableEntry<String, Long>(
               siteNames[i], siteCounts[i]));
     }
-    Collections.sort(all, BY_COUNT);
+    Collections.sort(all, CallSites.MostFirst.INSTANCE);
     return all.size() > limit ? new ArrayList<Map.Entry<String, Long>>(all.subList(0, limit)) : all;
   }
 
   /** Samples whose call site did not fit the per-destination or global cap. */
   public long otherCallSites() {
     return otherCallSites;
-  }
-
-  private static final Comparator<Map.Entry<String, Long>> BY_COUNT = new ByCount();
-
-  private static final class ByCount implements Comparator<Map.Entry<String, Long>> {
-    @Override
-    public int compare(Map.Entry<String, Long> a, Map.Entry<String, Long> b) {
-      return Long.compare(b.getValue(), a.getValue());
-    }
   }
 }

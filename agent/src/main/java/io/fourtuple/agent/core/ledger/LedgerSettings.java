@@ -4,6 +4,7 @@ import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.Durations;
 import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.report.CallSites;
 
 /** The ledger's settings, typed: made once with the validated configuration ({@code ledger()}). */
 public final class LedgerSettings {
@@ -19,7 +20,6 @@ public final class LedgerSettings {
   final boolean jfr;
   final int maxDestinations;
   final int maxSockets;
-  final int maxCallSites;
   private final String warnHeadroom;
 
   /** Only {@code AgentConfig} calls this; everyone else asks it for {@code ledger()}. */
@@ -39,7 +39,6 @@ public final class LedgerSettings {
     this.jfr = "true".equals(config.value(Setting.LEDGER_JFR));
     this.maxDestinations = Integer.parseInt(config.value(Setting.LEDGER_MAX_DESTINATIONS));
     this.maxSockets = Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS));
-    this.maxCallSites = Integer.parseInt(config.value(Setting.LEDGER_MAX_CALLSITES));
     this.warnHeadroom = config.value(Setting.LEDGER_WARN_HEADROOM);
   }
 
@@ -57,9 +56,12 @@ public final class LedgerSettings {
     return new SocketRecords(maxSockets);
   }
 
-  /** The ledger the hooks feed, sized by the caps, following sockets in {@code records}. */
-  public PortLedger newLedger(SocketRecords records) {
-    return new PortLedger(maxDestinations, records, maxCallSites);
+  /**
+   * The ledger the hooks feed, sized by the caps, following sockets in {@code records} and naming
+   * sites in {@code callSites}.
+   */
+  public PortLedger newLedger(SocketRecords records, CallSites callSites) {
+    return new PortLedger(maxDestinations, records, callSites);
   }
 
   /** The warning threshold in ports for a pool of {@code pool} ports (at least 1). */

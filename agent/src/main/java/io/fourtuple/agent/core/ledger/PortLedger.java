@@ -9,11 +9,10 @@ import io.fourtuple.agent.core.kernel.Endpoint;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.report.CallSite;
-import io.fourtuple.agent.core.report.StackSampler;
+import io.fourtuple.agent.core.report.CallSites;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,8 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #closed}): runs on application threads inside JDK socket methods, so it is lock-free or
  * holds a stripe monitor for a few writes, does no I/O and allocates little (one weak entry per
  * socket; a {@code Throwable}, filled in but not walked, for the first 8 connects to a destination
- * and one in 64 after, at most {@link #SAMPLES_PER_WINDOW} of those per ~134 ms over all
- * destinations, and for every exhaustion failure).
+ * and one in 64 after, those within the agent's one sampling budget ({@link CallSites}), and for
+ * every exhaustion failure).
  *
  * <p>Ledger-thread side ({@link #drainSamples}, {@link #reconcile}): turns sampled stacks into call
  * sites and removes sockets the hooks did not see close. Two ways a socket leaves without a close
@@ -45,21 +44,21 @@ import java.util.concurrent.atomic.LongAdder;
  * and do not drift.
  *
  * <p>Bounds: destinations past {@code maxDestinations} are summed in one overflow bucket; sockets
- * past {@code maxSockets} are counted but not followed; distinct call-site texts past {@code
- * maxCallSites} go to "other"; the sample queue drops (and counts) when full.
+ * past {@code maxSockets} are counted but not followed; samples whose site does not fit the agent's
+ * call-site table go to "other"; the sample queue drops (and counts) when full.
  */
 public final class PortLedger implements SocketListener {
   static final int SAMPLE_QUEUE = 1024;
 
-  /**
-   * Stack samples of connects past each destination's first {@link Destination#FIRST_SAMPLES}, per
-   * ~134 ms window (about 370 a second) over all destinations: one in 64 connects is a candidate,
-   * so a storm of more than about 24,000 connects a second fills in no more stacks than that.
-   */
-  static final int SAMPLES_PER_WINDOW = 50;
-
   private final int maxDestinations;
-  private final int maxCallSites;
+
+  /**
+   * The agent's call sites: stack samples of connects past each destination's first {@link
+   * Destination#FIRST_SAMPLES} take its one budget (one in 64 connects is a candidate, so a storm
+   * fills in no more stacks than the budget), and the sites named by samples are its entries.
+   */
+  private final CallSites callSites;
+
   private final ConcurrentHashMap<InetSocketAddress, Destination> destinations =
       new ConcurrentHashMap<InetSocketAddress, Destination>();
   private final AtomicInteger destinationCount = new AtomicInteger();
@@ -68,7 +67,6 @@ public final class PortLedger implements SocketListener {
   private final SocketRecords live;
   private final ArrayBlockingQueue<Sample> samples = new ArrayBlockingQueue<Sample>(SAMPLE_QUEUE);
   private final LongAdder samplesDropped = new LongAdder();
-  private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
   private final AtomicLongArray bindFailures = new AtomicLongArray(ConnectFailure.values().length);
   private final LongAdder connects = new LongAdder();
   private final AtomicBoolean used = new AtomicBoolean();
@@ -76,20 +74,22 @@ public final class PortLedger implements SocketListener {
   private volatile int epoch;
 
   // Ledger thread only.
-  private final Set<String> knownCallSites = new HashSet<String>();
   private long callSitesOverCap;
   private final LongAdder closedByCollector = new LongAdder();
   private long closedPerKernel;
 
-  /** With a per-socket table of its own, of {@code maxSockets} records. */
+  /** With tables of its own, of {@code maxSockets} records and {@code maxCallSites} sites. */
   public PortLedger(int maxDestinations, int maxSockets, int maxCallSites) {
-    this(maxDestinations, new SocketRecords(maxSockets), maxCallSites);
+    this(maxDestinations, new SocketRecords(maxSockets), new CallSites(maxCallSites));
   }
 
-  /** Following sockets in {@code records}, the agent's one per-socket table. */
-  public PortLedger(int maxDestinations, SocketRecords records, int maxCallSites) {
+  /**
+   * Following sockets in {@code records}, the agent's one per-socket table, and naming sites in
+   * {@code callSites}, its one call-site table.
+   */
+  public PortLedger(int maxDestinations, SocketRecords records, CallSites callSites) {
     this.maxDestinations = maxDestinations;
-    this.maxCallSites = maxCallSites;
+    this.callSites = callSites;
     this.live = records;
     records.onCollected(
         new SocketRecords.Visitor() {
@@ -111,6 +111,11 @@ public final class PortLedger implements SocketListener {
   /** The per-socket table the ledger follows sockets in. */
   public SocketRecords records() {
     return live;
+  }
+
+  /** The call-site table the ledger names sites in. */
+  public CallSites callSites() {
+    return callSites;
   }
 
   /**
@@ -205,7 +210,7 @@ public final class PortLedger implements SocketListener {
       e.connectedTo(d, localPort, epoch);
     }
     long n = d.connected(kind, localPort, source, e != null);
-    if (Destination.sampled(n) && (n <= Destination.FIRST_SAMPLES || sampler.take())) {
+    if (Destination.sampled(n) && (n <= Destination.FIRST_SAMPLES || callSites.take())) {
       Throwable site = d.takePendingSite();
       offer(new Sample(d, site != null ? site : new Throwable(), null, false, null));
     }
@@ -325,19 +330,16 @@ public final class PortLedger implements SocketListener {
     Sample s;
     while ((s = samples.poll()) != null) {
       n++;
-      String site = CallSite.of(s.stack.getStackTrace());
-      boolean mayAdd = knownCallSites.contains(site);
-      if (!mayAdd && knownCallSites.size() < maxCallSites) {
-        knownCallSites.add(site);
-        mayAdd = true;
-      } else if (!mayAdd) {
+      String text = CallSite.of(s.stack.getStackTrace());
+      CallSites.Site site = callSites.site(text);
+      if (site == null) {
         callSitesOverCap++;
       }
       if (s.destination != null) {
-        s.destination.callSite(site, mayAdd);
+        s.destination.callSite(site != null ? site.text : text, site != null);
       }
       if (s.failure != null && isExhaustion(s.failure) && sink != null) {
-        sink.failure(s.target, s.atBind, s.failure, site, s.timeMillis);
+        sink.failure(s.target, s.atBind, s.failure, text, s.timeMillis);
       }
     }
     return n;
@@ -463,7 +465,7 @@ public final class PortLedger implements SocketListener {
   }
 
   public int maxCallSites() {
-    return maxCallSites;
+    return callSites.max();
   }
 
   /** Connected sockets removed because the collector reclaimed them unclosed. */

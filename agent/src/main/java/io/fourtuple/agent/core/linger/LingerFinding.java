@@ -76,7 +76,7 @@ public final class LingerFinding {
   public void write(Logger log, Finding f) {
     String site = f.callSite();
     if (kind == Finding.Kind.LINGER_CLOSE) {
-      if (sites.record("close() at " + site)) {
+      if (sites.record("close()", site)) {
         log.warn(
             "close() of a {} with SO_LINGER {} s blocked {} ms on thread {} at {}: until the peer"
                 + " read the data or the linger time ran out, that thread (and for a channel, any"
@@ -91,7 +91,7 @@ public final class LingerFinding {
       }
       return;
     }
-    if (!sites.record(type.name() + " " + requested + " s at " + site)) {
+    if (!sites.record(type.name() + " " + requested + " s", site)) {
       return;
     }
     String line =

@@ -3,10 +3,9 @@ package io.fourtuple.agent.core.linger;
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.SocketRecords;
 import io.fourtuple.agent.core.config.AgentConfig;
-import io.fourtuple.agent.core.config.Setting;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
-import io.fourtuple.agent.core.report.StackSampler;
 import io.fourtuple.agent.core.status.FactsSection;
 import io.fourtuple.agent.core.status.StatusSection;
 import io.fourtuple.agent.platform.SocketOptions;
@@ -27,8 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>A set the guard reports (any class but off and short-on-blocking) fills in one {@code
  *       Throwable} for its stack, a few microseconds; the stack is walked, and the site looked up,
- *       on the reporter thread. At most {@link #SAMPLES_PER_WINDOW} sets per ~134 ms do so
- *       (measured: a connect loop setting SO_LINGER 0 on each socket ran at 0.65 of its speed
+ *       on the reporter thread. Within the agent's one sampling budget ({@link CallSites}) they do
+ *       so (measured: a connect loop setting SO_LINGER 0 on each socket ran at 0.65 of its speed
  *       without the agent when every set captured its stack). SO_LINGER is set once per connection
  *       at most, never per read or write. When the reporter's queue is full the set is still
  *       classified, applied and counted, only not attributed to a site.
@@ -46,24 +45,22 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  */
 public final class LingerGuard {
-  static final int MAX_SITES = 1000;
-
-  /**
-   * Reported sets that may capture their stack, per ~134 ms window (about 370 a second): a client
-   * that sets SO_LINGER 0 on every connection in a connect storm would otherwise pay for a stack
-   * per connection. Every set is still classified, applied and counted; only site attribution is
-   * sampled.
-   */
-  static final int SAMPLES_PER_WINDOW = 50;
-
   private final LingerClassifier classifier;
   private final LingerPolicy policy;
   private final boolean audit;
   private final long blockedNanos;
   private final Reporter reporter;
   private final SocketOptions sockets;
-  private final LingerSites sites = new LingerSites(MAX_SITES);
-  private final StackSampler sampler = new StackSampler(SAMPLES_PER_WINDOW);
+
+  /**
+   * The agent's call sites: reported sets capture their stack within its one budget (a client that
+   * sets SO_LINGER 0 on every connection in a connect storm would otherwise pay for a stack per
+   * connection); every set is still classified, applied and counted, only site attribution is
+   * sampled.
+   */
+  private final CallSites callSites;
+
+  private final LingerSites sites;
   private final LongAdder notSampled = new LongAdder();
 
   private final SocketRecords records;
@@ -78,18 +75,21 @@ public final class LingerGuard {
   private final LongAdder closeNanos = new LongAdder();
   private final AtomicLong longestCloseNanos = new AtomicLong();
 
-  /** With a table of its own, sized as the agent's. */
+  /** With tables of its own, sized as the agent's. */
   public LingerGuard(AgentConfig config, Reporter reporter, SocketOptions sockets) {
-    this(
-        config,
-        reporter,
-        sockets,
-        new SocketRecords(Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS))));
+    this(config, reporter, sockets, config.ledger().newRecords(), config.newCallSites());
   }
 
-  /** Keeping linger state in {@code records}, the agent's one per-socket table. */
+  /**
+   * Keeping linger state in {@code records}, the agent's one per-socket table, and findings per
+   * site in {@code callSites}, its one call-site table.
+   */
   public LingerGuard(
-      AgentConfig config, Reporter reporter, SocketOptions sockets, SocketRecords records) {
+      AgentConfig config,
+      Reporter reporter,
+      SocketOptions sockets,
+      SocketRecords records,
+      CallSites callSites) {
     this.classifier = new LingerClassifier(config.lingerLongSeconds());
     this.policy = config.lingerPolicy();
     this.audit = config.mode() == AgentConfig.Mode.AUDIT;
@@ -97,6 +97,8 @@ public final class LingerGuard {
     this.reporter = reporter;
     this.sockets = sockets;
     this.records = records;
+    this.callSites = callSites;
+    this.sites = new LingerSites(callSites);
   }
 
   /**
@@ -128,7 +130,7 @@ public final class LingerGuard {
     } else if (records.anyLingering()) {
       records.lingerOff(key(socket));
     }
-    if (type.reported() && !sampler.take()) {
+    if (type.reported() && !callSites.take()) {
       notSampled.increment();
     } else if (type.reported()) {
       reporter.submit(
@@ -315,7 +317,7 @@ public final class LingerGuard {
     out.append("; reported sites: ").append(sites.describe(10));
     if (notSampled.sum() > 0) {
       out.append(" (site counts cover the sets sampled for their stack, at most ")
-          .append(SAMPLES_PER_WINDOW)
+          .append(callSites.samplesPerWindow())
           .append(" per 134 ms; ")
           .append(notSampled.sum())
           .append(" more are counted by class only)");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.bind.BindOutcome;
 import io.fourtuple.agent.core.connect.ConnectFailure;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.JsonWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -22,7 +23,7 @@ class CallSiteLedgerTest {
   private final List<Finding> submitted = new ArrayList<>();
   private final Reporter reporter =
       new Reporter(AgentLoggers.get(CallSiteLedgerTest.class), submitted::add);
-  private final CallSiteLedger ledger = new CallSiteLedger(reporter);
+  private final CallSiteLedger ledger = new CallSiteLedger(reporter, 1000);
 
   @Test
   void aBindIsTiedToItsCallSiteDestinationAndResult() throws Exception {
@@ -41,9 +42,9 @@ class CallSiteLedgerTest {
       ledger.aggregate(f);
     }
 
-    List<CallSiteLedger.SiteView> sites = ledger.sites();
+    List<CallSiteLedger.Site> sites = ledger.sites();
     assertEquals(1, sites.size());
-    CallSiteLedger.SiteView site = sites.get(0);
+    CallSiteLedger.Site site = sites.get(0);
     // The agent's own frames (this test lives in its package) are skipped like the JDK's: the call
     // site is the first frame outside both, here JUnit's.
     assertFalse(site.callSite.startsWith("io.fourtuple.agent."), site.callSite);
@@ -88,7 +89,7 @@ class CallSiteLedgerTest {
     for (Finding f : submitted) {
       ledger.aggregate(f);
     }
-    CallSiteLedger.SiteView site = ledger.sites().get(0);
+    CallSiteLedger.Site site = ledger.sites().get(0);
     assertEquals(1, site.readBeforeConnect);
 
     StringBuilder text = new StringBuilder();
@@ -123,8 +124,7 @@ class CallSiteLedgerTest {
     }
     assertEquals(5000, ledger.seen(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT));
     long sampled = ledger.sampled(CallSiteLedger.Kind.EXPLICIT_SOURCE_PORT);
-    assertTrue(
-        sampled >= CallSiteLedger.SAMPLES_PER_WINDOW && sampled <= CallSiteLedger.MAX_PENDING);
+    assertTrue(sampled >= CallSites.SAMPLES_PER_WINDOW && sampled <= CallSiteLedger.MAX_PENDING);
   }
 
   private void pool(Object socket, InetAddress address) {

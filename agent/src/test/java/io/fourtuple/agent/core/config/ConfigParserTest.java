@@ -31,6 +31,15 @@ class ConfigParserTest {
 
   // ---- defaults ----
 
+  /** One cap for the call-site table; its older name still counts when only it is set. */
+  @Test
+  void callSitesMaxAndItsOlderName() throws Exception {
+    assertEquals(1000, parse(null).newCallSites().max());
+    assertEquals(5, parse("callsites.max=5").newCallSites().max());
+    assertEquals(7, parse("ledger.max.callsites=7").newCallSites().max());
+    assertEquals(5, parse("ledger.max.callsites=7,callsites.max=5").newCallSites().max());
+  }
+
   @Test
   void noSourcesGiveTheDefaults() throws Exception {
     AgentConfig config = ConfigParser.parse(null, NONE, NONE);
@@ -144,6 +153,7 @@ class ConfigParserTest {
       case LEDGER_MAX_DESTINATIONS:
       case LEDGER_MAX_SOCKETS:
       case LEDGER_MAX_CALLSITES:
+      case CALLSITES_MAX:
       case LEDGER_PROMETHEUS_MAX_DESTINATIONS:
         return "42";
       case LEDGER_JSON_FILE:

@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.KernelView;
 import io.fourtuple.agent.core.kernel.OwnSockets;
 import io.fourtuple.agent.core.kernel.PortRange;
+import io.fourtuple.agent.core.report.CallSites;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -243,7 +244,7 @@ class PortLedgerTest {
     long offered = l.drainSamples(null) + l.samplesDropped();
     assertTrue(offered >= Destination.FIRST_SAMPLES, "the first connects are sampled: " + offered);
     assertTrue(
-        offered <= Destination.FIRST_SAMPLES + windows * PortLedger.SAMPLES_PER_WINDOW,
+        offered <= Destination.FIRST_SAMPLES + windows * CallSites.SAMPLES_PER_WINDOW,
         offered + " samples in " + windows + " windows");
     assertEquals(connects, find(l, A).total());
   }

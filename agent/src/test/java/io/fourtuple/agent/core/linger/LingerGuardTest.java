@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fourtuple.agent.core.Api;
 import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.FindingWriter;
 import io.fourtuple.agent.core.report.Reporter;
@@ -294,15 +295,18 @@ class LingerGuardTest {
 
   @Test
   void sitesAreCountedOnceEachAndBounded() {
-    LingerSites sites = new LingerSites(2);
-    assertTrue(sites.record("a"));
-    assertFalse(sites.record("a"));
-    assertTrue(sites.record("b"));
-    assertFalse(sites.record("c"));
-    assertEquals(2, sites.count("a"));
-    assertEquals(0, sites.count("c"));
+    CallSites table = new CallSites(2);
+    LingerSites sites = new LingerSites(table);
+    assertTrue(sites.record("ZERO 0 s", "a"));
+    assertFalse(sites.record("ZERO 0 s", "a"));
+    assertTrue(sites.record("close()", "a"), "another finding at a known site");
+    assertTrue(sites.record("ZERO 0 s", "b"));
+    assertFalse(sites.record("ZERO 0 s", "c"));
+    assertEquals(2, table.sites().size());
     String text = sites.describe(10);
-    assertTrue(text.startsWith("a x2; b x1"), text);
+    assertTrue(text.startsWith("ZERO 0 s at a x2; "), text);
+    assertTrue(text.contains("; ZERO 0 s at b x1"), text);
+    assertTrue(text.contains("; close() at a x1"), text);
     assertTrue(text.contains("1 more at sites beyond the cap of 2"), text);
   }
 
@@ -310,7 +314,7 @@ class LingerGuardTest {
   void aSetStormIsCountedInFullButOnlySampledForStacks() throws Exception {
     // fix leaves a millisecond-looking value off on every set, sampled or not.
     LingerGuard guard = guard("linger.policy=fix");
-    int sets = 20 * LingerGuard.SAMPLES_PER_WINDOW;
+    int sets = 20 * CallSites.SAMPLES_PER_WINDOW;
     long start = System.nanoTime();
     for (int i = 0; i < sets; i++) {
       assertEquals(LingerPolicy.OFF, guard.beforeSetLinger(Api.SOCKET, new Object(), true, 1000));
@@ -320,7 +324,7 @@ class LingerGuardTest {
     assertEquals(sets, guard.sets(LingerClass.MILLIS_LIKE));
     assertTrue(out.size() >= 1, "the first set is always reported");
     assertTrue(
-        out.size() <= windows * LingerGuard.SAMPLES_PER_WINDOW,
+        out.size() <= windows * CallSites.SAMPLES_PER_WINDOW,
         out.size() + " findings for " + sets + " sets in " + windows + " windows");
     if (out.size() < sets) {
       assertTrue(guard.describe().contains("more are counted by class only"), guard.describe());
