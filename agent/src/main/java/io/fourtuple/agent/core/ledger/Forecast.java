@@ -28,6 +28,8 @@ final class Forecast {
   static final int TICKS = 32;
   private static final long WINDOW_NANOS = 60_000_000_000L;
   private static final long RECENT_NANOS = 10_000_000_000L;
+  private static final long MIN_TICK_NANOS = 500_000_000L;
+  private static final double MIN_SPAN_SECONDS = 10;
 
   private final long[] nanos = new long[TICKS];
   private final long[] connects = new long[TICKS];
@@ -59,11 +61,13 @@ final class Forecast {
    * @param horizonSeconds how far to look
    */
   void tick(long nowNanos, long totalConnects, int used, int capacity, int horizonSeconds) {
-    head = (head + 1) % TICKS;
+    if (count == 0 || nowNanos - nanos[head] >= MIN_TICK_NANOS) {
+      head = (head + 1) % TICKS;
+      count = Math.min(TICKS, count + 1);
+    } // else a tick right after the last (the exit tick) replaces it: rates need time between
     nanos[head] = nowNanos;
     connects[head] = totalConnects;
     usedAt[head] = used;
-    count = Math.min(TICKS, count + 1);
     etaSeconds = forecast(nowNanos, used, capacity, horizonSeconds);
     quietTicks = etaSeconds >= 0 ? 0 : quietTicks + 1;
   }
@@ -89,10 +93,10 @@ final class Forecast {
     while (oldest + 1 < count && (now - nanos[at(oldest + 1)] <= WINDOW_NANOS || oldest < 8)) {
       oldest++;
     }
-    if (oldest == 0) {
+    double span = (now - nanos[at(oldest)]) / 1e9;
+    if (span < MIN_SPAN_SECONDS) {
       return -1;
     }
-    double span = (now - nanos[at(oldest)]) / 1e9;
     double mean = (connects[head] - connects[at(oldest)]) / span;
     int recent = 1;
     while (recent < oldest && now - nanos[at(recent + 1)] <= RECENT_NANOS) {

@@ -339,6 +339,7 @@ public final class LedgerMonitor {
               line.row.headroom,
               line.row.pool,
               threshold,
+              line.row.etaSeconds,
               line.recovered,
               line.row.cause(),
               line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());
