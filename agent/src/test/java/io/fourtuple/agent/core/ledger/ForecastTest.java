@@ -193,6 +193,36 @@ class ForecastTest {
     assertEquals(2, w.forecast.quietTicks);
   }
 
+  @Test
+  void aTickAllocatesNothing() {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        threads instanceof com.sun.management.ThreadMXBean,
+        "needs HotSpot's per-thread allocation counter");
+    com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+    // The ramp near its end: every tick runs the simulation to its ETA.
+    Workload w = new Workload(ramp(1, 0.05, 400));
+    long[] total = new long[400];
+    int[] used = new int[400];
+    for (int t = 0; t < 400; t++) {
+      total[t] = w.totalAt(t);
+      used[t] = w.usedAt(t);
+    }
+    Forecast f = new Forecast();
+    for (int t = 0; t < 200; t += 2) {
+      f.tick(t * SECOND, total[t], used[t], 5000, 300); // warm-up; no ETA: 300 steps a tick
+    }
+    long thread = Thread.currentThread().getId();
+    long before = counter.getThreadAllocatedBytes(thread);
+    for (int t = 200; t < 400; t += 2) {
+      f.tick(t * SECOND, total[t], used[t], 5000, 300);
+    }
+    long after = counter.getThreadAllocatedBytes(thread);
+    assertEquals(-1, f.etaSeconds);
+    assertEquals(0, after - before, "bytes allocated by 100 ticks");
+  }
+
   static long poisson(Random random, double mean) {
     double limit = Math.exp(-mean);
     double p = random.nextDouble();
