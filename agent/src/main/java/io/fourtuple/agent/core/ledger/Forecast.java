@@ -103,8 +103,8 @@ final class Forecast {
       recent++;
     }
     rate = (connects[head] - connects[at(recent)]) / ((now - nanos[at(recent)]) / 1e9);
-    if (mean <= 0) {
-      return -1;
+    if (mean <= 0 || used == 0) {
+      return -1; // nothing taken lately, or every port freed at once (the server closes first)
     }
     double c = used / mean;
     if (c >= 0.9 * span && span < Headroom.TIME_WAIT_SECONDS) {
