@@ -49,6 +49,8 @@ final class ChildJvm {
   private String classpath;
   private int rangeLow = RANGE_LOW;
   private int rangeHigh = RANGE_HIGH;
+  private int timeoutSeconds = 120;
+  private boolean timeWaitReuse = true;
 
   private ChildJvm(Jdk jdk) {
     this.jdk = jdk;
@@ -134,6 +136,22 @@ final class ChildJvm {
     return this;
   }
 
+  /** How long {@link #run} waits for the child (default 120 s). */
+  ChildJvm timeout(int seconds) {
+    this.timeoutSeconds = seconds;
+    return this;
+  }
+
+  /**
+   * Turns {@code net.ipv4.tcp_tw_reuse} off in the namespace: its default (2) lets connect() reuse
+   * a loopback 4-tuple in TIME_WAIT, so a test that must exhaust the range on 127.0.0.1 never
+   * would.
+   */
+  ChildJvm noTimeWaitReuse() {
+    this.timeWaitReuse = false;
+    return this;
+  }
+
   /** Runs the main class from this class path instead of the sample-apps jar. */
   ChildJvm classpath(String classpath) {
     this.classpath = classpath;
@@ -158,7 +176,9 @@ final class ChildJvm {
                 + rangeLow
                 + " "
                 + rangeHigh
-                + "' > /proc/sys/net/ipv4/ip_local_port_range && exec \"$@\"",
+                + "' > /proc/sys/net/ipv4/ip_local_port_range"
+                + (timeWaitReuse ? "" : " && echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse")
+                + " && exec \"$@\"",
             "sh"));
     command.add(jdk.java().toString());
     command.addAll(jvmArgs);
@@ -180,9 +200,9 @@ final class ChildJvm {
     Path stderr = Files.createTempFile("fourtuple-it", ".err");
     builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
     Process process = builder.start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      fail("child JVM did not finish in 120 s: " + command);
+      fail("child JVM did not finish in " + timeoutSeconds + " s: " + command);
     }
     Run run =
         new Run(

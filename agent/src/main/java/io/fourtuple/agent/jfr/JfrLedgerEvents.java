@@ -42,6 +42,7 @@ public final class JfrLedgerEvents implements LedgerEvents {
       int free,
       int pool,
       int threshold,
+      int etaSeconds,
       boolean recovered,
       String cause,
       String callSite) {
@@ -51,6 +52,7 @@ public final class JfrLedgerEvents implements LedgerEvents {
       e.free = free;
       e.pool = pool;
       e.threshold = threshold;
+      e.etaSeconds = etaSeconds;
       e.recovered = recovered;
       e.cause = cause;
       e.callSite = callSite;
@@ -71,6 +73,7 @@ public final class JfrLedgerEvents implements LedgerEvents {
       e.timeWait = row.timeWait;
       e.free = row.headroom;
       e.projected = row.projected;
+      e.etaSeconds = row.etaSeconds;
       e.pool = row.pool;
       e.setup = row.setup;
       e.commit();
@@ -117,6 +120,10 @@ public final class JfrLedgerEvents implements LedgerEvents {
     @Label("Threshold")
     int threshold;
 
+    @Label("Runs Out In (s)")
+    @Description("Forecast seconds until no port is left, 0 out now, -1 not within ledger.warn.eta")
+    int etaSeconds;
+
     @Label("Recovered")
     boolean recovered;
 
@@ -159,6 +166,10 @@ public final class JfrLedgerEvents implements LedgerEvents {
 
     @Label("Projected Free Ports")
     int projected;
+
+    @Label("Runs Out In (s)")
+    @Description("Forecast seconds until no port is left, 0 out now, -1 not within ledger.warn.eta")
+    int etaSeconds;
 
     @Label("Pool")
     int pool;

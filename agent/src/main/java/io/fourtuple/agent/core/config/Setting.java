@@ -67,6 +67,12 @@ public enum Setting {
       Kind.HEADROOM,
       "Warn when a destination has fewer free source ports than this: a share of the pool or a"
           + " count."),
+  LEDGER_WARN_ETA(
+      "ledger.warn.eta",
+      "5m",
+      Kind.duration(true),
+      "Warn when a destination's forecast (recent connect rate, its trend, connection lifetimes)"
+          + " runs out of source ports within this time (at most 1h), or off: headroom only."),
   LEDGER_SUMMARY_INTERVAL(
       "ledger.summary.interval",
       "60s",

@@ -89,6 +89,9 @@ public final class Destination {
   long totalAtLastTick;
   long lastTickNanos;
 
+  /** Made once the destination uses a twentieth of its capacity. */
+  Forecast forecast;
+
   /** Ports in range that this JVM's live bind-before-connect sockets to here hold for everyone. */
   int heldForAllInRange;
 

@@ -63,6 +63,11 @@ final class DestinationMBean implements DestinationMXBean {
   }
 
   @Override
+  public int getRunsOutInSeconds() {
+    return series.runsOutInSeconds;
+  }
+
+  @Override
   public long getConnects() {
     return series.connects;
   }

@@ -33,6 +33,12 @@ public interface DestinationMXBean {
   /** Free source ports once TIME_WAIT reaches its steady state at the current connect rate. */
   int getProjected();
 
+  /**
+   * Seconds until the destination runs out of source ports at its recent connect rate and trend
+   * (the ledger's forecast), 0 if out now, -1 if not within {@code ledger.warn.eta} or unknown.
+   */
+  int getRunsOutInSeconds();
+
   /** Outbound connections the agent saw to the destination. */
   long getConnects();
 

@@ -46,6 +46,7 @@ final class DestinationSeries {
   final boolean headroomKnown;
   final int free;
   final int projected;
+  final int runsOutInSeconds;
   long connects;
 
   /** By errno name ({@code EADDRNOTAVAIL}), the two exhaustion errnos always first. */
@@ -57,6 +58,7 @@ final class DestinationSeries {
     this.headroomKnown = row != null && row.headroomKnown;
     this.free = row == null ? -1 : row.headroom;
     this.projected = row == null ? -1 : row.projected;
+    this.runsOutInSeconds = row == null ? -1 : row.etaSeconds;
     for (ConnectFailure f : EXHAUSTION) {
       failures.put(cause(f), 0L);
     }

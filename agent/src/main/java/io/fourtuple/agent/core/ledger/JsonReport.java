@@ -99,6 +99,8 @@ public final class JsonReport {
         j.field("heldForAll", row.heldForAll);
         j.field("free", row.headroom);
         j.field("projected", row.projected);
+        j.field("runsOutInSeconds", row.etaSeconds);
+        j.field("sustainablePerSecond", row.sustainableRate);
         j.field("connectParityUsed", row.connectParityUsed);
         j.field("otherParityUsed", row.otherParityUsed);
         j.field("connectParityPool", row.connectParityPool);

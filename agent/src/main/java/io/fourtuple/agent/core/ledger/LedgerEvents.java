@@ -10,12 +10,16 @@ public interface LedgerEvents {
   void exhaustion(
       String destination, boolean atBind, String cause, String callSite, long timeMillis);
 
-  /** A destination's headroom crossed below the threshold, or ({@code recovered}) back above it. */
+  /**
+   * A destination's headroom crossed below the threshold or its forecast ran out within the horizon
+   * ({@code etaSeconds} ≥ 0), or ({@code recovered}) it is back above it.
+   */
   void headroom(
       String destination,
       int free,
       int pool,
       int threshold,
+      int etaSeconds,
       boolean recovered,
       String cause,
       String callSite);

@@ -319,7 +319,8 @@ public final class LedgerMonitor {
             now,
             System.nanoTime(),
             new ArrayList<String>(findings),
-            threshold);
+            threshold,
+            settings.etaSeconds);
     if (range != null) {
       // At exit a crossing is news to no one who can act on it (the process is leaving, and its
       // closes have just filled TIME_WAIT): one line names such destinations, the table below has
@@ -350,6 +351,7 @@ public final class LedgerMonitor {
               line.row.headroom,
               line.row.pool,
               threshold,
+              line.row.etaSeconds,
               line.recovered,
               line.row.cause(),
               line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());

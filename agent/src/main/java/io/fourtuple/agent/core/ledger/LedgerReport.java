@@ -83,6 +83,23 @@ public final class LedgerReport implements Cloneable {
     public final int connectParityUsed;
     public final int otherParityUsed;
     public final int connectParityPool;
+
+    // forecast
+    /** Seconds until the destination runs out at its recent rate and trend, 0 now, -1 not soon. */
+    public final int etaSeconds;
+
+    /** Connects per second the forecast starts from. */
+    public final double forecastRate;
+
+    /** Connects per second the destination can take for ever, -1 when unknown. */
+    public final double sustainableRate;
+
+    /** Port-seconds one connect costs (Little's law over the last minute), -1 when unknown. */
+    public final double portSecondsPerConnect;
+
+    /** Consecutive ticks without an ETA. */
+    final int etaQuietTicks;
+
     private final Context context;
     private final int reservedInRange;
     private final long bind0Total;
@@ -138,6 +155,12 @@ public final class LedgerReport implements Cloneable {
       connectParityUsed = h == null ? 0 : h.connectParityUsed;
       otherParityUsed = h == null ? 0 : h.otherParityUsed;
       connectParityPool = h == null ? 0 : h.connectParityPool;
+      Forecast f = h == null ? null : d.forecast;
+      etaSeconds = f == null ? -1 : f.etaSeconds;
+      forecastRate = f == null ? rate : f.rate;
+      sustainableRate = f == null ? -1 : f.sustainable;
+      portSecondsPerConnect = f == null ? -1 : f.portSeconds;
+      etaQuietTicks = f == null ? Integer.MAX_VALUE : f.quietTicks;
       this.context = context;
       reservedInRange = range == null ? 0 : range.reservedInRange();
       bind0Total = d.total(SetupKind.BIND_PORT_0);
@@ -362,6 +385,29 @@ public final class LedgerReport implements Cloneable {
       long nowNanos,
       List<String> findings,
       int warnThreshold) {
+    return build(
+        ledger,
+        view,
+        range,
+        context,
+        nowMillis,
+        nowNanos,
+        findings,
+        warnThreshold,
+        LedgerSettings.ETA_SECONDS);
+  }
+
+  /** As above, forecasting {@code etaSeconds} ahead. */
+  public static LedgerReport build(
+      PortLedger ledger,
+      KernelView view,
+      PortRange range,
+      Context context,
+      long nowMillis,
+      long nowNanos,
+      List<String> findings,
+      int warnThreshold,
+      int etaSeconds) {
     List<Destination> all = ledger.destinations();
     int ownHeldTotal = 0;
     for (Destination d : all) {
@@ -369,11 +415,11 @@ public final class LedgerReport implements Cloneable {
     }
     List<Row> rows = new ArrayList<Row>(all.size() + 1);
     for (Destination d : all) {
-      rows.add(row(d, view, range, context, nowNanos, ownHeldTotal));
+      rows.add(row(d, view, range, context, nowNanos, ownHeldTotal, etaSeconds));
     }
     Destination overflow = ledger.overflow();
     if (overflow.total() > 0 || overflow.failures() > 0) {
-      rows.add(row(overflow, null, range, context, nowNanos, ownHeldTotal));
+      rows.add(row(overflow, null, range, context, nowNanos, ownHeldTotal, etaSeconds));
     }
     Collections.sort(rows, TIGHTEST_FIRST);
     return new LedgerReport(nowMillis, ledger, view, range, rows, findings, warnThreshold);
@@ -385,7 +431,8 @@ public final class LedgerReport implements Cloneable {
       PortRange range,
       Context context,
       long nowNanos,
-      int ownHeldTotal) {
+      int ownHeldTotal,
+      int etaSeconds) {
     long total = d.total();
     double rate = 0;
     if (d.lastTickNanos != 0 && nowNanos > d.lastTickNanos) {
@@ -400,6 +447,13 @@ public final class LedgerReport implements Cloneable {
       SetupKind kind = d.lastKind();
       boolean shared = kind != null && kind.holdsPortForAll();
       h = Headroom.of(range, view, t, shared, ownHeldTotal - d.heldForAllInRange, rate);
+      int capacity = h.pool - h.heldForAll;
+      if (d.forecast == null && etaSeconds > 0 && h.used * 20 >= capacity) {
+        d.forecast = new Forecast();
+      }
+      if (d.forecast != null) {
+        d.forecast.tick(nowNanos, total, h.used, capacity, etaSeconds);
+      }
     }
     return new Row(d, rate, view, t, h, context, range);
   }

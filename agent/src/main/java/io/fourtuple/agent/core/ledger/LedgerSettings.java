@@ -22,6 +22,12 @@ public final class LedgerSettings {
   final int maxSockets;
   private final String warnHeadroom;
 
+  /** The forecast's horizon when none is configured: {@code ledger.warn.eta}'s default. */
+  static final int ETA_SECONDS = 300;
+
+  /** How far the forecast looks, in seconds (at most an hour); 0: off. */
+  final int etaSeconds;
+
   /** Only {@code AgentConfig} calls this; everyone else asks it for {@code ledger()}. */
   public LedgerSettings(AgentConfig config) {
     this.enabled = "true".equals(config.value(Setting.LEDGER_ENABLED));
@@ -40,6 +46,8 @@ public final class LedgerSettings {
     this.maxDestinations = Integer.parseInt(config.value(Setting.LEDGER_MAX_DESTINATIONS));
     this.maxSockets = Integer.parseInt(config.value(Setting.LEDGER_MAX_SOCKETS));
     this.warnHeadroom = config.value(Setting.LEDGER_WARN_HEADROOM);
+    this.etaSeconds =
+        (int) Math.min(3600, Durations.millis(config.value(Setting.LEDGER_WARN_ETA)) / 1000);
   }
 
   public boolean enabled() {

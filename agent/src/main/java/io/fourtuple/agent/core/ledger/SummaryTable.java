@@ -7,7 +7,7 @@ public final class SummaryTable {
   static final int ROWS = 20;
 
   /** One format for the column names and the rows, so they stay aligned. */
-  private static final String ROW = "%-24s %6s %6s %9s %7s %6s %6s %6s %-12s %11s %9s  %s%n";
+  private static final String ROW = "%-24s %6s %6s %9s %7s %6s %6s %6s %-12s %11s %9s %8s  %s%n";
 
   private SummaryTable() {}
 
@@ -32,6 +32,7 @@ public final class SummaryTable {
             "setup",
             "free/pool",
             "projected",
+            "runs out",
             "top call site"));
     int n = 0;
     for (LedgerReport.Row row : r.rows) {
@@ -54,6 +55,7 @@ public final class SummaryTable {
               row.setup,
               row.headroomKnown ? row.headroom + "/" + row.pool + (row.sharedPool ? "*" : "") : "-",
               row.headroomKnown ? String.valueOf(row.projected) : "-",
+              row.etaSeconds < 0 ? "-" : HeadroomWarnings.eta(row.etaSeconds).replace("in ", ""),
               row.callSites.isEmpty() ? "-" : row.callSites.get(0).getKey()));
     }
     return out.toString();

@@ -146,6 +146,8 @@ class ConfigParserTest {
       case LEDGER_INTERVAL:
       case LEDGER_JSON_INTERVAL:
         return "500ms";
+      case LEDGER_WARN_ETA:
+        return "2m";
       case LEDGER_SUMMARY_INTERVAL:
         return "off";
       case LEDGER_WARN_HEADROOM:

@@ -150,6 +150,7 @@ class DestinationMBeansTest {
     // What the numbers are, so that the comparison above compares something.
     assertEquals(4, server.getAttribute(name, "Established"));
     assertEquals(6, server.getAttribute(name, "Free"));
+    assertEquals(-1, server.getAttribute(name, "RunsOutInSeconds"), "one tick: no forecast yet");
     assertEquals(2L, server.getAttribute(name, "FailuresEaddrnotavail"));
     assertEquals(1L, server.getAttribute(name, "FailuresEaddrinuse"));
 
@@ -177,6 +178,7 @@ class DestinationMBeansTest {
     assertEquals(-1, bean.getTimeWait());
     assertEquals(-1, bean.getFree());
     assertEquals(-1, bean.getProjected());
+    assertEquals(-1, bean.getRunsOutInSeconds());
     assertEquals(1, bean.getConnects());
     PortLedgerMBean ledgerBean = new PortLedgerMBean(1);
     ledgerBean.update(r, 0);

@@ -21,6 +21,12 @@ class HeadroomWarningsTest {
   /** A report where this JVM holds {@code n} established sockets to DEST from 60000 up. */
   static LedgerReport report(
       PortLedger ledger, List<Object> sockets, int n, LedgerReport.Context c) {
+    return report(ledger, sockets, n, c, System.nanoTime());
+  }
+
+  /** As above, the tick at {@code nowNanos}. */
+  static LedgerReport report(
+      PortLedger ledger, List<Object> sockets, int n, LedgerReport.Context c, long nowNanos) {
     while (sockets.size() < n) {
       Object s = new Object();
       ledger.connected(s, DEST, null, 60000 + sockets.size());
@@ -42,7 +48,39 @@ class HeadroomWarningsTest {
             .build();
     ledger.drainSamples(null);
     ledger.reconcile(v, epoch, RANGE);
-    return LedgerReport.build(ledger, v, RANGE, c, 0, System.nanoTime(), List.of(), 3);
+    return LedgerReport.build(ledger, v, RANGE, c, 0, nowNanos, List.of(), 3);
+  }
+
+  @Test
+  void aForecastWarnsAboveTheThresholdAndRecoversAfterTwoQuietTicks() {
+    // Two more connections every 10 s: at t=20 s, 4 of 10 ports used, 6 free (above the threshold
+    // of 3), and at 0.2 connects/s, with ports assumed kept 60 s (the window is younger than
+    // that), out in about 36 s.
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    List<Object> sockets = new ArrayList<>();
+    LedgerReport.Context c = new LedgerReport.Context(false, true, null);
+    HeadroomWarnings w = new HeadroomWarnings();
+    List<String> lines = new ArrayList<>();
+    long second = 1_000_000_000L;
+    int[] held = {2, 4, 6, 6, 6, 6};
+    for (int i = 0; i < held.length; i++) {
+      LedgerReport r = report(ledger, sockets, held[i], c, (i + 1) * 10 * second);
+      for (HeadroomWarnings.Line line : w.check(r, 3)) {
+        lines.add(
+            "t=" + (i + 1) * 10 + (line.recovered ? " recovered: " : " warning: ") + line.text);
+      }
+    }
+    assertEquals(2, lines.size(), lines::toString);
+    assertTrue(
+        lines
+            .get(0)
+            .matches(
+                "t=20 warning: 10\\.0\\.0\\.1:443 runs out in ~\\d+ s at 0\\.2 connects/s:"
+                    + " 0 TIME_WAIT, 4 established, 6 free \\(sustainable ≈ 0\\.2/s\\)\\. source ports for"
+                    + " 10\\.0\\.0\\.1:443 are running out: 6 of 10 free .*"),
+        lines.get(0));
+    // t=40 no new connect (the forecast clears), t=50 a second quiet tick: recovered.
+    assertTrue(lines.get(1).startsWith("t=50 recovered: "), lines::toString);
   }
 
   @Test
