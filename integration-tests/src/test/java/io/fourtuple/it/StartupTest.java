@@ -53,7 +53,9 @@ class StartupTest {
   void aProgramThatOpensNoSocketLoadsNoneOfTheSocketHandling(Jdk jdk) throws Exception {
     ChildJvm.Run run = ChildJvm.on(jdk).agent().jvmArg("-verbose:class").run(PROBE, "quiet");
     run.assertSucceeded();
-    assertEquals(1, run.number("quiet"), run::describe);
+    // Not run.number(): on JDK 8, -verbose:class lines go to stdout too, and one written by another
+    // thread can land between the RESULT text and its line end.
+    assertTrue(run.stdout().contains("RESULT quiet=1"), run::describe);
     Set<String> loaded = loaded(run);
     loaded.removeAll(loaded(ChildJvm.on(jdk).jvmArg("-verbose:class").run(PROBE, "quiet")));
     assertTrue(loaded.contains("io.fourtuple.agent.RunningAgent"), run::describe);
