@@ -141,6 +141,26 @@ class NettyEpollTest {
     assertTopCallSitesAreTheSamples(with);
   }
 
+  static List<Arguments> nioCases() {
+    return List.of(
+        Arguments.of(jdk("17"), LATEST_41),
+        Arguments.of(jdk("25"), LATEST_42),
+        Arguments.of(jdk("8"), OLD));
+  }
+
+  /**
+   * Netty NIO goes through the JDK's SocketChannel, whose hooks hold R per destination; its
+   * channel's constructor keeps the origin under that SocketChannel, so the call sites name the
+   * sample too.
+   */
+  @ParameterizedTest(name = "{0} Netty {1}")
+  @MethodSource("nioCases")
+  void nioChannelsNameTheApplicationsCallSite(Jdk jdk, String netty) throws Exception {
+    ChildJvm.Run with = child(jdk, netty).agent().run(APP, capacityArgs("--transport", "nio"));
+    assertHeldAndWorking(with, RANGE * DESTINATIONS);
+    assertTopCallSitesAreTheSamples(with);
+  }
+
   static List<Arguments> readBeforeConnectCases() {
     return List.of(
         Arguments.of(jdk("17"), LATEST_41),
