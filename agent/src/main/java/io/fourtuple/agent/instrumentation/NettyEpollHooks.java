@@ -244,9 +244,9 @@ final class NettyEpollHooks implements TargetType {
   private static void created(
       ClassShape shape, String name, List<MethodHook> hooks, List<String> problems, final int api) {
     int before = hooks.size();
+    boolean nio = api == SocketHooks.API_SOCKET_CHANNEL;
     for (String descriptor : shape.descriptors("<init>")) {
       Type[] parameters = Type.getArgumentTypes(descriptor);
-      boolean nio = api == SocketHooks.API_SOCKET_CHANNEL;
       if (parameters.length < (nio ? 2 : 1)
           || !parameters[0].getInternalName().endsWith("io/netty/channel/Channel")
           || (nio
