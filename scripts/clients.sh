@@ -171,7 +171,8 @@ EOF
     echo "clients.sh: $inside ($label) exited with $status; its stderr:" >&2
     tail -40 "$work/client.err" >&2
   else
-    grep ' fourtuple ' "$work/client.err" | sed 's/^/# /' || true # the agent's own lines
+    # The agent's own lines, and its exit summary's rows (one per destination, with its top call site).
+    grep -E ' fourtuple |^127\.0\.0\.1:[0-9]+ ' "$work/client.err" | sed 's/^/# /' || true
   fi
   exit $status
 fi

@@ -138,6 +138,11 @@ public final class Dispatcher {
         : (on ? 1L << 32 : 0L) | (seconds & 0xFFFFFFFFL);
   }
 
+  /** The end of a Netty channel's constructor ({@link SocketHooks#CHANNEL_CREATED}). */
+  public static void channelCreated(Object socket, Object parent, int api) {
+    call(SocketHooks.CHANNEL_CREATED, api, socket, parent, null, null, 0, false);
+  }
+
   /** Entry of a {@code setOption}: the value to store back. */
   public static Object setOption(Object socket, Object name, Object value, int api) {
     Object changed = call(SocketHooks.SET_OPTION, api, socket, name, value, null, 0, false);

@@ -111,6 +111,14 @@ public interface SocketHooks {
    */
   int BEFORE_CONNECT = 12;
 
+  /**
+   * A Netty channel was created, on the thread that asked for it (its connect may run later on an
+   * event loop): {@code socket} the channel ({@link #API_NETTY_EPOLL}, {@link #API_NETTY_IO_URING})
+   * or, for Netty NIO, its {@code SocketChannel} ({@link #API_SOCKET_CHANNEL}); {@code a} the
+   * parent channel, null for a channel the application made (an accepted one has its server's).
+   */
+  int CHANNEL_CREATED = 13;
+
   /** The name a Netty {@code LinuxSocket.setIpBindAddressNoPort(boolean)} is reported under. */
   String NETTY_OWN_NO_PORT = "IP_BIND_ADDRESS_NO_PORT";
 

@@ -103,6 +103,27 @@ class NettyEpollTest {
     assertTrue(
         with.stderr().contains("IP_BIND_ADDRESS_NO_PORT set: " + DESTINATIONS * ATTEMPTS),
         with::describe);
+    assertTopCallSitesAreTheSamples(with);
+  }
+
+  /**
+   * Every destination's top call site in the exit summary is the sample's own method that asked
+   * Netty for the connection, not the event loop's frame where the bind and connect ran: the
+   * channel's constructor kept the stack of the thread that made it.
+   */
+  static void assertTopCallSitesAreTheSamples(ChildJvm.Run run) {
+    List<String> rows = new ArrayList<>();
+    for (String line : run.stderr().split("\n")) {
+      if (line.startsWith("127.0.0.1:2")) { // the exit summary's rows, one per destination
+        rows.add(line);
+      }
+    }
+    assertEquals(DESTINATIONS, rows.size(), run::describe);
+    for (String row : rows) {
+      assertTrue(row.contains(" io.fourtuple.samples.netty.NettyEpollClient."), row);
+      assertFalse(row.contains("io.netty."), row);
+    }
+    assertFalse(run.stderr().contains("AbstractEpollChannel$AbstractEpollUnsafe"), run::describe);
   }
 
   @ParameterizedTest(name = "{0} Netty {1} bind-first={2}")
@@ -117,6 +138,27 @@ class NettyEpollTest {
     ChildJvm.Run with = child(jdk, netty).agent().run(APP, args);
     assertHeldAndWorking(with, RANGE * DESTINATIONS);
     assertFalse(with.stderr().contains("could not hook"), with::describe);
+    assertTopCallSitesAreTheSamples(with);
+  }
+
+  static List<Arguments> nioCases() {
+    return List.of(
+        Arguments.of(jdk("17"), LATEST_41),
+        Arguments.of(jdk("25"), LATEST_42),
+        Arguments.of(jdk("8"), OLD));
+  }
+
+  /**
+   * Netty NIO goes through the JDK's SocketChannel, whose hooks hold R per destination; its
+   * channel's constructor keeps the origin under that SocketChannel, so the call sites name the
+   * sample too.
+   */
+  @ParameterizedTest(name = "{0} Netty {1}")
+  @MethodSource("nioCases")
+  void nioChannelsNameTheApplicationsCallSite(Jdk jdk, String netty) throws Exception {
+    ChildJvm.Run with = child(jdk, netty).agent().run(APP, capacityArgs("--transport", "nio"));
+    assertHeldAndWorking(with, RANGE * DESTINATIONS);
+    assertTopCallSitesAreTheSamples(with);
   }
 
   static List<Arguments> readBeforeConnectCases() {

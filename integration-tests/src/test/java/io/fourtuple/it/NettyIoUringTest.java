@@ -142,6 +142,13 @@ class NettyIoUringTest {
             text);
         assertEquals("bind0+noport", row.get("setup"), text);
         assertEquals(List.of("127.0.0.1"), row.get("sources"), text);
+        // The channel's constructor kept the sample's stack: its connects, completed on the event
+        // loop, are the sample's.
+        Map<?, ?> top = (Map<?, ?>) ((List<?>) row.get("callSites")).get(0);
+        assertTrue(
+            String.valueOf(top.get("site"))
+                .startsWith("io.fourtuple.samples.netty.NettyEpollClient.main("),
+            text);
       }
     } finally {
       Files.deleteIfExists(json);

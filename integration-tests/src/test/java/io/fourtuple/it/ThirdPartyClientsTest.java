@@ -79,6 +79,9 @@ class ThirdPartyClientsTest {
       assertEquals("true", without.get("epollAvailable"), output);
       assertEquals("EpollSocketChannel", without.get("channel"), output);
       assertEquals("EpollSocketChannel", with.get("channel"), output);
+      // Reactor Netty creates the channel on the subscribing thread and connects on the event
+      // loop: the call site is the client's own subscribe, not a Netty or Reactor frame.
+      assertTopCallSites(output, "io.fourtuple.clients.ReactorNettyHttp.open(");
     }
     if (client.equals("grpc-netty-shaded")) {
       assertEquals("true", without.get("epollAvailable"), output);
@@ -86,7 +89,24 @@ class ThirdPartyClientsTest {
       assertTrue(
           output.contains("io.grpc.netty.shaded.io.netty.channel.unix.Errors$NativeIoException"),
           output);
+      // gRPC creates the channel (its relocated Netty's) where the call starts the transport.
+      assertTopCallSites(output, "io.fourtuple.clients.GrpcNettyShaded.check(");
     }
+  }
+
+  /**
+   * Each destination's top call site in the agent's exit summary (the "with" run's rows, relayed by
+   * the script) is the client's own method that asked for the connection.
+   */
+  private static void assertTopCallSites(String output, String site) {
+    int rows = 0;
+    for (String line : output.split("\n")) {
+      if (line.startsWith("# 127.0.0.1:")) {
+        rows++;
+        assertTrue(line.trim().endsWith(")") && line.contains("  " + site), line);
+      }
+    }
+    assertEquals(DESTINATIONS, rows, output);
   }
 
   private static void requireServer(String client) throws IOException {

@@ -9,6 +9,7 @@ import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.ledger.PortLedger;
 import io.fourtuple.agent.core.linger.LingerGuard;
 import io.fourtuple.agent.core.linger.LingerPolicy;
+import io.fourtuple.agent.core.report.CallSite;
 import io.fourtuple.agent.core.report.CallSites;
 import io.fourtuple.agent.core.report.Finding;
 import io.fourtuple.agent.core.report.Reporter;
@@ -20,6 +21,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +58,8 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
    * {@code FileDescriptor.equals} compares descriptor numbers, which the kernel reuses).
    */
   private final SocketRecords records;
+
+  private final CallSites callSites;
 
   public SocketEventHandler(
       AgentConfig config, SocketOptions options, AgentStats stats, Reporter reporter) {
@@ -114,6 +118,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     }
     this.listeners = parts.toArray(new SocketListener[0]);
     this.records = records;
+    this.callSites = callSites;
     this.linger = new LingerGuard(config, reporter, options, records, callSites);
   }
 
@@ -161,6 +166,9 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         return setSoLinger(which, socket, flag, n);
       case SET_OPTION:
         return setOption(which, socket, a, b);
+      case CHANNEL_CREATED:
+        channelCreated(which, socket, a);
+        return null;
       default:
         return null;
     }
@@ -177,6 +185,19 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
       return linux != null ? linux : socket;
     }
     return socket;
+  }
+
+  /**
+   * A Netty client channel was made on the application's thread: when the budget allows, that
+   * thread's stack is kept as the socket's origin, the call site every part names for it ({@link
+   * SocketRecords#site}), rather than the event loop's stack where its bind and connect run.
+   */
+  private void channelCreated(Api api, Object socket, Object parent) {
+    if (parent == null
+        && (api.isNetty() ? sockets.isNettyTcpClient(socket) : socket instanceof SocketChannel)
+        && callSites.take()) {
+      records.putOrigin(key(api, socket), CallSite.here());
+    }
   }
 
   /** The socket closes: its parts are told, and its record forgotten unless still needed. */
@@ -303,7 +324,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (stats.bindFailed(api, cause)) {
       reporter.submit(
           new Finding(
-              Finding.Kind.BIND_FAILURE, api, thrown, String.valueOf(local), new Throwable()));
+              Finding.Kind.BIND_FAILURE, api, thrown, String.valueOf(local), records.site(key)));
     }
   }
 
@@ -383,7 +404,11 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
     if (stats.connectFailed(api, cause)) {
       reporter.submit(
           new Finding(
-              Finding.Kind.CONNECT_FAILURE, api, failure, String.valueOf(remote), new Throwable()));
+              Finding.Kind.CONNECT_FAILURE,
+              api,
+              failure,
+              String.valueOf(remote),
+              records.site(key)));
     }
   }
 
@@ -474,7 +499,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
         if (stats.localPortReadBeforeConnect(which)) {
           reporter.submit(
               new Finding(
-                  Finding.Kind.PORT_READ_BEFORE_CONNECT, which, null, null, new Throwable()));
+                  Finding.Kind.PORT_READ_BEFORE_CONNECT, which, null, null, CallSite.here()));
         }
         break;
       case NO_PORT_LEFT:
@@ -485,7 +510,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
                   which,
                   sockets.assignPortFailure(),
                   null,
-                  new Throwable()));
+                  CallSite.here()));
         }
         break;
       case FAILED:
@@ -528,7 +553,7 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   private void recordBind(Api api, BindOutcome outcome, InetAddress address, int port) {
     if (stats.bind(api, outcome) && outcome.isClientPortZero()) {
       String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
-      reporter.submit(new Finding(Finding.Kind.FIRST_BIND, api, outcome, local, new Throwable()));
+      reporter.submit(new Finding(Finding.Kind.FIRST_BIND, api, outcome, local, CallSite.here()));
     }
   }
 }

@@ -2,6 +2,7 @@ package io.fourtuple.agent.core;
 
 import io.fourtuple.agent.core.ledger.Destination;
 import io.fourtuple.agent.core.ledger.SetupKind;
+import io.fourtuple.agent.core.report.CallSite;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
@@ -196,6 +197,7 @@ public final class SocketRecords {
     private volatile int seconds;
     private volatile long closeStart;
     private volatile Object sample;
+    private volatile Throwable origin;
     volatile Object link;
 
     Details(Object link) {
@@ -217,6 +219,12 @@ public final class SocketRecords {
     public void closeStarts(long nanos) {
       closeStart = nanos;
     }
+
+    /** The stack to name this socket's call site by: its origin, else the current thread's. */
+    public Throwable site() {
+      Throwable o = origin;
+      return o != null ? o : CallSite.here();
+    }
   }
 
   /** Visits records on the ledger thread. */
@@ -230,11 +238,15 @@ public final class SocketRecords {
 
   private static final int STRIPES = 64;
 
+  /** Origins kept at once, a few hundred bytes each until the stack is walked. */
+  static final int MAX_ORIGINS = 4096;
+
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final ReferenceQueue<Object> queue = new ReferenceQueue<Object>();
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicInteger followed = new AtomicInteger();
   private final AtomicInteger samples = new AtomicInteger();
+  private final AtomicInteger origins = new AtomicInteger();
   private final int capacity;
 
   /** Bumped under any stripe's lock, so by many threads at once: not a plain field. */
@@ -450,6 +462,7 @@ public final class SocketRecords {
       copy.api = l.api;
       copy.seconds = l.seconds;
       copy.closeStart = l.closeStart;
+      copy.origin = l.origin;
       r.lingerOff();
       if (!r.followed()) {
         unlink(s, r);
@@ -513,6 +526,51 @@ public final class SocketRecords {
     return r == null ? null : r.sample();
   }
 
+  /**
+   * Keeps {@code origin}, the stack of the thread that created {@code socket} (a Netty channel made
+   * on the caller's thread, connected later on an event loop), as the socket's call site for as
+   * long as its record lives; false when {@link #MAX_ORIGINS} are kept or the table is full.
+   */
+  public boolean putOrigin(Object socket, Throwable origin) {
+    if (origins.get() >= MAX_ORIGINS) {
+      return false;
+    }
+    expunge();
+    int hash = System.identityHashCode(socket);
+    Stripe s = stripe(hash);
+    synchronized (s) {
+      Record r = find(s, socket, hash);
+      if (r == null && (r = add(s, socket, hash)) == null) {
+        return false;
+      }
+      Details d = r.detailsCreated();
+      if (d.origin == null) {
+        origins.incrementAndGet();
+        d.origin = origin;
+      }
+      return true;
+    }
+  }
+
+  /**
+   * The stack to name the call site of {@code socket} by, on the thread of a hook: the origin kept
+   * for it ({@link #putOrigin}), else this thread's. Every part names its sites through here.
+   */
+  public Throwable site(Object socket) {
+    Details d = origins.get() == 0 || socket == null ? null : detailsOf(socket);
+    return d != null ? d.site() : CallSite.here();
+  }
+
+  private Details detailsOf(Object socket) {
+    Record r = get(socket);
+    return r == null ? null : r.details();
+  }
+
+  /** Records holding an origin ({@link #putOrigin}). */
+  public int origins() {
+    return origins.get();
+  }
+
   /** Records holding a call-site sample, waiting for their socket's connect. */
   public int samples() {
     return samples.get();
@@ -546,6 +604,11 @@ public final class SocketRecords {
         e.next = null;
         s.size--;
         size.decrementAndGet();
+        Details d = e.details();
+        if (d != null && d.origin != null) {
+          d.origin = null;
+          origins.decrementAndGet();
+        }
         return;
       }
     }

@@ -1,7 +1,9 @@
 package io.fourtuple.agent.instrumentation;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import net.bytebuddy.jar.asm.ClassReader;
@@ -48,6 +50,17 @@ final class ClassShape {
   /** The descriptor of a field this class declares, or null. */
   String field(String name) {
     return fieldDescriptors.get(name);
+  }
+
+  /** The descriptors of the methods named {@code name} (constructors: {@code <init>}). */
+  List<String> descriptors(String name) {
+    List<String> found = new ArrayList<String>();
+    for (String method : methods) {
+      if (method.startsWith(name + "(")) {
+        found.add(method.substring(name.length()));
+      }
+    }
+    return found;
   }
 
   boolean hasMethod(String name, String descriptor) {

@@ -29,7 +29,8 @@ abstract class MethodHook {
     CONNECT_OUTCOME("connectOutcome", "(" + T + O + O + O + "I)V"),
     CLOSE("close", "(" + O + "II)V"),
     SET_SO_LINGER("setSoLinger", "(" + O + "ZII)J"),
-    SET_OPTION("setOption", "(" + O + O + O + "I)" + O);
+    SET_OPTION("setOption", "(" + O + O + O + "I)" + O),
+    CHANNEL_CREATED("channelCreated", "(" + O + O + "I)V");
 
     final String method;
     final String descriptor;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
  * Netty's epoll transport, which opens, binds, connects and closes its sockets in its own native
@@ -53,6 +54,7 @@ final class NettyEpollHooks implements TargetType {
   static final String URING_CHANNEL = "io.netty.channel.uring.AbstractIoUringChannel";
   static final String INCUBATOR_CHANNEL = "io.netty.incubator.channel.uring.AbstractIOUringChannel";
   static final String URING_UNSAFE = "$AbstractUringUnsafe";
+  static final String NIO_CHANNEL = "io.netty.channel.nio.AbstractNioChannel";
 
   private static final String SOCKET_ADDRESS = "Ljava/net/SocketAddress;";
   private static final int EPOLL = SocketHooks.API_NETTY_EPOLL;
@@ -78,7 +80,8 @@ final class NettyEpollHooks implements TargetType {
         new NettyEpollHooks(URING_CHANNEL, URING),
         new NettyEpollHooks(URING_CHANNEL + URING_UNSAFE, URING),
         new NettyEpollHooks(INCUBATOR_CHANNEL, URING),
-        new NettyEpollHooks(INCUBATOR_CHANNEL + URING_UNSAFE, URING));
+        new NettyEpollHooks(INCUBATOR_CHANNEL + URING_UNSAFE, URING),
+        new NettyEpollHooks(NIO_CHANNEL, SocketHooks.API_SOCKET_CHANNEL));
   }
 
   @Override
@@ -90,7 +93,9 @@ final class NettyEpollHooks implements TargetType {
   public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
     List<MethodHook> hooks = new ArrayList<MethodHook>();
     String name = shape.internalName.replace('/', '.');
-    if (className.equals(CHANNEL)) {
+    if (className.equals(NIO_CHANNEL)) {
+      created(shape, name, hooks, problems, SocketHooks.API_SOCKET_CHANNEL);
+    } else if (className.equals(CHANNEL)) {
       channel(shape, name, hooks, problems, api, EPOLL_SOCKET);
     } else if (className.endsWith(URING_UNSAFE)) {
       uringUnsafe(shape, name, hooks, problems);
@@ -136,6 +141,7 @@ final class NettyEpollHooks implements TargetType {
       problems.add(name + " has no field socket of type LinuxSocket; its channels are not hooked");
       return;
     }
+    created(shape, name, hooks, problems, api);
     String bind = "(" + SOCKET_ADDRESS + ")V";
     if (shape.hasMethod("doBind", bind)) {
       hooks.add(
@@ -226,6 +232,41 @@ final class NettyEpollHooks implements TargetType {
           });
     } else {
       problems.add(name + " has no doClose(); the port ledger relies on the kernel for it");
+    }
+  }
+
+  /**
+   * Every constructor whose first parameter is the parent {@code Channel} (descriptors differ
+   * between 4.1 and 4.2), before it returns, on the thread that asked for the channel: {@code
+   * channelCreated(this, parent, api)}; for NIO, {@code AbstractNioChannel(Channel,
+   * SelectableChannel, ...)} reports its JDK channel, which the JDK hooks key on.
+   */
+  private static void created(
+      ClassShape shape, String name, List<MethodHook> hooks, List<String> problems, final int api) {
+    int before = hooks.size();
+    boolean nio = api == SocketHooks.API_SOCKET_CHANNEL;
+    for (String descriptor : shape.descriptors("<init>")) {
+      Type[] parameters = Type.getArgumentTypes(descriptor);
+      if (parameters.length < (nio ? 2 : 1)
+          || !parameters[0].getInternalName().endsWith("io/netty/channel/Channel")
+          || (nio
+              && !parameters[1].getInternalName().equals("java/nio/channels/SelectableChannel"))) {
+        continue;
+      }
+      final int socketSlot = nio ? 2 : 0;
+      hooks.add(
+          new MethodHook("<init>", descriptor) {
+            @Override
+            void beforeReturn(MethodVisitor mv) {
+              mv.visitVarInsn(Opcodes.ALOAD, socketSlot);
+              mv.visitVarInsn(Opcodes.ALOAD, 1);
+              dispatch(mv, Entry.CHANNEL_CREATED, api);
+            }
+          });
+    }
+    if (hooks.size() == before) {
+      problems.add(
+          name + " has no constructor (Channel, ...); its connects name event-loop frames");
     }
   }
 

@@ -3,6 +3,7 @@ package io.fourtuple.agent.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,5 +103,28 @@ class SocketRecordsTest {
     records.closing(closesFirst);
     assertEquals(0, records.samples(), "a socket closed before its connect frees its sample");
     assertEquals(1, records.size());
+  }
+
+  @Test
+  void anOriginIsTheSocketsSiteUntilItsRecordGoesAndTheirNumberIsBounded() {
+    SocketRecords records = new SocketRecords(SocketRecords.MAX_ORIGINS + 10);
+    Object socket = new Object();
+    Throwable origin = new Throwable("main");
+    Throwable here = records.site(socket);
+    assertEquals(Thread.currentThread().getName(), here.getMessage(), "no origin: this thread");
+    assertTrue(records.putOrigin(socket, origin));
+    assertSame(origin, records.site(socket));
+    assertTrue(records.putOrigin(socket, new Throwable()), "the first origin stays");
+    assertSame(origin, records.site(socket));
+    assertEquals(1, records.origins());
+    records.closing(socket);
+    assertEquals(0, records.origins());
+    assertNotSame(origin, records.site(socket));
+    Object[] keep = new Object[SocketRecords.MAX_ORIGINS + 1];
+    for (int i = 0; i < keep.length; i++) {
+      keep[i] = new Object();
+      assertEquals(i < SocketRecords.MAX_ORIGINS, records.putOrigin(keep[i], origin), "" + i);
+    }
+    assertEquals(SocketRecords.MAX_ORIGINS, records.origins());
   }
 }

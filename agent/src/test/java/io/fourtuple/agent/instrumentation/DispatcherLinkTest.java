@@ -143,6 +143,8 @@ class DispatcherLinkTest {
     static final String LINUX_SOCKET = "io/netty/channel/epoll/LinuxSocket";
     static final String CHANNEL = "io/netty/channel/epoll/AbstractEpollChannel";
     static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
+    static final String NIO_CHANNEL = "io/netty/channel/nio/AbstractNioChannel";
+    private static final String NETTY_CHANNEL = "io/netty/channel/Channel";
     private static final String ADDRESS = "Ljava/net/SocketAddress;";
 
     static Map<String, byte[]> all() {
@@ -156,6 +158,8 @@ class DispatcherLinkTest {
       ClassWriter channel = begin(CHANNEL, "java/lang/Object");
       channel.visitField(Opcodes.ACC_PUBLIC, "socket", "L" + LINUX_SOCKET + ";", null, null);
       channel.visitField(Opcodes.ACC_PUBLIC, "local", ADDRESS, null, null);
+      // 4.1's constructor shape; 4.2 adds a last parameter (EpollIoOps), hooked alike.
+      constructor(channel, "(L" + NETTY_CHANNEL + ";L" + LINUX_SOCKET + ";Z)V");
       empty(channel, "doBind", "(" + ADDRESS + ")V");
       returnTrue(channel, "doConnect", "(" + ADDRESS + ADDRESS + ")Z");
       empty(channel, "doClose", "()V");
@@ -172,6 +176,9 @@ class DispatcherLinkTest {
       unsafe.visitField(Opcodes.ACC_FINAL, "this$0", "L" + CHANNEL + ";", null, null);
       returnTrue(unsafe, "doFinishConnect", "()Z");
       out.put(UNSAFE, end(unsafe));
+      ClassWriter nio = begin(NIO_CHANNEL, "java/lang/Object");
+      constructor(nio, "(L" + NETTY_CHANNEL + ";Ljava/nio/channels/SelectableChannel;I)V");
+      out.put(NIO_CHANNEL, end(nio));
       return out;
     }
 
@@ -205,6 +212,17 @@ class DispatcherLinkTest {
       init.visitMaxs(0, 0);
       init.visitEnd();
       return cw;
+    }
+
+    /** A constructor of {@code descriptor} that only calls {@code Object()}. */
+    private static void constructor(ClassWriter cw, String descriptor) {
+      MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", descriptor, null, null);
+      init.visitCode();
+      init.visitVarInsn(Opcodes.ALOAD, 0);
+      init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+      init.visitInsn(Opcodes.RETURN);
+      init.visitMaxs(0, 0);
+      init.visitEnd();
     }
 
     private static void empty(ClassWriter cw, String name, String descriptor) {

@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
- *     [--read-port-after-bind] [--transport epoll|io_uring|io_uring-incubator] [--unsent-close]
+ *     [--read-port-after-bind] [--transport epoll|io_uring|io_uring-incubator|nio] [--unsent-close]
  *     [--no-local]
  * </pre>
  *
@@ -70,9 +70,10 @@ import java.util.concurrent.TimeUnit;
  *       ServerSocket}).
  *   <li>{@code --server-port-zero}: also a Netty epoll server bound to port 0, connected to once.
  *   <li>{@code --mbean}: prints the agent's ledger rows (MBean, as a JMX client) while holding.
- *   <li>{@code --transport}: epoll (default), Netty 4.2's io_uring, or the 4.1 incubator's io_uring
- *       (their jars on the class path); an unavailable transport prints {@code RESULT
- *       error=<transport>-unavailable} after a line with the cause.
+ *   <li>{@code --transport}: epoll (default), Netty 4.2's io_uring, the 4.1 incubator's io_uring,
+ *       or NIO (through the JDK's {@code SocketChannel}); io_uring needs its jars on the class
+ *       path; an unavailable transport prints {@code RESULT error=<transport>-unavailable} after a
+ *       line with the cause.
  *   <li>{@code --unsent-close}: closes the first connection with 8 MB its peer never reads queued
  *       in the kernel, and times that close and the event loop's longest stall meanwhile.
  *   <li>{@code --attach-agent jar}: attaches that agent to this JVM after a first connection,
@@ -678,6 +679,12 @@ public final class NettyEpollClient {
         server = EpollServerSocketChannel.class;
         return;
       }
+      if (name.equals("nio")) {
+        unavailable = null;
+        client = io.netty.channel.socket.nio.NioSocketChannel.class;
+        server = io.netty.channel.socket.nio.NioServerSocketChannel.class;
+        return;
+      }
       String pkg = pkg(name);
       String prefix = name.equals("io_uring") ? "IoUring" : "IOUring";
       Class<?> available = Class.forName(pkg + (name.equals("io_uring") ? "IoUring" : "IOUring"));
@@ -711,6 +718,9 @@ public final class NettyEpollClient {
     EventLoopGroup group() throws Exception {
       if (name.equals("epoll")) {
         return new EpollEventLoopGroup(1);
+      }
+      if (name.equals("nio")) {
+        return new io.netty.channel.nio.NioEventLoopGroup(1);
       }
       if (name.equals("io_uring-incubator")) {
         return (EventLoopGroup)

@@ -95,7 +95,8 @@ public final class CallSiteLedger implements SocketListener {
     }
     String local = (address == null ? "*" : address.getHostAddress()) + ":" + port;
     if (records.samples() >= MAX_PENDING
-        || !records.putSample(socket, new Sample(kind, api, outcome, local, new Throwable()))) {
+        || !records.putSample(
+            socket, new Sample(kind, api, outcome, local, records.site(socket)))) {
       pendingOverflow.increment();
       return;
     }

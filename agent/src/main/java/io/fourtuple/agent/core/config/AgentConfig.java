@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.config;
 
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.linger.LingerPolicy;
+import io.fourtuple.agent.core.report.CallSite;
 import io.fourtuple.agent.core.report.CallSites;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -99,9 +100,12 @@ public final class AgentConfig {
 
   /**
    * The agent's one call-site table, of {@code callsites.max} sites ({@code ledger.max.callsites},
-   * its older name, when only that is set).
+   * its older name, when only that is set); names sites past the frameworks of {@code
+   * callsite.skip}.
    */
   public CallSites newCallSites() {
+    String skip = values.get(Setting.CALLSITE_SKIP);
+    CallSite.frameworks(skip.equals("none") ? new String[0] : skip.split(":"));
     boolean older = sources.get(Setting.CALLSITES_MAX) == Source.DEFAULT;
     return new CallSites(
         Integer.parseInt(values.get(older ? Setting.LEDGER_MAX_CALLSITES : Setting.CALLSITES_MAX)));

@@ -1,6 +1,7 @@
 package io.fourtuple.agent.core.config;
 
 import io.fourtuple.agent.core.linger.LingerPolicy;
+import io.fourtuple.agent.core.report.CallSite;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -138,6 +139,12 @@ public enum Setting {
       Kind.positiveInt(1, 100000),
       "Distinct call sites remembered, for the ledger, the audit and the linger guard together;"
           + " observations at later ones are counted, not attributed."),
+  CALLSITE_SKIP(
+      "callsite.skip",
+      CallSite.DEFAULT_FRAMEWORKS,
+      Kind.PREFIXES,
+      "Package prefixes of frameworks whose frames a call site skips (a relocated copy too, such as"
+          + " io.grpc.netty.shaded.io.netty.), colon-separated; none: skip only the JDK's."),
   LINGER_POLICY(
       "linger.policy",
       "warn",
@@ -271,6 +278,7 @@ public enum Setting {
     private static final int INTEGER = 5;
     private static final int LINGER = 6;
     private static final int SLICE = 7;
+    private static final int PREFIX_LIST = 8;
 
     static final Kind BOOLEAN = choice("true", "false");
     static final Kind TEXT = new Kind(TEXT_TYPE, 0, 0, false, null, "non-empty text");
@@ -299,6 +307,16 @@ public enum Setting {
             false,
             null,
             "none, or LOW-HIGH with 1 <= LOW <= HIGH <= 65535 (for example 40000-40999)");
+
+    /** {@code none}, or package prefixes ({@code io.netty.:io.grpc.}), colon-separated. */
+    static final Kind PREFIXES =
+        new Kind(
+            PREFIX_LIST,
+            0,
+            0,
+            false,
+            null,
+            "none, or package prefixes separated by colons (for example io.netty.:com.acme.rpc.)");
 
     private final int type;
     private final long min;
@@ -398,6 +416,25 @@ public enum Setting {
           long from = Long.parseLong(low);
           long to = Long.parseLong(high);
           return to < from || inRange(to) == null ? null : from + "-" + to;
+        case PREFIX_LIST:
+          if (v.equalsIgnoreCase("none")) {
+            return "none";
+          }
+          StringBuilder prefixes = new StringBuilder();
+          for (String prefix : v.split(":")) {
+            prefix = prefix.trim();
+            for (int i = 0; i < prefix.length(); i++) {
+              char c = prefix.charAt(i);
+              if (!(c == '.' ? i > 0 : Character.isJavaIdentifierPart(c))) {
+                return null;
+              }
+            }
+            if (prefix.isEmpty()) {
+              return null;
+            }
+            prefixes.append(prefixes.length() == 0 ? "" : ":").append(prefix);
+          }
+          return prefixes.toString();
         default:
           LingerPolicy policy = LingerPolicy.parse(raw);
           return policy == null ? null : policy.toString();

@@ -2,6 +2,7 @@ package io.fourtuple.agent.core.ledger;
 
 import io.fourtuple.agent.core.connect.ConnectFailure;
 import io.fourtuple.agent.core.kernel.Endpoint;
+import io.fourtuple.agent.core.report.CallSite;
 import io.fourtuple.agent.core.report.CallSites;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -218,7 +219,7 @@ public final class Destination {
    */
   void pending() {
     if (sampled(total + 1)) {
-      pendingSite = new Throwable();
+      pendingSite = CallSite.here();
     }
   }
 

@@ -212,7 +212,7 @@ public final class PortLedger implements SocketListener {
     long n = d.connected(kind, localPort, source, e != null);
     if (Destination.sampled(n) && (n <= Destination.FIRST_SAMPLES || callSites.take())) {
       Throwable site = d.takePendingSite();
-      offer(new Sample(d, site != null ? site : new Throwable(), null, false, null));
+      offer(new Sample(d, site != null ? site : live.site(socket), null, false, null));
     }
   }
 
@@ -246,7 +246,7 @@ public final class PortLedger implements SocketListener {
     Destination d = destination((InetSocketAddress) remote);
     d.failed(cause);
     if (isExhaustion(cause) || d.failures() <= 8) {
-      offer(new Sample(d, new Throwable(), cause, false, d.label()));
+      offer(new Sample(d, live.site(socket), cause, false, d.label()));
     }
   }
 
@@ -261,7 +261,7 @@ public final class PortLedger implements SocketListener {
     }
     bindFailures.incrementAndGet(cause.ordinal());
     if (isExhaustion(cause)) {
-      offer(new Sample(null, new Throwable(), cause, true, String.valueOf(local)));
+      offer(new Sample(null, live.site(socket), cause, true, String.valueOf(local)));
     }
   }
 
@@ -330,7 +330,7 @@ public final class PortLedger implements SocketListener {
     Sample s;
     while ((s = samples.poll()) != null) {
       n++;
-      String text = CallSite.of(s.stack.getStackTrace());
+      String text = CallSite.of(s.stack);
       CallSites.Site site = callSites.site(text);
       if (site == null) {
         callSitesOverCap++;

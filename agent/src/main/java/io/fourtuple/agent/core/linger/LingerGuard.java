@@ -152,7 +152,7 @@ public final class LingerGuard {
                   0,
                   sites),
               null,
-              new Throwable()));
+              records.site(key(socket))));
     }
     return applied;
   }
@@ -208,7 +208,7 @@ public final class LingerGuard {
                   elapsed / 1_000_000L,
                   sites),
               null,
-              new Throwable()));
+              t.site()));
     }
   }
 

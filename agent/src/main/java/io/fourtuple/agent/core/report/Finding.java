@@ -47,6 +47,6 @@ public final class Finding {
 
   /** The application frame that made the call. Walks the stack: call on the reporter thread. */
   public String callSite() {
-    return CallSite.of(stack.getStackTrace());
+    return CallSite.of(stack);
   }
 }

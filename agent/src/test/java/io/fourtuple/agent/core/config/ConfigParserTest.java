@@ -191,6 +191,24 @@ class ConfigParserTest {
   }
 
   @Test
+  void callSiteSkipIsAListOfPackagePrefixes() throws Exception {
+    assertEquals(
+        io.fourtuple.agent.core.report.CallSite.DEFAULT_FRAMEWORKS,
+        parse(null).value(Setting.CALLSITE_SKIP));
+    assertEquals(
+        "io.netty.:com.acme.rpc.",
+        parse("callsite.skip= io.netty. : com.acme.rpc. ").value(Setting.CALLSITE_SKIP));
+    assertEquals("none", parse("callsite.skip=NONE").value(Setting.CALLSITE_SKIP));
+    assertEquals(
+        "callsite.skip='com.acme/rpc' (from agent argument) is not valid: expected none, or"
+            + " package prefixes separated by colons (for example io.netty.:com.acme.rpc.)",
+        assertThrows(ConfigException.class, () -> parse("callsite.skip=com.acme/rpc"))
+            .getMessage());
+    assertThrows(ConfigException.class, () -> parse("callsite.skip=io.netty.::x."));
+    assertThrows(ConfigException.class, () -> parse("callsite.skip=.io"));
+  }
+
+  @Test
   void agentArgumentKeysWithAndWithoutPrefix() throws Exception {
     AgentConfig config =
         parse("fourtuple.mode=audit,noport.enabled=false,fourtuple.log.level=warn");

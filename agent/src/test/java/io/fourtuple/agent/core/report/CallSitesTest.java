@@ -88,4 +88,115 @@ class CallSitesTest {
     assertEquals(1, table.sites().size(), "the ledger's samples all name this test's frame");
     assertFalse(table.sites().get(0).text.isEmpty());
   }
+
+  /**
+   * A Netty channel created on the application's thread keeps that thread's stack as its origin:
+   * the ledger's connect site, the audit's bind site, failures and linger findings name the
+   * application's frame although the bind and connect run on an event loop. Taken only within the
+   * shared budget; past it, and for accepted (parent) or non-client channels, the event loop's own
+   * stack names the site.
+   */
+  @Test
+  void anOriginTakenWhereTheChannelIsMadeNamesItsSiteOnTheEventLoop() throws Exception {
+    StackSamplerTest.TestClock clock = new StackSamplerTest.TestClock();
+    CallSites table = new CallSites(10, new StackSampler(2, clock));
+    SocketRecords records = new SocketRecords(100);
+    java.util.List<Finding> findings = new java.util.ArrayList<>();
+    Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, findings::add);
+    PortLedger ledger = new PortLedger(10, records, table);
+    CallSiteLedger audit = new CallSiteLedger(reporter, records, table);
+    io.fourtuple.agent.core.config.AgentConfig config =
+        io.fourtuple.agent.core.config.ConfigParser.parse(
+            "mode=audit", java.util.Map.of(), java.util.Map.of());
+    io.fourtuple.agent.core.SocketEventHandler handler =
+        new io.fourtuple.agent.core.SocketEventHandler(
+            config,
+            io.fourtuple.agent.platform.FakeSocketOptions.available(),
+            new io.fourtuple.agent.core.AgentStats(),
+            reporter,
+            records,
+            table,
+            ledger,
+            audit,
+            io.fourtuple.agent.core.bind.PortSlice.NONE);
+    int epoll = io.fourtuple.bootstrap.SocketHooks.API_NETTY_EPOLL;
+    int created = io.fourtuple.bootstrap.SocketHooks.CHANNEL_CREATED;
+    Object made = new shaded.io.netty.channel.epoll.EpollSocketChannel();
+    Object accepted = new shaded.io.netty.channel.epoll.EpollSocketChannel();
+    Object server = new shaded.io.netty.channel.epoll.EpollServerSocketChannel();
+    Object late = new shaded.io.netty.channel.epoll.EpollSocketChannel();
+    handler.on(created, epoll, accepted, server, null, null, 0, false); // a parent: skipped
+    handler.on(created, epoll, server, null, null, null, 0, false); // not a client: skipped
+    assertEquals(0, records.origins());
+    // A budget of 2 in this window: the origin, then the audit's sample of its bind.
+    applicationMakesTheChannel(handler, made);
+    assertEquals(1, records.origins());
+    onEventLoop(handler, made);
+    handler.on(created, epoll, late, null, null, null, 0, false); // the budget is spent
+    assertEquals(1, records.origins());
+    onEventLoop(handler, late);
+    ledger.drainSamples(null);
+    java.util.List<String> sites = new java.util.ArrayList<>();
+    for (java.util.Map.Entry<String, Long> e : ledger.destinations().get(0).topCallSites(5)) {
+      sites.add(e.getKey());
+    }
+    String origin = "com.example.app.OrderClient.open(";
+    assertTrue(sites.stream().anyMatch(s -> s.startsWith(origin)), sites::toString);
+    assertTrue(
+        sites.stream()
+            .anyMatch(
+                s ->
+                    s.startsWith(
+                        "made on epollEventLoopGroup by"
+                            + " shaded.io.netty.channel.epoll.EpollEventLoop.run(")),
+        sites::toString);
+    // The audit's bind sample of the channel with an origin names the application too.
+    reporter.flush();
+    java.util.List<String> audited = new java.util.ArrayList<>();
+    for (Finding f : findings) {
+      if (f.kind == Finding.Kind.CALL_SITE) {
+        audited.add(f.callSite());
+      }
+    }
+    assertTrue(audited.stream().anyMatch(s -> s.startsWith(origin)), audited::toString);
+
+    // The origin goes with its record.
+    handler.on(io.fourtuple.bootstrap.SocketHooks.CLOSING, epoll, made, null, null, null, 0, false);
+    assertEquals(0, records.origins());
+  }
+
+  /** The bind and the connect of {@code channel} on an "event loop" thread. */
+  private static void onEventLoop(io.fourtuple.agent.core.SocketEventHandler handler, Object ch)
+      throws InterruptedException {
+    InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), 80);
+    InetSocketAddress any = new InetSocketAddress(0);
+    Object socket = io.fourtuple.agent.platform.NettySockets.socket(ch);
+    Thread loop =
+        new Thread(
+            () -> {
+              shaded.io.netty.channel.epoll.EpollEventLoop.run(
+                  () -> {
+                    handler.bind(Api.NETTY_EPOLL, ch, socket, any, 0, false);
+                    handler.connected(Api.NETTY_EPOLL, ch, to, any, 0, true);
+                  });
+            },
+            "epollEventLoopGroup-3-1");
+    loop.start();
+    loop.join();
+  }
+
+  private static void applicationMakesTheChannel(
+      io.fourtuple.agent.core.SocketEventHandler handler, Object channel) {
+    com.example.app.OrderClient.open(
+        () ->
+            handler.on(
+                io.fourtuple.bootstrap.SocketHooks.CHANNEL_CREATED,
+                io.fourtuple.bootstrap.SocketHooks.API_NETTY_EPOLL,
+                channel,
+                null,
+                null,
+                null,
+                0,
+                false));
+  }
 }
