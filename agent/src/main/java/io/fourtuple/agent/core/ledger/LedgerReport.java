@@ -374,30 +374,8 @@ public final class LedgerReport implements Cloneable {
 
   /**
    * Builds the report: a row per destination (and the overflow bucket when used), the tightest
-   * headroom first.
+   * headroom first, each forecast {@code etaSeconds} ahead.
    */
-  public static LedgerReport build(
-      PortLedger ledger,
-      KernelView view,
-      PortRange range,
-      Context context,
-      long nowMillis,
-      long nowNanos,
-      List<String> findings,
-      int warnThreshold) {
-    return build(
-        ledger,
-        view,
-        range,
-        context,
-        nowMillis,
-        nowNanos,
-        findings,
-        warnThreshold,
-        LedgerSettings.ETA_SECONDS);
-  }
-
-  /** As above, forecasting {@code etaSeconds} ahead. */
   public static LedgerReport build(
       PortLedger ledger,
       KernelView view,

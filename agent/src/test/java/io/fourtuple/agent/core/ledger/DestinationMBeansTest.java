@@ -59,7 +59,16 @@ class DestinationMBeansTest {
       }
     }
     LedgerReport r =
-        LedgerReport.build(ledger, null, HeadroomWarningsTest.RANGE, CONTEXT, 0, 1, List.of(), 3);
+        LedgerReport.build(
+            ledger,
+            null,
+            HeadroomWarningsTest.RANGE,
+            CONTEXT,
+            0,
+            1,
+            List.of(),
+            3,
+            LedgerSettings.ETA_SECONDS);
     DestinationMBeans beans = new DestinationMBeans(server);
 
     List<DestinationSeries> all = DestinationSeries.of(r, 10);
@@ -98,7 +107,16 @@ class DestinationMBeansTest {
     ledger.connected(new Object(), new InetSocketAddress("10.0.0.1", 80), null, 60000);
     ledger.connected(new Object(), new InetSocketAddress("10.0.0.2", 80), null, 60001);
     LedgerReport r =
-        LedgerReport.build(ledger, null, HeadroomWarningsTest.RANGE, CONTEXT, 0, 1, List.of(), 3);
+        LedgerReport.build(
+            ledger,
+            null,
+            HeadroomWarningsTest.RANGE,
+            CONTEXT,
+            0,
+            1,
+            List.of(),
+            3,
+            LedgerSettings.ETA_SECONDS);
     List<DestinationSeries> series = DestinationSeries.of(r, 10);
     // Someone else holds the first name: that registration fails, the tick goes on.
     ObjectName taken = DestinationMBeans.name(series.get(0).label);
@@ -167,7 +185,9 @@ class DestinationMBeansTest {
   void unknownKernelAndHeadroomAreMinusOneWhereTheFileHasNoSeries() throws Exception {
     PortLedger ledger = new PortLedger(10, 100, 100);
     ledger.connected(new Object(), HeadroomWarningsTest.DEST, null, 60000);
-    LedgerReport r = LedgerReport.build(ledger, null, null, CONTEXT, 0, 1, List.of(), 3);
+    LedgerReport r =
+        LedgerReport.build(
+            ledger, null, null, CONTEXT, 0, 1, List.of(), 3, LedgerSettings.ETA_SECONDS);
     List<DestinationSeries> series = DestinationSeries.of(r, 50);
     String text = PrometheusText.render(r, series, null, null, 1, "app.jar");
     assertFalse(text.contains("fourtuple_destination_ports{"), text);

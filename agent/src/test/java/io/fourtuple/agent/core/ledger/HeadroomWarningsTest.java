@@ -48,7 +48,8 @@ class HeadroomWarningsTest {
             .build();
     ledger.drainSamples(null);
     ledger.reconcile(v, epoch, RANGE);
-    return LedgerReport.build(ledger, v, RANGE, c, 0, nowNanos, List.of(), 3);
+    return LedgerReport.build(
+        ledger, v, RANGE, c, 0, nowNanos, List.of(), 3, LedgerSettings.ETA_SECONDS);
   }
 
   @Test
@@ -174,7 +175,8 @@ class HeadroomWarningsTest {
     LedgerReport.Context c = new LedgerReport.Context(false, true, null);
     // Far enough in the future that the 9 connects do not count as a current rate.
     long later = System.nanoTime() + 3_600_000_000_000L;
-    LedgerReport report = LedgerReport.build(ledger, v, RANGE, c, 0, later, List.of(), 3);
+    LedgerReport report =
+        LedgerReport.build(ledger, v, RANGE, c, 0, later, List.of(), 3, LedgerSettings.ETA_SECONDS);
     String cause = report.rows.get(0).cause();
     assertTrue(cause.startsWith("TIME_WAIT after a burst of closes: 9 ports wait out"), cause);
     assertFalse(cause.contains("short connections"), cause);

@@ -104,7 +104,15 @@ class PortLedgerTest {
     assertEquals(3, l.overflowConnects());
     LedgerReport r =
         LedgerReport.build(
-            l, null, RANGE, new LedgerReport.Context(false, true, null), 0, 1, List.of(), 1);
+            l,
+            null,
+            RANGE,
+            new LedgerReport.Context(false, true, null),
+            0,
+            1,
+            List.of(),
+            1,
+            LedgerSettings.ETA_SECONDS);
     assertEquals(3, r.rows.size());
     assertTrue(r.rows.stream().anyMatch(row -> row.overflow && row.total == 3));
   }

@@ -76,7 +76,16 @@ class PrometheusTextTest {
       ledger.connectFailed(null, dest, null, ConnectFailure.ADDRESS_IN_USE);
     }
     LedgerReport r =
-        LedgerReport.build(ledger, null, HeadroomWarningsTest.RANGE, CONTEXT, 0, 1, List.of(), 3);
+        LedgerReport.build(
+            ledger,
+            null,
+            HeadroomWarningsTest.RANGE,
+            CONTEXT,
+            0,
+            1,
+            List.of(),
+            3,
+            LedgerSettings.ETA_SECONDS);
     String text = PrometheusText.render(r, null, null, 7, "app.jar", 1);
     Set<String> destinations = new LinkedHashSet<>();
     for (String line : text.split("\n")) {
