@@ -188,14 +188,15 @@ public final class SocketEventHandler implements SocketHooks, BindPolicy.Failure
   }
 
   /**
-   * A Netty client channel was made on the application's thread: when the budget allows, that
-   * thread's stack is kept as the socket's origin, the call site every part names for it ({@link
-   * SocketRecords#site}), rather than the event loop's stack where its bind and connect run.
+   * A Netty client channel was made on the application's thread: when {@link CallSites#takeOrigin}
+   * allows, that thread's stack is kept as the socket's origin, the call site every part names for
+   * it ({@link SocketRecords#site}), rather than the event loop's stack where its bind and connect
+   * run.
    */
   private void channelCreated(Api api, Object socket, Object parent) {
     if (parent == null
         && (api.isNetty() ? sockets.isNettyTcpClient(socket) : socket instanceof SocketChannel)
-        && callSites.take()) {
+        && callSites.takeOrigin()) {
       records.putOrigin(key(api, socket), CallSite.here());
     }
   }

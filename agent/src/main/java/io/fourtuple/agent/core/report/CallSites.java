@@ -24,24 +24,45 @@ public final class CallSites {
   /** Keys one site holds (kinds of bind, SO_LINGER findings by class and value). */
   static final int USES_PER_SITE = 32;
 
+  /**
+   * Origins ({@link #takeOrigin}) taken whatever the budget: as the ledger samples the first
+   * connects of every destination, an application's first client channels always name their call
+   * site.
+   */
+  static final int FREE_ORIGINS = 1024;
+
   private final int max;
   private final StackSampler sampler;
+  private final int freeOrigins;
+  private final AtomicInteger origins = new AtomicInteger();
   private final ConcurrentHashMap<String, Site> sites = new ConcurrentHashMap<String, Site>();
   private final AtomicInteger size = new AtomicInteger();
   private final LongAdder overCap = new LongAdder();
 
   public CallSites(int max) {
-    this(max, new StackSampler(SAMPLES_PER_WINDOW));
+    this(max, new StackSampler(SAMPLES_PER_WINDOW), FREE_ORIGINS);
   }
 
-  CallSites(int max, StackSampler sampler) {
+  CallSites(int max, StackSampler sampler, int freeOrigins) {
     this.max = max;
     this.sampler = sampler;
+    this.freeOrigins = freeOrigins;
   }
 
   /** Hooks: whether this event may fill in a {@code Throwable} for its call site. */
   public boolean take() {
     return sampler.take();
+  }
+
+  /**
+   * Whether a client channel made on the application's thread may keep that thread's stack as its
+   * origin: the first {@link #FREE_ORIGINS} always (a connect storm at start would otherwise spend
+   * the budget before the channels of its later destinations, whose first connects the ledger then
+   * names by the event loop's frames), then within the budget of {@link #take}.
+   */
+  public boolean takeOrigin() {
+    return origins.get() < freeOrigins && origins.incrementAndGet() <= freeOrigins
+        || sampler.take();
   }
 
   public int samplesPerWindow() {

@@ -55,7 +55,7 @@ class CallSitesTest {
   @Test
   void onePartsStormSpendsTheSamplingBudgetOfAll() throws Exception {
     StackSamplerTest.TestClock clock = new StackSamplerTest.TestClock();
-    CallSites table = new CallSites(10, new StackSampler(3, clock));
+    CallSites table = new CallSites(10, new StackSampler(3, clock), 0);
     Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, f -> {});
     SocketRecords records = new SocketRecords(1000);
     CallSiteLedger audit = new CallSiteLedger(reporter, records, table);
@@ -90,6 +90,20 @@ class CallSitesTest {
   }
 
   /**
+   * The first origins are taken whatever the budget (a burst of channels at start must not leave
+   * its later destinations named by event-loop frames); past them, only within the budget.
+   */
+  @Test
+  void theFirstOriginsAreTakenWhateverTheBudget() {
+    CallSites table = new CallSites(10, new StackSampler(1, new StackSamplerTest.TestClock()), 2);
+    assertTrue(table.take()); // this window's budget of 1 is spent
+    assertFalse(table.take());
+    assertTrue(table.takeOrigin());
+    assertTrue(table.takeOrigin());
+    assertFalse(table.takeOrigin()); // past the free ones: the spent budget
+  }
+
+  /**
    * A Netty channel created on the application's thread keeps that thread's stack as its origin:
    * the ledger's connect site, the audit's bind site, failures and linger findings name the
    * application's frame although the bind and connect run on an event loop. Taken only within the
@@ -99,7 +113,7 @@ class CallSitesTest {
   @Test
   void anOriginTakenWhereTheChannelIsMadeNamesItsSiteOnTheEventLoop() throws Exception {
     StackSamplerTest.TestClock clock = new StackSamplerTest.TestClock();
-    CallSites table = new CallSites(10, new StackSampler(2, clock));
+    CallSites table = new CallSites(10, new StackSampler(2, clock), 0);
     SocketRecords records = new SocketRecords(100);
     java.util.List<Finding> findings = new java.util.ArrayList<>();
     Reporter reporter = new Reporter(NOPLogger.NOP_LOGGER, findings::add);
