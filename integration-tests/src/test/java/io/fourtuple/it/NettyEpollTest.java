@@ -17,18 +17,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Netty's epoll transport, which binds and connects in its own native code: the sample {@code
- * NettyEpollClient} ({@code Bootstrap.localAddress(127.0.0.1, 0)}) in child JVMs in a network
- * namespace with R = 10 ephemeral ports and D = 10 local servers, on the application's own Netty:
- * 4.1 before Netty's public {@code Socket.setIntOpt} (4.1.60), 4.1 latest and 4.2 latest.
- * Connections are counted by the kernel ({@code /proc/net/tcp[6]}, ESTABLISHED, read by the sample
- * while it holds them) and each one proves itself with a 4-byte echo; Netty's own {@code
+ * NettyClient} ({@code Bootstrap.localAddress(127.0.0.1, 0)}) in child JVMs in a network namespace
+ * with R = 10 ephemeral ports and D = 10 local servers, on the application's own Netty: 4.1 before
+ * Netty's public {@code Socket.setIntOpt} (4.1.60), 4.1 latest and 4.2 latest. Connections are
+ * counted by the kernel ({@code /proc/net/tcp[6]}, ESTABLISHED, read by the sample while it holds
+ * them) and each one proves itself with a 4-byte echo; Netty's own {@code
  * EpollChannelOption.IP_BIND_ADDRESS_NO_PORT} reads the option back with getsockopt.
  *
  * <p>4.1 latest runs on the whole JDK matrix; the other versions and the other paths on JDK 17 (and
  * 4.2 on 25), to keep the run short.
  */
 class NettyEpollTest {
-  static final String APP = "io.fourtuple.samples.netty.NettyEpollClient";
+  static final String APP = "io.fourtuple.samples.netty.NettyClient";
   static final int DESTINATIONS = 10;
   static final int ATTEMPTS = 12;
 
@@ -120,7 +120,7 @@ class NettyEpollTest {
     }
     assertEquals(DESTINATIONS, rows.size(), run::describe);
     for (String row : rows) {
-      assertTrue(row.contains(" io.fourtuple.samples.netty.NettyEpollClient."), row);
+      assertTrue(row.contains(" io.fourtuple.samples.netty.NettyClient."), row);
       assertFalse(row.contains("io.netty."), row);
     }
     assertFalse(run.stderr().contains("AbstractEpollChannel$AbstractEpollUnsafe"), run::describe);

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Netty's io_uring transport, which binds in its own native code and connects through io_uring (no
- * connect(2) at all): the sample {@code NettyEpollClient --transport io_uring} (Netty 4.2's {@code
+ * connect(2) at all): the sample {@code NettyClient --transport io_uring} (Netty 4.2's {@code
  * channel.uring}) or {@code io_uring-incubator} (the 4.1 incubator, 0.0.26 on 4.1 latest), in child
  * JVMs in a network namespace with R = 10 ephemeral ports and D = 10 local servers, as {@link
  * NettyEpollTest}. Connections are counted by the kernel ({@code /proc/net/tcp[6]}) and each proves
@@ -147,7 +147,7 @@ class NettyIoUringTest {
         Map<?, ?> top = (Map<?, ?>) ((List<?>) row.get("callSites")).get(0);
         assertTrue(
             String.valueOf(top.get("site"))
-                .startsWith("io.fourtuple.samples.netty.NettyEpollClient.main("),
+                .startsWith("io.fourtuple.samples.netty.NettyClient.main("),
             text);
       }
     } finally {

@@ -80,7 +80,7 @@ public final class Installer {
   public static Installation install(Instrumentation instrumentation, boolean netty) {
     SocketWeaver weaver =
         new SocketWeaver(
-            jdkTargets(), netty ? NettyEpollHooks.all() : Collections.<TargetType>emptyList());
+            jdkTargets(), netty ? NettyHooks.all() : Collections.<TargetType>emptyList());
     instrumentation.addTransformer(weaver, true);
     return new Installation(weaver, retransform(instrumentation, weaver));
   }

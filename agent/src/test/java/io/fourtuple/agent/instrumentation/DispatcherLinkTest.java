@@ -117,7 +117,7 @@ class DispatcherLinkTest {
     assertTrue(jdk.problems().isEmpty(), jdk.problems()::toString);
     assertTrue(woven.size() >= 6, woven::toString);
 
-    SocketWeaver netty = new SocketWeaver(List.of(), NettyEpollHooks.all());
+    SocketWeaver netty = new SocketWeaver(List.of(), NettyHooks.all());
     Map<String, byte[]> nettyClasses = new HashMap<>();
     for (Map.Entry<String, byte[]> standIn : NettyStandIns.all().entrySet()) {
       String name = standIn.getKey();

@@ -24,7 +24,7 @@ public final class NettyWeavingCost {
 
   public static void main(String[] args) throws Exception {
     String[] names = Files.readAllLines(Paths.get(args[0])).toArray(new String[0]);
-    SuffixTable table = new SuffixTable(NettyEpollHooks.all());
+    SuffixTable table = new SuffixTable(NettyHooks.all());
     int hits = 0;
     for (int pass = 0; pass < 20; pass++) {
       for (String name : names) {
@@ -60,7 +60,7 @@ public final class NettyWeavingCost {
       }
     }
     for (int round = 0; round < 3; round++) {
-      SocketWeaver weaver = new SocketWeaver(List.of(), NettyEpollHooks.all());
+      SocketWeaver weaver = new SocketWeaver(List.of(), NettyHooks.all());
       long start = System.nanoTime();
       int woven = 0;
       for (Map.Entry<String, byte[]> c : classes.entrySet()) {

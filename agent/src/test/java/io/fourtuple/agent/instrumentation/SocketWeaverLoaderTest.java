@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SocketWeaverLoaderTest {
   @Test
   void nettyInALoaderThatCannotSeeTheDispatcherIsLeftUnchanged() throws Exception {
-    SocketWeaver weaver = new SocketWeaver(List.of(), NettyEpollHooks.all());
+    SocketWeaver weaver = new SocketWeaver(List.of(), NettyHooks.all());
     try (URLClassLoader isolated = new URLClassLoader(new URL[0], null)) {
       for (int i = 0; i < 2; i++) {
         assertNull(
@@ -37,7 +37,7 @@ class SocketWeaverLoaderTest {
 
   @Test
   void otherClassesOfAnyLoaderAreNotEvenLookedAt() throws Exception {
-    SocketWeaver weaver = new SocketWeaver(List.of(), NettyEpollHooks.all());
+    SocketWeaver weaver = new SocketWeaver(List.of(), NettyHooks.all());
     try (URLClassLoader isolated = new URLClassLoader(new URL[0], null)) {
       assertNull(weaver.transform(isolated, "com/example/Client", null, null, new byte[0]));
     }

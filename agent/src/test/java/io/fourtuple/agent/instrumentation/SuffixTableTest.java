@@ -8,23 +8,23 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SuffixTableTest {
-  private final SuffixTable table = new SuffixTable(NettyEpollHooks.all());
+  private final SuffixTable table = new SuffixTable(NettyHooks.all());
 
   @Test
   void matchesNettyAndItsRelocatedCopies() {
     for (String prefix : new String[] {"", "io/grpc/netty/shaded/", "com/acme/shadow/"}) {
       assertEquals(
-          NettyEpollHooks.CHANNEL,
+          NettyHooks.CHANNEL,
           only(table.match(prefix + "io/netty/channel/epoll/AbstractEpollChannel")));
       assertEquals(
-          NettyEpollHooks.UNSAFE,
+          NettyHooks.UNSAFE,
           only(
               table.match(
                   prefix + "io/netty/channel/epoll/AbstractEpollChannel$AbstractEpollUnsafe")));
       assertEquals(
-          NettyEpollHooks.UNIX_SOCKET, only(table.match(prefix + "io/netty/channel/unix/Socket")));
+          NettyHooks.UNIX_SOCKET, only(table.match(prefix + "io/netty/channel/unix/Socket")));
       assertEquals(
-          NettyEpollHooks.LINUX_SOCKET,
+          NettyHooks.LINUX_SOCKET,
           only(table.match(prefix + "io/netty/channel/epoll/LinuxSocket")));
     }
   }

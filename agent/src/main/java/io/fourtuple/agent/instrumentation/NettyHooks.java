@@ -10,11 +10,14 @@ import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
 
 /**
- * Netty's epoll transport, which opens, binds, connects and closes its sockets in its own native
- * code, never through {@code java.net} or {@code sun.nio.ch}. The application's own Netty classes
- * are woven, in whatever class loader defines them, matched by name suffix so relocated copies
- * (gRPC's {@code io.grpc.netty.shaded.io.netty}) are covered too. Checked with {@code javap} on
- * 4.1.60, 4.1.140 and 4.2.20, which have the same shape:
+ * Netty's native transports (epoll, io_uring) and the constructors of its client channels (epoll,
+ * io_uring, NIO: where the application's call site is taken, see {@code created}).
+ *
+ * <p>Netty's epoll transport opens, binds, connects and closes its sockets in its own native code,
+ * never through {@code java.net} or {@code sun.nio.ch}. The application's own Netty classes are
+ * woven, in whatever class loader defines them, matched by name suffix so relocated copies (gRPC's
+ * {@code io.grpc.netty.shaded.io.netty}) are covered too. Checked with {@code javap} on 4.1.60,
+ * 4.1.140 and 4.2.20, which have the same shape:
  *
  * <ul>
  *   <li>{@code channel.epoll.AbstractEpollChannel}: {@code doBind(SocketAddress)} (an explicit
@@ -46,7 +49,7 @@ import net.bytebuddy.jar.asm.Type;
  * class it is woven into, whose descriptors are taken from the class file, so a Netty of another
  * shape is left unchanged and reported instead of failing at run time.
  */
-final class NettyEpollHooks implements TargetType {
+final class NettyHooks implements TargetType {
   static final String CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";
   static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
   static final String UNIX_SOCKET = "io.netty.channel.unix.Socket";
@@ -65,7 +68,7 @@ final class NettyEpollHooks implements TargetType {
   private final String className;
   private final int api;
 
-  private NettyEpollHooks(String className, int api) {
+  private NettyHooks(String className, int api) {
     this.className = className;
     this.api = api;
   }
@@ -73,15 +76,15 @@ final class NettyEpollHooks implements TargetType {
   /** The target types of both transports, for the weaver's suffix table. */
   static List<TargetType> all() {
     return Arrays.<TargetType>asList(
-        new NettyEpollHooks(CHANNEL, EPOLL),
-        new NettyEpollHooks(UNSAFE, EPOLL),
-        new NettyEpollHooks(UNIX_SOCKET, EPOLL),
-        new NettyEpollHooks(LINUX_SOCKET, EPOLL),
-        new NettyEpollHooks(URING_CHANNEL, URING),
-        new NettyEpollHooks(URING_CHANNEL + URING_UNSAFE, URING),
-        new NettyEpollHooks(INCUBATOR_CHANNEL, URING),
-        new NettyEpollHooks(INCUBATOR_CHANNEL + URING_UNSAFE, URING),
-        new NettyEpollHooks(NIO_CHANNEL, SocketHooks.API_SOCKET_CHANNEL));
+        new NettyHooks(CHANNEL, EPOLL),
+        new NettyHooks(UNSAFE, EPOLL),
+        new NettyHooks(UNIX_SOCKET, EPOLL),
+        new NettyHooks(LINUX_SOCKET, EPOLL),
+        new NettyHooks(URING_CHANNEL, URING),
+        new NettyHooks(URING_CHANNEL + URING_UNSAFE, URING),
+        new NettyHooks(INCUBATOR_CHANNEL, URING),
+        new NettyHooks(INCUBATOR_CHANNEL + URING_UNSAFE, URING),
+        new NettyHooks(NIO_CHANNEL, SocketHooks.API_SOCKET_CHANNEL));
   }
 
   @Override

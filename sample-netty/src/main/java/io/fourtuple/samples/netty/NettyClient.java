@@ -36,10 +36,11 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Netty epoll client that pins its source address, as clients configured with a local address do
- * ({@code Bootstrap.localAddress(ip, 0)}, then {@code connect(remote)}): it starts its own
- * listeners on {@code destinations} local ports, opens {@code attempts} connections to each and
- * holds them, sending 4 bytes over each and waiting for their echo to prove it works.
+ * A Netty client (epoll by default; io_uring or NIO with {@code --transport}) that pins its source
+ * address, as clients configured with a local address do ({@code Bootstrap.localAddress(ip, 0)},
+ * then {@code connect(remote)}): it starts its own listeners on {@code destinations} local ports,
+ * opens {@code attempts} connections to each and holds them, sending 4 bytes over each and waiting
+ * for their echo to prove it works.
  *
  * <p>Without IP_BIND_ADDRESS_NO_PORT every bind reserves a port for all destinations, so the run
  * gets at most the ephemeral range in total; with it, each destination gets the whole range. Netty
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * on the class path.
  *
  * <pre>
- * java -cp fourtuple-sample-netty.jar:netty/* io.fourtuple.samples.netty.NettyEpollClient \
+ * java -cp fourtuple-sample-netty.jar:netty/* io.fourtuple.samples.netty.NettyClient \
  *     [--destinations 10] [--attempts 12] [--base-port 21000] [--source 127.0.0.1]
  *     [--bind-first] [--own-option true|false] [--linger N] [--netty-servers]
  *     [--server-port-zero] [--mbean] [--attach-agent fourtuple-agent.jar]
@@ -84,7 +85,7 @@ import java.util.concurrent.TimeUnit;
  * from {@code /proc/net/tcp[6]} while the connections are held, and last {@code RESULT
  * attempted=...}.
  */
-public final class NettyEpollClient {
+public final class NettyClient {
   private static final byte[] PING = "ping".getBytes(StandardCharsets.US_ASCII);
   private static final AttributeKey<Promise<Boolean>> ECHO = AttributeKey.valueOf("fourtuple.echo");
 
