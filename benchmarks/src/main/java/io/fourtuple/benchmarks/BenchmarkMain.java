@@ -272,6 +272,8 @@ public final class BenchmarkMain {
             AUDIT_OVER_ENFORCE_GOAL);
         goals.atLeast(l + " 1 thread enforce / none ", r.singleEnforce, SINGLE_GOAL);
         goals.atLeast(l + " 1 thread audit / none   ", r.singleAudit, SINGLE_GOAL);
+        goals.atLeast(l + " virtual enforce / app-set", r.virtualEnforceOverAppSet, VIRTUAL_GOAL);
+        goals.atLeast(l + " 1 thread enforce / app-set", r.singleEnforceOverAppSet, SINGLE_GOAL);
       }
     }
 

@@ -9,9 +9,10 @@ import java.util.Locale;
 /**
  * Benchmark D: the throughput workloads of issue 11 ({@code workload.ThreadsLoop}): 2000 virtual
  * threads each doing 50 connect cycles, then one thread doing the same 100,000 cycles, in a child
- * JVM without the agent, with it in audit mode and in enforce mode (ledger on). Each round starts
- * one JVM per configuration, the order rotated each round; a configuration's time is the median
- * over rounds, and throughput agent / none is none's time over the agent's.
+ * JVM without the agent, without it but with the workload setting IP_BIND_ADDRESS_NO_PORT itself
+ * (app-set: the kernel work enforce leads to), with it in audit mode and in enforce mode (ledger
+ * on). Each round starts one JVM per configuration, the order rotated each round; a configuration's
+ * time is the median over rounds, and throughput agent / none is none's time over the agent's.
  *
  * <p>Every run must have had {@code IP_BIND_ADDRESS_NO_PORT} on each socket it checked (enforce) or
  * on none (none, audit), by the kernel's own view right after bind; anything else, or a failed
@@ -26,17 +27,25 @@ final class ThroughputBenchmark {
     double virtualAudit;
     double singleEnforce;
     double singleAudit;
+    double virtualEnforceOverAppSet;
+    double singleEnforceOverAppSet;
   }
 
   private static final class Config {
     final String name;
     final String agentArgs; // null: no agent
+    final boolean appSetsNoPort;
     final Samples virtualMillis = new Samples();
     final Samples singleMillis = new Samples();
 
-    Config(String name, String agentArgs) {
+    Config(String name, String agentArgs, boolean appSetsNoPort) {
       this.name = name;
       this.agentArgs = agentArgs;
+      this.appSetsNoPort = appSetsNoPort;
+    }
+
+    boolean deferred() {
+      return appSetsNoPort || (agentArgs != null && agentArgs.contains("enforce"));
     }
   }
 
@@ -58,10 +67,11 @@ final class ThroughputBenchmark {
   }
 
   Result run(Jdk jdk) {
-    Config none = new Config("none", null);
-    Config audit = new Config("audit", "mode=audit");
-    Config enforce = new Config("enforce", "mode=enforce");
-    List<Config> configs = Arrays.asList(none, audit, enforce);
+    Config none = new Config("none", null, false);
+    Config appSet = new Config("app-set", null, true);
+    Config audit = new Config("audit", "mode=audit", false);
+    Config enforce = new Config("enforce", "mode=enforce", false);
+    List<Config> configs = Arrays.asList(none, appSet, audit, enforce);
     System.out.printf(
         Locale.ROOT,
         "%nThroughput, %s: %d virtual threads x %d cycles, then 1 thread x %d cycles; %d rounds,"
@@ -113,8 +123,20 @@ final class ThroughputBenchmark {
         r.singleAudit = s;
       }
     }
+    r.virtualEnforceOverAppSet = appSet.virtualMillis.median() / enforce.virtualMillis.median();
+    r.singleEnforceOverAppSet = appSet.singleMillis.median() / enforce.singleMillis.median();
+    System.out.printf(
+        Locale.ROOT,
+        "%-8s %14s %14.3f %14s %14.3f%n",
+        "enforce",
+        "vs app-set",
+        r.virtualEnforceOverAppSet,
+        "vs app-set",
+        r.singleEnforceOverAppSet);
     System.out.println(
-        "  (median over rounds; vs none = throughput ratio, none's time / this config's time)");
+        "  (median over rounds; vs none = throughput ratio, none's time / this config's time;"
+            + " app-set: no agent, the workload sets IP_BIND_ADDRESS_NO_PORT itself, the kernel"
+            + " work enforce leads to)");
     return r;
   }
 
@@ -134,6 +156,9 @@ final class ThroughputBenchmark {
             String.valueOf(tasks),
             "--cycles",
             String.valueOf(cycles)));
+    if (c.appSetsNoPort) {
+      cmd.add("--app-set");
+    }
     return cmd;
   }
 
@@ -144,7 +169,7 @@ final class ThroughputBenchmark {
     if (run.resultLong("errors") != 0) {
       throw new BenchmarkFailure("connect cycles failed\n" + run.describe());
     }
-    boolean deferred = c.agentArgs != null && c.agentArgs.contains("enforce");
+    boolean deferred = c.deferred();
     for (String part : new String[] {"virtual", "single"}) {
       long checks = run.resultLong(part + "Checks");
       long zero = run.resultLong(part + "Zero");

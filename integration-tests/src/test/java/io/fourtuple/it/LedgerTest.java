@@ -153,6 +153,25 @@ class LedgerTest {
             "--mbean");
   }
 
+  /**
+   * The agent never makes the platform MBean server (making it initializes JMX and {@code
+   * java.util.logging}, which application servers configure first, and costs about 250 ms of CPU):
+   * 1 s of connects with a tick every 100 ms, and the JVM ends with no MBean server. The MBean is
+   * registered once someone else made the server ({@link #holdLeakAndSquat}'s {@code --mbean}).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jdks")
+  void theAgentNeverMakesThePlatformMBeanServer(Jdk jdk) throws Exception {
+    ChildJvm.Run run =
+        child(jdk)
+            .agent("ledger.interval=100ms,ledger.summary.interval=off")
+            .run(APP, "--destinations", "1", "--rate", "20", "--seconds", "1", "--mbean-servers");
+    run.assertSucceeded();
+    assertEquals("0", run.result().get("failed"), run::describe);
+    assertTrue(Integer.parseInt(run.result().get("connects")) >= 10, run::describe);
+    assertTrue(run.stdout().contains("MBEAN-SERVERS 0"), run::describe);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("jdks")
   void warningFiresBeforeExhaustionAndNamesTheCallSite(Jdk jdk) throws Exception {

@@ -29,13 +29,17 @@ import java.util.concurrent.TimeUnit;
  * java -cp fourtuple-sample-apps.jar io.fourtuple.samples.ShortConnections \
  *     [--destinations 3] [--rate 20] [--seconds 10] [--hold 0] [--hold-interval-ms 0] [--leak 0]
  *     [--api socket|channel|async] [--setup connect|bind0] [--base-port 21000] [--squat 60000,60001]
- *     [--linger-ms 0] [--ss] [--mbean] [--await-ticks]
+ *     [--linger-ms 0] [--ss] [--mbean] [--await-ticks] [--mbean-servers]
  * </pre>
  *
  * Listeners are in this JVM on 127.0.0.1:base-port+i. With {@code --ss} it ends by printing, per
  * destination, what {@code ss -tan} shows for it ({@code SS dst=... established=N timewait=M
  * inrange=K}), then lingers {@code --linger-ms} so a ledger tick can see the same table. Last line:
  * {@code RESULT connects=N failed=F held=H leaked=L}.
+ *
+ * <p>{@code --mbean-servers}: last, prints {@code MBEAN-SERVERS n}, the MBean servers this JVM has
+ * made ({@code MBeanServerFactory.findMBeanServer(null)}, which makes none): 0 unless someone made
+ * the platform one.
  *
  * <p>{@code --await-ticks}: after each round of held connections, wait (as a JMX client, up to 60
  * s) until two ledger ticks have completed, so the second one began after those connections existed
@@ -60,6 +64,7 @@ public final class ShortConnections {
     boolean ss = false;
     boolean mbean = false;
     boolean awaitTicks = false;
+    boolean mbeanServers = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--ss")) {
@@ -72,6 +77,10 @@ public final class ShortConnections {
       }
       if (a.equals("--await-ticks")) {
         awaitTicks = true;
+        continue;
+      }
+      if (a.equals("--mbean-servers")) {
+        mbeanServers = true;
         continue;
       }
       String v = args[++i];
@@ -211,6 +220,10 @@ public final class ShortConnections {
     }
     if (mbean) {
       printLedgerMBean(System.currentTimeMillis());
+    }
+    if (mbeanServers) {
+      System.out.println(
+          "MBEAN-SERVERS " + javax.management.MBeanServerFactory.findMBeanServer(null).size());
     }
     System.out.printf(
         "RESULT connects=%d failed=%d held=%d leaked=%d%n", connects, failed, held.size(), leaked);

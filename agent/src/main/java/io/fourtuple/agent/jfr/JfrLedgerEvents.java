@@ -5,6 +5,7 @@ import io.fourtuple.agent.core.ledger.LedgerReport;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -17,6 +18,12 @@ import jdk.jfr.StackTrace;
  * the agent refers to it by type. {@code core.ledger.LedgerMonitor} loads it by name, only after
  * {@code jdk.jfr.FlightRecorder} resolved, so a JDK without JFR never loads these classes. Events
  * are committed on the ledger thread only (no stack: it would be the agent's own).
+ *
+ * <p>Until JFR is initialized in this JVM (a recording started by {@code -XX:StartFlightRecording},
+ * {@code jcmd JFR.start} or the API) no recording can take an event, so none is made: an event
+ * class's first use has JFR register and instrument it, measured at about 120 ms of CPU on the
+ * ledger thread plus the JIT's work on the class-file code it runs (JDK 25), for nothing. The tick
+ * after a recording starts makes them.
  */
 public final class JfrLedgerEvents implements LedgerEvents {
 
@@ -25,6 +32,9 @@ public final class JfrLedgerEvents implements LedgerEvents {
   @Override
   public void exhaustion(
       String destination, boolean atBind, String cause, String callSite, long timeMillis) {
+    if (!FlightRecorder.isInitialized()) {
+      return;
+    }
     PortExhaustion e = new PortExhaustion();
     if (e.shouldCommit()) {
       e.destination = destination;
@@ -46,6 +56,9 @@ public final class JfrLedgerEvents implements LedgerEvents {
       boolean recovered,
       String cause,
       String callSite) {
+    if (!FlightRecorder.isInitialized()) {
+      return;
+    }
     PortHeadroom e = new PortHeadroom();
     if (e.shouldCommit()) {
       e.destination = destination;
@@ -62,6 +75,9 @@ public final class JfrLedgerEvents implements LedgerEvents {
 
   @Override
   public void usage(LedgerReport.Row row) {
+    if (!FlightRecorder.isInitialized()) {
+      return;
+    }
     DestinationUsage e = new DestinationUsage();
     if (e.shouldCommit()) {
       e.destination = row.destination;

@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The first cycle of every task, and every {@code --cycles}-th of the single thread, reads the
  * kernel's view of the port right after {@code bind} ({@link KernelView}): the harness checks that
- * it was 0 on every checked socket (enforce) or on none (no agent, audit). The read needs the two
- * {@code --add-opens} of the harness, given to every configuration.
+ * it was 0 on every checked socket (enforce, app-set) or on none (no agent, audit). With {@code
+ * --app-set} the workload sets {@code IP_BIND_ADDRESS_NO_PORT} itself before each bind ({@link
+ * AppSetNoPort}), the same native call the agent makes: the kernel's deferred port choice, without
+ * the agent. The read needs the two {@code --add-opens} of the harness, given to every
+ * configuration.
  *
  * <pre>
  * java --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
@@ -44,31 +47,40 @@ public final class ThreadsLoop {
   private final SocketAddress remote;
   private final InetSocketAddress local;
   private final int cycles;
+  private final boolean appSetsNoPort;
   private final AtomicLong checks = new AtomicLong();
   private final AtomicLong zero = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private volatile Throwable firstError;
 
-  private ThreadsLoop(InetAddress loopback, SocketAddress remote, int cycles) {
+  private ThreadsLoop(
+      InetAddress loopback, SocketAddress remote, int cycles, boolean appSetsNoPort) {
     this.local = new InetSocketAddress(loopback, 0);
     this.remote = remote;
     this.cycles = cycles;
+    this.appSetsNoPort = appSetsNoPort;
   }
 
   public static void main(String[] args) throws Exception {
     int tasks = 2000;
     int cycles = 50;
     int warmupTasks = 400;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      int value = Integer.parseInt(args[i + 1]);
-      if (args[i].equals("--tasks")) {
+    boolean appSetsNoPort = false;
+    for (int i = 0; i < args.length; i++) {
+      String option = args[i];
+      if (option.equals("--app-set")) {
+        appSetsNoPort = true;
+        continue;
+      }
+      int value = Integer.parseInt(args[++i]);
+      if (option.equals("--tasks")) {
         tasks = value;
-      } else if (args[i].equals("--cycles")) {
+      } else if (option.equals("--cycles")) {
         cycles = value;
-      } else if (args[i].equals("--warmup-tasks")) {
+      } else if (option.equals("--warmup-tasks")) {
         warmupTasks = value;
       } else {
-        throw new IllegalArgumentException("unknown option " + args[i]);
+        throw new IllegalArgumentException("unknown option " + option);
       }
     }
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
@@ -92,7 +104,8 @@ public final class ThreadsLoop {
     acceptor.setDaemon(true);
     acceptor.start();
 
-    ThreadsLoop loop = new ThreadsLoop(loopback, listener.getLocalSocketAddress(), cycles);
+    ThreadsLoop loop =
+        new ThreadsLoop(loopback, listener.getLocalSocketAddress(), cycles, appSetsNoPort);
     ExecutorService virtual =
         (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
     loop.onVirtualThreads(virtual, warmupTasks);
@@ -160,6 +173,9 @@ public final class ThreadsLoop {
         Socket s = new Socket();
         try {
           s.setSoLinger(true, 0);
+          if (appSetsNoPort) {
+            AppSetNoPort.apply(s);
+          }
           s.bind(local);
           if (c == 0) {
             checks.incrementAndGet();
@@ -171,7 +187,7 @@ public final class ThreadsLoop {
         } finally {
           s.close();
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (Throwable e) {
         errors.incrementAndGet();
         if (firstError == null) {
           firstError = e;

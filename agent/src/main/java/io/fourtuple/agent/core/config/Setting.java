@@ -110,8 +110,8 @@ public enum Setting {
       "ledger.jmx",
       "true",
       Kind.BOOLEAN,
-      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server, and one per"
-          + " destination shown (opens no port)."),
+      "Register the MBean io.fourtuple:type=PortLedger in the platform MBean server once it exists"
+          + " (the agent never makes it), and one per destination shown (opens no port)."),
   LEDGER_JFR(
       "ledger.jfr",
       "true",

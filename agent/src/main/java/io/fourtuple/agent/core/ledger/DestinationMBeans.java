@@ -1,6 +1,5 @@
 package io.fourtuple.agent.core.ledger;
 
-import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,10 +31,6 @@ final class DestinationMBeans {
 
   DestinationMBeans(MBeanServer server) {
     this.server = server;
-  }
-
-  DestinationMBeans() {
-    this(ManagementFactory.getPlatformMBeanServer());
   }
 
   /** {@code io.fourtuple:type=PortLedger,destination="10.0.0.7:443"}. */

@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.management.MBeanServer;
 import org.slf4j.Logger;
 
 /**
@@ -57,6 +58,7 @@ public final class LedgerMonitor {
   private boolean started;
   private boolean stopped;
   private boolean setUp;
+  private volatile boolean jmxWaiting; // ledger.jmx on, the MBean not registered yet
   private volatile LedgerEvents events;
   private volatile Throwable startFailure;
   private boolean failureLogged;
@@ -140,28 +142,51 @@ public final class LedgerMonitor {
   }
 
   /**
-   * Registers the MBean and loads the JFR sink, once, at the first tick that sees the ledger used;
-   * never at exit: a short program pays for neither, on any thread.
+   * Loads the JFR sink, once, at the first tick that sees the ledger used, and registers the MBean
+   * at that tick or the first after it at which the platform MBean server exists (the agent never
+   * makes it: {@link PortLedgerMBean}); never at exit: a short program pays for neither, on any
+   * thread.
    */
   private void setUp() {
+    boolean first;
     synchronized (lifecycle) {
-      if (setUp || stopped || !ledger.used()) {
+      if (stopped || !ledger.used() || (setUp && !jmxWaiting)) {
         return;
       }
+      first = !setUp;
       setUp = true;
-    }
-    if (settings.jmx) {
-      PortLedgerMBean bean = new PortLedgerMBean(ProcessId.current());
-      String problem = bean.register();
-      if (problem != null) {
-        log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
-      } else {
-        destinationBeans = new DestinationMBeans();
-        mbean = bean; // filled by the tick that follows
+      if (first) {
+        jmxWaiting = settings.jmx;
       }
     }
-    if (settings.jfr) {
+    if (first && settings.jfr) {
       events = loadJfr();
+    }
+    if (jmxWaiting) {
+      registerMBean();
+    }
+  }
+
+  /** Registers the MBean if the platform MBean server exists now; tries again next tick if not. */
+  private void registerMBean() {
+    String problem;
+    PortLedgerMBean bean = new PortLedgerMBean(ProcessId.current());
+    try {
+      MBeanServer server = PortLedgerMBean.platformServer();
+      if (server == null) {
+        return; // not made yet (by the application, a JMX agent or a tool attaching)
+      }
+      problem = bean.register(server);
+      if (problem == null) {
+        destinationBeans = new DestinationMBeans(server);
+        mbean = bean; // filled by the tick that follows
+      }
+    } catch (Throwable t) {
+      problem = t.toString();
+    }
+    jmxWaiting = false;
+    if (problem != null) {
+      log.info("port ledger MBean {} not registered: {}", PortLedgerMBean.NAME, problem);
     }
   }
 

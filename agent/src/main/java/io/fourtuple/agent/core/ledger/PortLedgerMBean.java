@@ -2,17 +2,22 @@ package io.fourtuple.agent.core.ledger;
 
 import java.lang.management.ManagementFactory;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 /**
  * The {@link PortLedgerMXBean} implementation: holds the last report, swapped in by the ledger
  * thread.
  *
- * <p>Hazard: asking for the platform MBean server initializes JMX (and, through it, {@code
- * java.util.logging}); application servers that install their own log manager or MBean server
- * builder must do so first, and it costs a few hundred milliseconds. So registration happens on the
- * ledger thread at its first tick after the first client socket (see {@link LedgerMonitor}), never
- * in {@code premain} nor at exit, and can be switched off ({@code fourtuple.ledger.jmx=false}).
+ * <p>Hazard: asking for the platform MBean server makes it if nobody has, which initializes JMX
+ * (and, through it, {@code java.util.logging}); application servers that install their own log
+ * manager or MBean server builder must do so first, an application that looks up "the" MBean server
+ * with {@code MBeanServerFactory.findMBeanServer} would find one more, and it costs about 250 ms of
+ * CPU. So the agent never makes it: {@link #platformServer} finds it once the application, a JMX
+ * agent or a tool attaching (jconsole, VisualVM, {@code jcmd ManagementAgent.start}) has made it,
+ * and the ledger thread registers at its first tick after that and after the first client socket
+ * (see {@link LedgerMonitor}), never in {@code premain} nor at exit; {@code
+ * fourtuple.ledger.jmx=false} leaves it out.
  */
 final class PortLedgerMBean implements PortLedgerMXBean {
   static final String NAME = "io.fourtuple:type=PortLedger";
@@ -33,10 +38,24 @@ final class PortLedgerMBean implements PortLedgerMXBean {
     this.below = below;
   }
 
-  /** Registers in the platform MBean server; returns the problem, or null. */
-  String register() {
+  /**
+   * The platform MBean server if it has been made, else null; never makes it. Every server made
+   * through {@code MBeanServerFactory} is listed there, the platform one among them, and the
+   * platform one is the one holding the JVM's own {@code java.lang:type=Runtime}.
+   */
+  static MBeanServer platformServer() throws Exception {
+    ObjectName runtime = new ObjectName(ManagementFactory.RUNTIME_MXBEAN_NAME);
+    for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
+      if (server.isRegistered(runtime)) {
+        return ManagementFactory.getPlatformMBeanServer();
+      }
+    }
+    return null;
+  }
+
+  /** Registers in {@code server}, the platform MBean server; returns the problem, or null. */
+  String register(MBeanServer server) {
     try {
-      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
       ObjectName name = new ObjectName(NAME);
       if (server.isRegistered(name)) {
         return NAME + " is registered already";

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  * site, nothing is added: the part counts what it could not attribute, and {@link #overCap} too.
  */
 public final class CallSites {
-  /** Stack captures per ~134 ms window for all parts together: about 750 a second. */
-  public static final int SAMPLES_PER_WINDOW = 100;
+  /** Stack captures per ~134 ms window for all parts together: about 190 a second. */
+  public static final int SAMPLES_PER_WINDOW = 25;
 
   /** Keys one site holds (kinds of bind, SO_LINGER findings by class and value). */
   static final int USES_PER_SITE = 32;
