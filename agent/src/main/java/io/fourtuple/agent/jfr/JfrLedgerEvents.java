@@ -47,28 +47,20 @@ public final class JfrLedgerEvents implements LedgerEvents {
   }
 
   @Override
-  public void headroom(
-      String destination,
-      int free,
-      int pool,
-      int threshold,
-      int etaSeconds,
-      boolean recovered,
-      String cause,
-      String callSite) {
+  public void headroom(LedgerReport.Row row, int threshold, boolean recovered) {
     if (!FlightRecorder.isInitialized()) {
       return;
     }
     PortHeadroom e = new PortHeadroom();
     if (e.shouldCommit()) {
-      e.destination = destination;
-      e.free = free;
-      e.pool = pool;
+      e.destination = row.destination;
+      e.free = row.headroom;
+      e.pool = row.pool;
       e.threshold = threshold;
-      e.etaSeconds = etaSeconds;
+      e.etaSeconds = row.etaSeconds;
       e.recovered = recovered;
-      e.cause = cause;
-      e.callSite = callSite;
+      e.cause = row.cause();
+      e.callSite = row.callSites.isEmpty() ? "" : row.callSites.get(0).getKey();
       e.commit();
     }
   }

@@ -156,6 +156,15 @@ public final class DeferredPorts {
       return f;
     }
 
+    /** The field, or null where this version of the class has none. */
+    static Field optionalField(Class<?> c, String name) {
+      try {
+        return field(c, name);
+      } catch (NoSuchFieldException absent) {
+        return null;
+      }
+    }
+
     static int constant(Class<?> c, String name) throws Exception {
       Field f = field(c, name);
       if (!Modifier.isStatic(f.getModifiers())) {
@@ -286,13 +295,7 @@ public final class DeferredPorts {
       unconnected = constant(c, "ST_UNCONNECTED");
       fd = field(c, "fd");
       localAddress = field(c, "localAddress");
-      Field f;
-      try {
-        f = field(c, "family");
-      } catch (NoSuchFieldException beforeJdk16) {
-        f = null;
-      }
-      family = f;
+      family = optionalField(c, "family"); // none before JDK 16
       isOpen = java.nio.channels.Channel.class.getMethod("isOpen");
     }
 
@@ -338,13 +341,7 @@ public final class DeferredPorts {
     ForNetty(Class<?> c) throws Exception {
       socket = field(c, "socket");
       local = field(c, "local");
-      Field pending;
-      try {
-        pending = field(c, "connectPromise");
-      } catch (NoSuchFieldException otherShape) {
-        pending = null;
-      }
-      connectPromise = pending;
+      connectPromise = optionalField(c, "connectPromise"); // none in other shapes
       isOpen = c.getMethod("isOpen");
       isActive = c.getMethod("isActive");
       // The channel classes are package-private: its public methods need this to be called here.

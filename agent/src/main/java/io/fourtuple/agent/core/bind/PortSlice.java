@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class PortSlice {
   /** No slice configured. */
-  public static final PortSlice NONE = new PortSlice(0, 0, null, null);
+  public static final PortSlice NONE = new PortSlice(null, null, null);
 
-  private final int low;
-  private final int high;
+  /** The configured slice ({@link AgentConfig#portSlice()}), null for none. */
+  private final PortRange ports;
 
   /** How the slice is set; null when it is not applied. */
   private final SocketOptions options;
@@ -37,18 +37,15 @@ public final class PortSlice {
   private final LongAdder applied = new LongAdder(); // per connect: no shared cache line
   private volatile boolean refused;
 
-  private PortSlice(int low, int high, SocketOptions options, String problem) {
-    this.low = low;
-    this.high = high;
+  private PortSlice(PortRange ports, SocketOptions options, String problem) {
+    this.ports = ports;
     this.options = options;
     this.problem = problem;
   }
 
   /** The configured slice, checked against this namespace's range: see below. */
   public static PortSlice start(AgentConfig config, SocketOptions options) {
-    return "none".equals(config.value(Setting.PORTS_SLICE))
-        ? NONE
-        : start(config, PortRange.current(), options);
+    return config.portSlice() == null ? NONE : start(config, PortRange.current(), options);
   }
 
   /**
@@ -57,27 +54,27 @@ public final class PortSlice {
    * are live; never throws.
    */
   public static PortSlice start(AgentConfig config, PortRange range, SocketOptions options) {
-    String text = config.value(Setting.PORTS_SLICE);
-    if (text == null || text.equals("none")) {
+    PortRange wanted = config.portSlice();
+    if (wanted == null) {
       return NONE;
     }
-    int dash = text.indexOf('-');
-    int low = Integer.parseInt(text.substring(0, dash));
-    int high = Integer.parseInt(text.substring(dash + 1));
+    int low = wanted.low();
+    int high = wanted.high();
     String problem = config.audit() ? "audit mode changes no socket" : check(low, high, range);
     if (problem == null) {
       problem = probe(low, high, options);
     }
     if (problem == null) {
-      return new PortSlice(low, high, options, null);
+      return new PortSlice(wanted, options, null);
     }
     return new PortSlice(
-        low,
-        high,
+        wanted,
         null,
         Setting.PORTS_SLICE.propertyName()
             + "="
-            + text
+            + low
+            + "-"
+            + high
             + " ("
             + config.source(Setting.PORTS_SLICE)
             + ") not applied: "
@@ -140,15 +137,15 @@ public final class PortSlice {
 
   /** Whether a slice was configured at all. */
   public boolean configured() {
-    return low != 0;
+    return ports != null;
   }
 
   public int low() {
-    return low;
+    return ports == null ? 0 : ports.low();
   }
 
   public int high() {
-    return high;
+    return ports == null ? 0 : ports.high();
   }
 
   /** Why a configured slice is not applied (one line), or null. */
@@ -167,7 +164,7 @@ public final class PortSlice {
       return null;
     }
     try {
-      options.setLocalPortRange(fd, value(low, high));
+      options.setLocalPortRange(fd, value(ports.low(), ports.high()));
       applied.increment();
       return null;
     } catch (SocketOptions.NotOpenException notOpen) {
@@ -195,7 +192,7 @@ public final class PortSlice {
    * applied.
    */
   public PortRange narrow(PortRange range) {
-    return range == null || options == null ? range : range.narrowed(low, high);
+    return range == null || options == null ? range : range.narrowed(ports.low(), ports.high());
   }
 
   /**
@@ -204,15 +201,15 @@ public final class PortSlice {
    * that share the range (or by this JVM's listeners and explicit binds).
    */
   public String use(KernelView view, PortRange range) {
-    int slicePorts = view.portsInUse(low, high);
+    int slicePorts = view.portsInUse(ports.low(), ports.high());
     int rest = view.portsInUseInRange() - slicePorts;
     return slicePorts
         + " of its "
-        + (high - low + 1)
+        + ports.size()
         + " ports in use; "
         + rest
         + " of the other "
-        + (range.size() - (high - low + 1))
+        + (range.size() - ports.size())
         + " ports of "
         + range.low()
         + "-"
@@ -228,12 +225,8 @@ public final class PortSlice {
     if (options == null) {
       return "not applied: " + problem;
     }
-    return low
-        + "-"
-        + high
-        + " ("
-        + (high - low + 1)
-        + " ports), IP_LOCAL_PORT_RANGE set on "
+    return ports
+        + ", IP_LOCAL_PORT_RANGE set on "
         + applied.sum()
         + " sockets"
         + (refused ? "; then refused by the kernel, off since" : "");

@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.config;
 
+import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.ledger.LedgerSettings;
 import io.fourtuple.agent.core.linger.LingerPolicy;
 import io.fourtuple.agent.core.report.CallSite;
@@ -29,6 +30,7 @@ public final class AgentConfig {
   private final boolean noPortEnabled;
   private final boolean nettyEnabled;
   private final boolean strict;
+  private final PortRange portSlice;
   private final LingerPolicy lingerPolicy;
   private final int lingerLongSeconds;
   private final int lingerBlockedMillis;
@@ -43,6 +45,8 @@ public final class AgentConfig {
     this.noPortEnabled = bool(Setting.NOPORT_ENABLED);
     this.nettyEnabled = bool(Setting.NETTY_ENABLED);
     this.strict = bool(Setting.STRICT);
+    String slice = values.get(Setting.PORTS_SLICE);
+    this.portSlice = "none".equals(slice) ? null : PortRange.slice(slice);
     this.lingerPolicy = LingerPolicy.parse(values.get(Setting.LINGER_POLICY));
     this.lingerLongSeconds = Integer.parseInt(values.get(Setting.LINGER_LONG));
     this.lingerBlockedMillis = Integer.parseInt(values.get(Setting.LINGER_BLOCKED_MILLIS));
@@ -69,6 +73,14 @@ public final class AgentConfig {
   /** Whether the Netty epoll and io_uring hooks are woven (their kill switch). */
   public boolean nettyEnabled() {
     return nettyEnabled;
+  }
+
+  /**
+   * This JVM's slice of the ephemeral range ({@code ports.slice}) as configured, not yet checked
+   * against the namespace's range ({@code PortSlice} does that); null for none.
+   */
+  public PortRange portSlice() {
+    return portSlice;
   }
 
   public String logLevel() {

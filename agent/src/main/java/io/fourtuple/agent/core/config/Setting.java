@@ -1,5 +1,6 @@
 package io.fourtuple.agent.core.config;
 
+import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.core.linger.LingerPolicy;
 import io.fourtuple.agent.core.report.CallSite;
 import java.util.Arrays;
@@ -302,8 +303,8 @@ public enum Setting {
     static final Kind PORT_SLICE =
         new Kind(
             SLICE,
-            1,
-            65535,
+            0,
+            0,
             false,
             null,
             "none, or LOW-HIGH with 1 <= LOW <= HIGH <= 65535 (for example 40000-40999)");
@@ -404,18 +405,11 @@ public enum Setting {
             return null;
           }
         case SLICE:
-          int dash = v.indexOf('-');
-          if (v.equalsIgnoreCase("none") || dash < 0) {
-            return v.equalsIgnoreCase("none") ? "none" : null;
+          if (v.equalsIgnoreCase("none")) {
+            return "none";
           }
-          String low = v.substring(0, dash).trim();
-          String high = v.substring(dash + 1).trim();
-          if (!digits(low) || !digits(high) || inRange(Long.parseLong(low)) == null) {
-            return null;
-          }
-          long from = Long.parseLong(low);
-          long to = Long.parseLong(high);
-          return to < from || inRange(to) == null ? null : from + "-" + to;
+          PortRange slice = PortRange.slice(v);
+          return slice == null ? null : slice.low() + "-" + slice.high();
         case PREFIX_LIST:
           if (v.equalsIgnoreCase("none")) {
             return "none";

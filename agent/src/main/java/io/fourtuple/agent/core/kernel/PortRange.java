@@ -53,7 +53,7 @@ public final class PortRange {
     }
     int low = Integer.parseInt(parts.nextToken());
     int high = Integer.parseInt(parts.nextToken());
-    if (low < 1 || high > 65535 || low > high) {
+    if (!valid(low, high)) {
       throw new IllegalArgumentException("ip_local_port_range: '" + range + "'");
     }
     BitSet reserved = new BitSet(65536);
@@ -71,6 +71,38 @@ public final class PortRange {
       }
     }
     return new PortRange(low, high, reserved, text);
+  }
+
+  /**
+   * A range written {@code LOW-HIGH} ({@code fourtuple.ports.slice}; spaces around either port
+   * allowed), with no reserved ports; null when the text is not two ports, 1 <= LOW <= HIGH <=
+   * 65535.
+   */
+  public static PortRange slice(String text) {
+    int dash = text.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    int low = port(text.substring(0, dash).trim());
+    int high = port(text.substring(dash + 1).trim());
+    return valid(low, high) ? new PortRange(low, high, new BitSet(), "") : null;
+  }
+
+  /** One to nine ASCII digits (leading zeros allowed) as a number, or -1. */
+  private static int port(String digits) {
+    if (digits.isEmpty() || digits.length() > 9) {
+      return -1;
+    }
+    for (int i = 0; i < digits.length(); i++) {
+      if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Integer.parseInt(digits);
+  }
+
+  private static boolean valid(int low, int high) {
+    return low >= 1 && high <= 65535 && low <= high;
   }
 
   /** This range narrowed to {@code low}-{@code high} (a port slice), reserved ports kept. */

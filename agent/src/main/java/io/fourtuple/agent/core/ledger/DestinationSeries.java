@@ -47,6 +47,10 @@ final class DestinationSeries {
   final int free;
   final int projected;
   final int runsOutInSeconds;
+
+  /** Connects per second it can take for ever (the forecast's), -1 when unknown. */
+  final double sustainablePerSecond;
+
   long connects;
 
   /** By errno name ({@code EADDRNOTAVAIL}), the two exhaustion errnos always first. */
@@ -59,6 +63,7 @@ final class DestinationSeries {
     this.free = row == null ? -1 : row.headroom;
     this.projected = row == null ? -1 : row.projected;
     this.runsOutInSeconds = row == null ? -1 : row.etaSeconds;
+    this.sustainablePerSecond = row == null ? -1 : row.sustainableRate;
     for (ConnectFailure f : EXHAUSTION) {
       failures.put(cause(f), 0L);
     }

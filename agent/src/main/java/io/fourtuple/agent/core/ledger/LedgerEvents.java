@@ -11,18 +11,10 @@ public interface LedgerEvents {
       String destination, boolean atBind, String cause, String callSite, long timeMillis);
 
   /**
-   * A destination's headroom crossed below the threshold or its forecast ran out within the horizon
-   * ({@code etaSeconds} ≥ 0), or ({@code recovered}) it is back above it.
+   * {@code row}'s headroom crossed below {@code threshold} or its forecast ran out within the
+   * horizon ({@code etaSeconds} ≥ 0), or ({@code recovered}) it is back above it.
    */
-  void headroom(
-      String destination,
-      int free,
-      int pool,
-      int threshold,
-      int etaSeconds,
-      boolean recovered,
-      String cause,
-      String callSite);
+  void headroom(LedgerReport.Row row, int threshold, boolean recovered);
 
   /** One destination's use at this tick. */
   void usage(LedgerReport.Row row);

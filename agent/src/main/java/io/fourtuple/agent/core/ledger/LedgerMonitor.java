@@ -371,15 +371,7 @@ public final class LedgerMonitor {
         }
         remember(line.text);
         if (events != null) {
-          events.headroom(
-              line.row.destination,
-              line.row.headroom,
-              line.row.pool,
-              threshold,
-              line.row.etaSeconds,
-              line.recovered,
-              line.row.cause(),
-              line.row.callSites.isEmpty() ? "" : line.row.callSites.get(0).getKey());
+          events.headroom(line.row, threshold, line.recovered);
         }
       }
       if (atExitCount > 0) {

@@ -90,6 +90,37 @@ public final class PrometheusText {
         out.append(s.projected).append('\n');
       }
     }
+    family(
+        out,
+        "fourtuple_destination_runs_out_in_seconds",
+        "gauge",
+        "Seconds until the destination runs out of source ports at the current connect rate and"
+            + " its trend (0: out now); no sample when there is no forecast within the"
+            + " ledger.warn.eta horizon.");
+    for (DestinationSeries s : series) {
+      if (s.runsOutInSeconds >= 0) {
+        sample(out, "fourtuple_destination_runs_out_in_seconds", common, s.label, null, null);
+        out.append(s.runsOutInSeconds).append('\n');
+      }
+    }
+    family(
+        out,
+        "fourtuple_destination_sustainable_connects_per_second",
+        "gauge",
+        "Connects per second the destination can take for ever (its capacity over the"
+            + " port-seconds one connect holds); no sample when unknown.");
+    for (DestinationSeries s : series) {
+      if (s.sustainablePerSecond >= 0) {
+        sample(
+            out,
+            "fourtuple_destination_sustainable_connects_per_second",
+            common,
+            s.label,
+            null,
+            null);
+        out.append(s.sustainablePerSecond).append('\n');
+      }
+    }
     if (r.range != null) {
       family(
           out,

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fourtuple.agent.core.config.AgentConfig;
 import io.fourtuple.agent.core.config.ConfigException;
 import io.fourtuple.agent.core.config.ConfigParser;
+import io.fourtuple.agent.core.config.Setting;
 import io.fourtuple.agent.core.kernel.PortRange;
 import io.fourtuple.agent.platform.FakeSocketOptions;
 import java.io.FileDescriptor;
@@ -43,6 +44,16 @@ class PortSliceTest {
     assertTrue(options.ranges.isEmpty());
     assertFalse(PortSlice.NONE.active());
     assertNull(PortSlice.NONE.apply(new FileDescriptor()));
+  }
+
+  @Test
+  void theConfigParsesTheSliceOnceIntoARange() throws Exception {
+    assertNull(config(null).portSlice());
+    assertNull(config("ports.slice=NONE").portSlice());
+    AgentConfig config = config("ports.slice= 040000 - 40019 ");
+    assertEquals("40000-40019", config.value(Setting.PORTS_SLICE));
+    assertEquals("40000-40019 (20 ports)", config.portSlice().toString());
+    assertEquals(0, config.portSlice().reservedInRange());
   }
 
   @Test

@@ -62,6 +62,31 @@ class PrometheusTextTest {
             "# TYPE fourtuple_destination_free_ports gauge")) {
       assertTrue(text.contains(line + "\n"), line + " in\n" + text);
     }
+    // One tick: no forecast yet, so no sample, only the family's HELP and TYPE.
+    assertFalse(text.contains("fourtuple_destination_runs_out_in_seconds{"), text);
+    assertFalse(text.contains("fourtuple_destination_sustainable_connects_per_second{"), text);
+    assertTrue(text.contains("# TYPE fourtuple_destination_runs_out_in_seconds gauge\n"), text);
+    assertWellFormed(text);
+  }
+
+  @Test
+  void theForecastIsAGaugePerDestination() {
+    // Two more held connections every 10 s (as in HeadroomWarningsTest): at t=20 s a forecast.
+    PortLedger ledger = new PortLedger(10, 100, 100);
+    List<Object> sockets = new ArrayList<>();
+    HeadroomWarningsTest.report(ledger, sockets, 2, CONTEXT, 10_000_000_000L);
+    LedgerReport r = HeadroomWarningsTest.report(ledger, sockets, 4, CONTEXT, 20_000_000_000L);
+    int eta = r.rows.get(0).etaSeconds;
+    assertTrue(eta > 0 && eta < 60, "ETA " + eta);
+    String text = PrometheusText.render(r, null, null, 42, "app.jar", 50);
+    String labels = "{pid=\"42\",jvm=\"app.jar\",destination=\"10.0.0.1:443\"} ";
+    for (String line :
+        List.of(
+            "fourtuple_destination_runs_out_in_seconds" + labels + eta,
+            // 10 ports over 60 port-seconds per connect (the window is younger than TIME_WAIT).
+            "fourtuple_destination_sustainable_connects_per_second" + labels + (10 / 60.0))) {
+      assertTrue(text.contains(line + "\n"), line + " in\n" + text);
+    }
     assertWellFormed(text);
   }
 
@@ -180,7 +205,7 @@ class PrometheusTextTest {
         written.add(line.split(" ")[2]);
       }
     }
-    assertEquals(9, written.size(), text);
+    assertEquals(11, written.size(), text);
     Path docs = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("../docs");
     for (String name :
         List.of("grafana-dashboard.json", "prometheus-alerts.yml", "prometheus.md")) {
