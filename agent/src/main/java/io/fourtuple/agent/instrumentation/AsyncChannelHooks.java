@@ -1,11 +1,19 @@
 package io.fourtuple.agent.instrumentation;
 
-import io.fourtuple.agent.instrumentation.MethodHook.Entry;
+import static io.fourtuple.agent.instrumentation.MethodHook.FD;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.FALSE;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.NULL;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.THIS;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.TOP;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.ZERO;
+import static io.fourtuple.agent.instrumentation.MethodHook.field;
+import static io.fourtuple.agent.instrumentation.MethodHook.parameter;
+
+import io.fourtuple.agent.instrumentation.MethodHook.Value;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
 
 /**
  * {@code java.nio.channels.AsynchronousSocketChannel} on Linux: the bind lives in {@code
@@ -42,11 +50,10 @@ import net.bytebuddy.jar.asm.Opcodes;
  * and the handler throws out of {@code implConnect}, the throw hook reports that connect a second
  * time, as a failure: the counters can be off by one there, the application is not.
  */
-final class AsyncChannelHooks implements TargetType {
+final class AsyncChannelHooks extends TargetType {
   static final String BASE = "sun.nio.ch.AsynchronousSocketChannelImpl";
   static final String UNIX = "sun.nio.ch.UnixAsynchronousSocketChannelImpl";
 
-  private static final String FD = "Ljava/io/FileDescriptor;";
   private static final String BIND =
       "(Ljava/net/SocketAddress;)Ljava/nio/channels/AsynchronousSocketChannel;";
   private static final String IMPL_CONNECT =
@@ -56,10 +63,8 @@ final class AsyncChannelHooks implements TargetType {
   private static final String CLOSE = "()V";
   private static final int API = SocketHooks.API_ASYNC_SOCKET_CHANNEL;
 
-  private final String className;
-
   private AsyncChannelHooks(String className) {
-    this.className = className;
+    super(className);
   }
 
   /** The bind hook, in the platform-independent base class. */
@@ -73,13 +78,8 @@ final class AsyncChannelHooks implements TargetType {
   }
 
   @Override
-  public String className() {
-    return className;
-  }
-
-  @Override
-  public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
-    return className.equals(BASE) ? bindHooks(shape, problems) : connectHooks(shape, problems);
+  List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+    return className().equals(BASE) ? bindHooks(shape, problems) : connectHooks(shape, problems);
   }
 
   private static List<MethodHook> bindHooks(ClassShape shape, List<String> problems) {
@@ -90,15 +90,13 @@ final class AsyncChannelHooks implements TargetType {
       problems.add(BASE + " lacks fd, localAddress or bind(SocketAddress)");
       return hooks;
     }
-    hooks.add(SocketChannelImplHooks.bindHook("bind", BIND, owner, API));
+    hooks.add(new MethodHook.JdkBind("bind", BIND, owner, ZERO, FALSE, API));
     if (shape.hasMethod("getLocalAddress", SocketChannelImplHooks.GET_LOCAL)) {
       hooks.add(
-          SocketChannelImplHooks.localReadHook(
+          MethodHook.localReadHook(
               "getLocalAddress",
               SocketChannelImplHooks.GET_LOCAL,
-              owner,
-              "localAddress",
-              local,
+              field(owner, "localAddress", local),
               API));
     } else {
       problems.add(BASE + " has no getLocalAddress(); local address reads there unseen");
@@ -108,7 +106,8 @@ final class AsyncChannelHooks implements TargetType {
 
   private static List<MethodHook> connectHooks(ClassShape shape, List<String> problems) {
     final String owner = shape.internalName;
-    final String pendingRemote = shape.field("pendingRemote");
+    String pendingRemoteType = shape.field("pendingRemote");
+    final Value fd = field(owner, "fd", FD); // AsynchronousSocketChannelImpl's
     List<MethodHook> hooks = new ArrayList<MethodHook>();
     if (shape.hasMethod("implConnect", IMPL_CONNECT)) {
       hooks.add(
@@ -116,48 +115,31 @@ final class AsyncChannelHooks implements TargetType {
             @Override
             void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
               if (handsOverOutcome(callee, name, descriptor)) {
-                // The outcome is on top of the stack: copy it, add the channel and the requested
-                // remote.
-                outcome(mv);
+                // The outcome (a Throwable, null for success) is on top of the stack.
+                connectOutcome(mv, TOP, THIS, parameter(1), NULL, API);
               } else if (isBeforeTcpConnect(callee, name)) {
-                dispatchBeforeConnect(mv, owner, API); // fd: AsynchronousSocketChannelImpl's
+                beforeConnect(mv, THIS, fd, API);
               } else if (callee.equals(owner) && name.equals("updateEvents")) {
-                mv.visitInsn(Opcodes.ICONST_0);
-                loadThis(mv);
-                mv.visitVarInsn(Opcodes.ALOAD, 1);
-                loadNull(mv);
-                dispatch(mv, Entry.CONNECTED, 0, API, SocketHooks.CONNECTED);
+                connected(mv, FALSE, THIS, parameter(1), NULL, ZERO, API, SocketHooks.CONNECTED);
               }
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
-              outcome(mv);
-            }
-
-            /** The outcome (a Throwable, null for success) on top: a copy, this, the remote. */
-            private void outcome(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              loadNull(mv);
-              dispatch(mv, Entry.CONNECT_OUTCOME, API);
+              connectOutcome(mv, TOP, THIS, parameter(1), NULL, API);
             }
           });
     } else {
       problems.add(UNIX + " has no implConnect(SocketAddress, Object, CompletionHandler)");
     }
-    if (pendingRemote != null && shape.hasMethod("finishConnect", FINISH_CONNECT)) {
+    if (pendingRemoteType != null && shape.hasMethod("finishConnect", FINISH_CONNECT)) {
+      final Value pendingRemote = field(owner, "pendingRemote", pendingRemoteType);
       hooks.add(
           new MethodHook("finishConnect", FINISH_CONNECT) {
             @Override
             void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
               if (handsOverOutcome(callee, name, descriptor)) {
-                mv.visitInsn(Opcodes.DUP);
-                loadThis(mv);
-                loadField(mv, owner, "pendingRemote", pendingRemote);
-                loadNull(mv);
-                dispatch(mv, Entry.CONNECT_OUTCOME, API);
+                connectOutcome(mv, TOP, THIS, pendingRemote, NULL, API);
               }
             }
           });
@@ -166,14 +148,7 @@ final class AsyncChannelHooks implements TargetType {
           UNIX + " lacks pendingRemote or finishConnect(boolean); pending connects unseen");
     }
     if (shape.hasMethod("implClose", CLOSE)) {
-      hooks.add(
-          new MethodHook("implClose", CLOSE) {
-            @Override
-            void onEnter(MethodVisitor mv) {
-              loadThis(mv);
-              dispatch(mv, Entry.CLOSE, API, SocketHooks.CLOSING);
-            }
-          });
+      hooks.add(MethodHook.closingHook("implClose", API));
     } else {
       problems.add(UNIX + " has no implClose(); the port ledger relies on the kernel");
     }

@@ -1,6 +1,10 @@
 package io.fourtuple.agent.instrumentation;
 
-import io.fourtuple.agent.instrumentation.MethodHook.Entry;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.THIS;
+import static io.fourtuple.agent.instrumentation.MethodHook.intParameter;
+import static io.fourtuple.agent.instrumentation.MethodHook.parameter;
+
+import io.fourtuple.agent.instrumentation.MethodHook.Value;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,20 +38,19 @@ import net.bytebuddy.jar.asm.Opcodes;
  * the JDK validates the value, so a value the agent leaves alone takes exactly the JDK's path,
  * exceptions included. {@code setSoLinger} gets both arguments back packed in one {@code long}.
  */
-final class LingerHooks implements TargetType {
+final class LingerHooks extends TargetType {
   static final String SOCKET = "java.net.Socket";
   static final String CHANNEL = "sun.nio.ch.SocketChannelImpl";
 
   private static final String SET_SO_LINGER = "(ZI)V";
   private static final String CLOSE = "()V";
 
-  private final String className;
   private final String setOptionDescriptor;
   private final String closeMethod;
   private final int api;
 
   private LingerHooks(String className, String returnType, String closeMethod, int api) {
-    this.className = className;
+    super(className);
     this.setOptionDescriptor = "(Ljava/net/SocketOption;Ljava/lang/Object;)L" + returnType + ";";
     this.closeMethod = closeMethod;
     this.api = api;
@@ -66,40 +69,35 @@ final class LingerHooks implements TargetType {
   }
 
   @Override
-  public String className() {
-    return className;
-  }
-
-  @Override
-  public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+  List<MethodHook> hooks(ClassShape shape, List<String> problems) {
     List<MethodHook> hooks = new ArrayList<MethodHook>();
+    String className = className();
     if (className.equals(SOCKET)) {
       if (shape.hasMethod("setSoLinger", SET_SO_LINGER)) {
-        hooks.add(setSoLinger());
+        hooks.add(setSoLingerHook());
       } else {
         problems.add(className + " has no setSoLinger(boolean,int)");
       }
     }
     // Socket.setOption exists from JDK 9; the channels have it on every JDK.
     if (shape.hasMethod("setOption", setOptionDescriptor)) {
-      hooks.add(setOption());
+      hooks.add(setOptionHook());
     } else if (!className.equals(SOCKET)) {
       problems.add(className + " has no setOption" + setOptionDescriptor);
     }
     if (shape.hasMethod(closeMethod, CLOSE)) {
-      hooks.add(close());
+      hooks.add(new TimedClose(closeMethod, THIS, api));
     } else {
       problems.add(className + " has no " + closeMethod + "(); closes are not timed");
     }
     return hooks;
   }
 
-  private static MethodHook setSoLinger() {
+  private static MethodHook setSoLingerHook() {
     return new MethodHook("setSoLinger", SET_SO_LINGER) {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThisAndArguments(mv);
-        dispatch(mv, Entry.SET_SO_LINGER, SocketHooks.API_SOCKET);
+        setSoLinger(mv, THIS, intParameter(1), intParameter(2), SocketHooks.API_SOCKET);
         mv.visitInsn(Opcodes.DUP2);
         mv.visitInsn(Opcodes.L2I);
         mv.visitVarInsn(Opcodes.ISTORE, 2);
@@ -111,35 +109,44 @@ final class LingerHooks implements TargetType {
     };
   }
 
-  private MethodHook setOption() {
+  private MethodHook setOptionHook() {
     return new MethodHook("setOption", setOptionDescriptor) {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThisAndArguments(mv);
-        dispatch(mv, Entry.SET_OPTION, api);
+        setOption(mv, THIS, parameter(1), parameter(2), api);
         mv.visitVarInsn(Opcodes.ASTORE, 2);
       }
     };
   }
 
-  private MethodHook close() {
-    return new MethodHook(closeMethod, CLOSE) {
-      @Override
-      void onEnter(MethodVisitor mv) {
-        loadThis(mv);
-        dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSING);
-      }
+  /**
+   * A close the linger guard times: {@code LINGER_CLOSING} at entry, {@code LINGER_CLOSED} on the
+   * way out, returning or throwing. {@code socket}: SO_LINGER's identity (the JDK socket or
+   * channel; Netty's {@code LinuxSocket}).
+   */
+  static class TimedClose extends MethodHook {
+    private final Value socket;
+    private final int api;
 
-      @Override
-      void beforeReturn(MethodVisitor mv) {
-        loadThis(mv);
-        dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSED);
-      }
+    TimedClose(String name, Value socket, int api) {
+      super(name, CLOSE);
+      this.socket = socket;
+      this.api = api;
+    }
 
-      @Override
-      void onThrow(MethodVisitor mv) {
-        beforeReturn(mv); // the throwable stays below for the rethrow
-      }
-    };
+    @Override
+    void onEnter(MethodVisitor mv) {
+      close(mv, socket, api, SocketHooks.LINGER_CLOSING);
+    }
+
+    @Override
+    void beforeReturn(MethodVisitor mv) {
+      close(mv, socket, api, SocketHooks.LINGER_CLOSED);
+    }
+
+    @Override
+    void onThrow(MethodVisitor mv) {
+      beforeReturn(mv); // the throwable stays below for the rethrow
+    }
   }
 }

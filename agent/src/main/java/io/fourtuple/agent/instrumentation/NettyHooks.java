@@ -1,6 +1,17 @@
 package io.fourtuple.agent.instrumentation;
 
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.FALSE;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.NULL;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.THIS;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.TOP;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.TRUE;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.ZERO;
+import static io.fourtuple.agent.instrumentation.MethodHook.field;
+import static io.fourtuple.agent.instrumentation.MethodHook.intParameter;
+import static io.fourtuple.agent.instrumentation.MethodHook.parameter;
+
 import io.fourtuple.agent.instrumentation.MethodHook.Entry;
+import io.fourtuple.agent.instrumentation.MethodHook.Value;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +60,7 @@ import net.bytebuddy.jar.asm.Type;
  * class it is woven into, whose descriptors are taken from the class file, so a Netty of another
  * shape is left unchanged and reported instead of failing at run time.
  */
-final class NettyHooks implements TargetType {
+final class NettyHooks extends TargetType {
   static final String CHANNEL = "io.netty.channel.epoll.AbstractEpollChannel";
   static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
   static final String UNIX_SOCKET = "io.netty.channel.unix.Socket";
@@ -65,11 +76,10 @@ final class NettyHooks implements TargetType {
   private static final String EPOLL_SOCKET = "/epoll/LinuxSocket;";
   private static final String URING_SOCKET = "/uring/LinuxSocket;";
 
-  private final String className;
   private final int api;
 
   private NettyHooks(String className, int api) {
-    this.className = className;
+    super(className);
     this.api = api;
   }
 
@@ -88,14 +98,10 @@ final class NettyHooks implements TargetType {
   }
 
   @Override
-  public String className() {
-    return className;
-  }
-
-  @Override
-  public List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+  List<MethodHook> hooks(ClassShape shape, List<String> problems) {
     List<MethodHook> hooks = new ArrayList<MethodHook>();
     String name = shape.internalName.replace('/', '.');
+    String className = className();
     if (className.equals(NIO_CHANNEL)) {
       created(shape, name, hooks, problems, SocketHooks.API_SOCKET_CHANNEL);
     } else if (className.equals(CHANNEL)) {
@@ -113,12 +119,12 @@ final class NettyHooks implements TargetType {
       }
     } else if (className.equals(UNIX_SOCKET)) {
       if (shape.hasMethod("setSoLinger", "(I)V")) {
-        hooks.add(setSoLinger());
+        hooks.add(setSoLingerHook());
       } else {
         problems.add(name + " has no setSoLinger(int); its SO_LINGER sets are not seen");
       }
     } else if (shape.hasMethod("setIpBindAddressNoPort", "(Z)V")) {
-      hooks.add(ownNoPort());
+      hooks.add(ownNoPortHook());
     }
     // A LinuxSocket without the method is a Netty that predates the option (before 4.1.61): nothing
     // for the application to have set.
@@ -137,13 +143,15 @@ final class NettyHooks implements TargetType {
       List<String> problems,
       final int api,
       String socketType) {
-    final String owner = shape.internalName;
-    final String socket = shape.field("socket");
-    final String local = shape.field("local");
-    if (socket == null || !socket.endsWith(socketType)) {
+    String owner = shape.internalName;
+    String socketField = shape.field("socket");
+    String localField = shape.field("local");
+    if (socketField == null || !socketField.endsWith(socketType)) {
       problems.add(name + " has no field socket of type LinuxSocket; its channels are not hooked");
       return;
     }
+    final Value socket = field(owner, "socket", socketField);
+    final Value local = localField == null ? null : field(owner, "local", localField);
     created(shape, name, hooks, problems, api);
     String bind = "(" + SOCKET_ADDRESS + ")V";
     if (shape.hasMethod("doBind", bind)) {
@@ -151,17 +159,12 @@ final class NettyHooks implements TargetType {
           new MethodHook("doBind", bind) {
             @Override
             void onEnter(MethodVisitor mv) {
-              loadThis(mv);
-              loadField(mv, owner, "socket", socket);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, Entry.BIND, 0, 0, api);
+              bind(mv, THIS, socket, parameter(1), ZERO, FALSE, api);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThisAndArguments(mv);
-              dispatch(mv, Entry.BIND_FAILED, 0, api);
+              bindFailed(mv, TOP, THIS, parameter(1), ZERO, api);
             }
           });
     } else {
@@ -176,27 +179,18 @@ final class NettyHooks implements TargetType {
             @Override
             void onEnter(MethodVisitor mv) {
               // Binds local itself first when it is not null (the core skips a null one).
-              loadThis(mv);
-              loadField(mv, owner, "socket", socket);
-              mv.visitVarInsn(Opcodes.ALOAD, 2);
-              dispatch(mv, Entry.BIND, 0, 0, api);
+              bind(mv, THIS, socket, parameter(2), ZERO, FALSE, api);
             }
 
             @Override
             void beforeReturn(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThis(mv);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              loadField(mv, owner, "local", local);
-              dispatch(mv, Entry.CONNECTED, 0, api, SocketHooks.CONNECTED);
+              connected(mv, TOP, THIS, parameter(1), local, ZERO, api, SocketHooks.CONNECTED);
             }
 
             @Override
             void onThrow(MethodVisitor mv) {
               // Its own bind or the connect: the core tells them apart by Netty's message.
-              mv.visitInsn(Opcodes.DUP);
-              loadThisAndArguments(mv);
-              dispatch(mv, Entry.CONNECT_OUTCOME, api);
+              connectOutcome(mv, TOP, THIS, parameter(1), parameter(2), api);
             }
           });
     } else {
@@ -205,32 +199,17 @@ final class NettyHooks implements TargetType {
     // localAddress0(): where AbstractChannel.localAddress() reads the channel's local address (and
     // caches it): a channel whose port the agent deferred gets its port first.
     if (local != null && shape.hasMethod("localAddress0", "()" + SOCKET_ADDRESS)) {
-      hooks.add(
-          SocketChannelImplHooks.localReadHook(
-              "localAddress0", "()" + SOCKET_ADDRESS, owner, "local", local, api));
+      hooks.add(MethodHook.localReadHook("localAddress0", "()" + SOCKET_ADDRESS, local, api));
     } else {
       problems.add(name + " has no localAddress0() or no field local; its reads are unseen");
     }
     if (shape.hasMethod("doClose", "()V")) {
       hooks.add(
-          new MethodHook("doClose", "()V") {
+          new LingerHooks.TimedClose("doClose", socket, api) {
             @Override
             void onEnter(MethodVisitor mv) {
-              loadThis(mv);
-              dispatch(mv, Entry.CLOSE, api, SocketHooks.CLOSING);
-              loadField(mv, owner, "socket", socket);
-              dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSING);
-            }
-
-            @Override
-            void beforeReturn(MethodVisitor mv) {
-              loadField(mv, owner, "socket", socket);
-              dispatch(mv, Entry.CLOSE, api, SocketHooks.LINGER_CLOSED);
-            }
-
-            @Override
-            void onThrow(MethodVisitor mv) {
-              beforeReturn(mv); // the throwable stays below for the rethrow
+              close(mv, THIS, api, SocketHooks.CLOSING); // the port ledger's, then the timing
+              super.onEnter(mv);
             }
           });
     } else {
@@ -256,14 +235,12 @@ final class NettyHooks implements TargetType {
               && !parameters[1].getInternalName().equals("java/nio/channels/SelectableChannel"))) {
         continue;
       }
-      final int socketSlot = nio ? 2 : 0;
+      final Value channel = nio ? parameter(2) : THIS;
       hooks.add(
           new MethodHook("<init>", descriptor) {
             @Override
             void beforeReturn(MethodVisitor mv) {
-              mv.visitVarInsn(Opcodes.ALOAD, socketSlot);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              dispatch(mv, Entry.CHANNEL_CREATED, api);
+              channelCreated(mv, channel, parameter(1), api);
             }
           });
     }
@@ -282,8 +259,8 @@ final class NettyHooks implements TargetType {
    */
   private static void uringUnsafe(
       ClassShape shape, String name, List<MethodHook> hooks, List<String> problems) {
-    final String owner = shape.internalName;
-    final String outer = shape.field("this$0");
+    String owner = shape.internalName;
+    String outer = shape.field("this$0");
     // A relocated copy has Netty's ChannelPromise under the same prefix as its own package.
     String promise =
         "L"
@@ -299,16 +276,14 @@ final class NettyHooks implements TargetType {
       problems.add(name + " lacks this$0, connect() or fulfillConnectPromise(); not hooked");
       return;
     }
+    final Value channel = field(owner, "this$0", outer);
     hooks.add(
         new MethodHook("connect", connect) {
           @Override
           void onEnter(MethodVisitor mv) {
             // What epoll's doConnect reports without a local address (the socket is read from the
             // channel by whoever needs it).
-            loadField(mv, owner, "this$0", outer);
-            loadNull(mv);
-            loadNull(mv);
-            dispatch(mv, Entry.BIND, 0, 0, URING);
+            bind(mv, channel, NULL, NULL, ZERO, FALSE, URING);
           }
 
           @Override
@@ -318,7 +293,7 @@ final class NettyHooks implements TargetType {
                 && descriptor.equals("(" + SOCKET_ADDRESS + ")V")) {
               // [socket, local] -> [channel, socket, local] for the call, kept below for bind.
               mv.visitInsn(Opcodes.DUP2);
-              loadField(mv, owner, "this$0", outer);
+              channel.push(mv);
               mv.visitInsn(Opcodes.DUP_X2);
               mv.visitInsn(Opcodes.POP);
               dispatch(mv, Entry.BIND, 0, 0, URING);
@@ -328,9 +303,9 @@ final class NettyHooks implements TargetType {
               // Its bind or the connect's submission failed: [thrown, remote] -> [thrown,
               // channel, remote, local].
               mv.visitInsn(Opcodes.DUP2);
-              loadField(mv, owner, "this$0", outer);
+              channel.push(mv);
               mv.visitInsn(Opcodes.SWAP);
-              mv.visitVarInsn(Opcodes.ALOAD, 2);
+              parameter(2).push(mv);
               dispatch(mv, Entry.CONNECT_OUTCOME, URING);
             }
           }
@@ -339,22 +314,14 @@ final class NettyHooks implements TargetType {
         new MethodHook("fulfillConnectPromise", success) {
           @Override
           void onEnter(MethodVisitor mv) {
-            mv.visitInsn(Opcodes.ICONST_1);
-            loadField(mv, owner, "this$0", outer);
-            loadNull(mv);
-            loadNull(mv);
-            dispatch(mv, Entry.CONNECTED, 0, URING, SocketHooks.FINISH_CONNECT);
+            connected(mv, TRUE, channel, NULL, NULL, ZERO, URING, SocketHooks.FINISH_CONNECT);
           }
         });
     hooks.add(
         new MethodHook("fulfillConnectPromise", failure) {
           @Override
           void onEnter(MethodVisitor mv) {
-            mv.visitVarInsn(Opcodes.ALOAD, 2);
-            loadField(mv, owner, "this$0", outer);
-            loadNull(mv);
-            loadNull(mv);
-            dispatch(mv, Entry.CONNECT_OUTCOME, URING);
+            connectOutcome(mv, parameter(2), channel, NULL, NULL, URING);
           }
         });
   }
@@ -363,37 +330,27 @@ final class NettyHooks implements TargetType {
    * The unsafe cannot read its channel's private fields: the addresses go as null and the core
    * reads them from the channel.
    */
-  private static MethodHook finishConnect(final String owner, final String outer) {
+  private static MethodHook finishConnect(String owner, String outer) {
+    final Value channel = field(owner, "this$0", outer);
     return new MethodHook("doFinishConnect", "()Z") {
       @Override
       void beforeReturn(MethodVisitor mv) {
-        mv.visitInsn(Opcodes.DUP);
-        loadField(mv, owner, "this$0", outer);
-        loadNull(mv);
-        loadNull(mv);
-        dispatch(mv, Entry.CONNECTED, 0, EPOLL, SocketHooks.FINISH_CONNECT);
+        connected(mv, TOP, channel, NULL, NULL, ZERO, EPOLL, SocketHooks.FINISH_CONNECT);
       }
 
       @Override
       void onThrow(MethodVisitor mv) {
-        mv.visitInsn(Opcodes.DUP);
-        loadField(mv, owner, "this$0", outer);
-        loadNull(mv);
-        loadNull(mv);
-        dispatch(mv, Entry.CONNECT_OUTCOME, EPOLL);
+        connectOutcome(mv, TOP, channel, NULL, NULL, EPOLL);
       }
     };
   }
 
   /** {@code unix.Socket.setSoLinger(int)} (negative: off): the argument is rewritten in place. */
-  private static MethodHook setSoLinger() {
+  private static MethodHook setSoLingerHook() {
     return new MethodHook("setSoLinger", "(I)V") {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThis(mv);
-        mv.visitInsn(Opcodes.ICONST_1);
-        mv.visitVarInsn(Opcodes.ILOAD, 1);
-        dispatch(mv, Entry.SET_SO_LINGER, EPOLL);
+        setSoLinger(mv, THIS, TRUE, intParameter(1), EPOLL);
         mv.visitInsn(Opcodes.L2I);
         mv.visitVarInsn(Opcodes.ISTORE, 1);
       }
@@ -401,11 +358,11 @@ final class NettyHooks implements TargetType {
   }
 
   /** Netty's own option, reported as an option set whose value is not changed. */
-  private static MethodHook ownNoPort() {
+  private static MethodHook ownNoPortHook() {
     return new MethodHook("setIpBindAddressNoPort", "(Z)V") {
       @Override
       void onEnter(MethodVisitor mv) {
-        loadThis(mv);
+        THIS.push(mv);
         mv.visitLdcInsn(SocketHooks.NETTY_OWN_NO_PORT);
         mv.visitVarInsn(Opcodes.ILOAD, 1);
         mv.visitMethodInsn(

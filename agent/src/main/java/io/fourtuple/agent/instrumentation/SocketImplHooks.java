@@ -1,6 +1,15 @@
 package io.fourtuple.agent.instrumentation;
 
-import io.fourtuple.agent.instrumentation.MethodHook.Entry;
+import static io.fourtuple.agent.instrumentation.MethodHook.FD;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.NULL;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.THIS;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.TOP;
+import static io.fourtuple.agent.instrumentation.MethodHook.Fixed.TRUE;
+import static io.fourtuple.agent.instrumentation.MethodHook.field;
+import static io.fourtuple.agent.instrumentation.MethodHook.intParameter;
+import static io.fourtuple.agent.instrumentation.MethodHook.parameter;
+
+import io.fourtuple.agent.instrumentation.MethodHook.Value;
 import io.fourtuple.bootstrap.SocketHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,20 +33,18 @@ import net.bytebuddy.jar.asm.Opcodes;
  * native call. At the entry of {@code bind} and of {@code SocketImpl.getLocalPort()} a read of the
  * cached {@code localport}/{@code address} lets the core give a deferred socket its port first.
  */
-final class SocketImplHooks implements TargetType {
+final class SocketImplHooks extends TargetType {
   static final String NIO = "sun.nio.ch.NioSocketImpl";
   static final String PLAIN = "java.net.AbstractPlainSocketImpl";
   static final String BASE = "java.net.SocketImpl";
 
-  private static final String FD = "Ljava/io/FileDescriptor;";
   private static final String BIND = "(Ljava/net/InetAddress;I)V";
   private static final String CONNECT = "(Ljava/net/SocketAddress;I)V";
   private static final String CLOSE = "()V";
-
-  private final String className;
+  private static final int API = SocketHooks.API_SOCKET;
 
   private SocketImplHooks(String className) {
-    this.className = className;
+    super(className);
   }
 
   static SocketImplHooks nio() {
@@ -57,22 +64,13 @@ final class SocketImplHooks implements TargetType {
     return new SocketImplHooks(BASE);
   }
 
-  /** {@code localRead(this, address, localport, API_SOCKET)}: the impl's cached local address. */
-  static void loadLocalRead(MethodVisitor mv, String owner) {
-    MethodHook.loadThis(mv);
-    MethodHook.loadField(mv, owner, "address", "Ljava/net/InetAddress;");
-    MethodHook.loadField(mv, owner, "localport", "I");
-    MethodHook.dispatch(mv, Entry.LOCAL_READ, SocketHooks.API_SOCKET);
-  }
-
   @Override
-  public String className() {
-    return className;
-  }
-
-  @Override
-  public List<MethodHook> hooks(final ClassShape shape, List<String> problems) {
-    final String owner = shape.internalName;
+  List<MethodHook> hooks(ClassShape shape, List<String> problems) {
+    String className = className();
+    String owner = shape.internalName;
+    // The impl's cached local address: SocketImpl keeps it as an address and a port.
+    final Value address = field(owner, "address", "Ljava/net/InetAddress;");
+    final Value localPort = field(owner, "localport", "I");
     List<MethodHook> hooks = new ArrayList<MethodHook>();
     if (className.equals(BASE)) {
       if (shape.hasMethod("getLocalPort", "()I")
@@ -82,7 +80,7 @@ final class SocketImplHooks implements TargetType {
             new MethodHook("getLocalPort", "()I") {
               @Override
               void onEnter(MethodVisitor mv) {
-                loadLocalRead(mv, owner);
+                localRead(mv, THIS, address, localPort, API);
               }
             });
       } else {
@@ -94,53 +92,26 @@ final class SocketImplHooks implements TargetType {
       problems.add(className + " has no bind(InetAddress,int) or connect(SocketAddress,int)");
       return hooks;
     }
-    final String serverField;
+    final Value server;
     if (shape.field("server") != null) {
-      serverField = "server";
+      server = field(owner, "server", "Z");
     } else if (shape.field("isServer") != null) {
-      serverField = "isServer";
+      server = field(owner, "isServer", "Z");
     } else if (className.equals(PLAIN)) {
-      serverField = null; // JDK 8-12: SocketImpl.serverSocket
+      server = hasServerSocket(owner); // JDK 8-12
     } else {
       problems.add(className + " declares no field that marks a listener; bind left unhooked");
-      serverField = "";
+      server = null;
     }
-    if (serverField == null || !serverField.isEmpty()) {
+    if (server != null) {
       hooks.add(
-          new MethodHook("bind", BIND) {
+          new MethodHook.JdkBind("bind", BIND, owner, intParameter(2), server, API) {
             @Override
             void onEnter(MethodVisitor mv) {
               // A second bind of a socket whose port the agent deferred: give it its port first,
               // so the JDK's own "Already bound" check (or the kernel's EINVAL) answers as
               // without the agent.
-              loadLocalRead(mv, owner);
-            }
-
-            @Override
-            void beforeCall(MethodVisitor mv, String callee, String name, String descriptor) {
-              if (!isBeforeTcpBind(callee, name)) {
-                return;
-              }
-              loadThis(mv);
-              loadField(mv, owner, "fd", FD);
-              mv.visitVarInsn(Opcodes.ALOAD, 1);
-              mv.visitVarInsn(Opcodes.ILOAD, 2);
-              if (serverField != null) {
-                loadField(mv, owner, serverField, "Z");
-              } else {
-                // JDK 8-12: a listener's implementation has its serverSocket set; instanceof is
-                // exactly "not null" without a branch.
-                loadField(mv, owner, "serverSocket", "Ljava/net/ServerSocket;");
-                mv.visitTypeInsn(Opcodes.INSTANCEOF, "java/net/ServerSocket");
-              }
-              dispatch(mv, Entry.BIND, SocketHooks.API_SOCKET);
-            }
-
-            @Override
-            void onThrow(MethodVisitor mv) {
-              mv.visitInsn(Opcodes.DUP);
-              loadThisAndArguments(mv);
-              dispatch(mv, Entry.BIND_FAILED, SocketHooks.API_SOCKET);
+              localRead(mv, THIS, address, localPort, API);
             }
           });
     }
@@ -150,7 +121,7 @@ final class SocketImplHooks implements TargetType {
             ? new String[] {"beginConnect", "(Ljava/net/InetAddress;I)" + FD}
             : new String[] {"doConnect", "(Ljava/net/InetAddress;II)V"};
     if (shape.hasMethod(begin[0], begin[1])) {
-      hooks.add(MethodHook.beforeConnect(begin[0], begin[1], owner, SocketHooks.API_SOCKET));
+      hooks.add(MethodHook.beforeConnectHook(begin[0], begin[1], owner, API));
     } else {
       problems.add(className + " has no " + begin[0] + "; connects without bind get no port slice");
     }
@@ -158,38 +129,38 @@ final class SocketImplHooks implements TargetType {
         new MethodHook("connect", CONNECT) {
           @Override
           void beforeReturn(MethodVisitor mv) {
-            mv.visitInsn(Opcodes.ICONST_1);
-            loadThis(mv);
-            mv.visitVarInsn(Opcodes.ALOAD, 1);
-            loadNull(mv); // SocketImpl keeps the local port only (address is the remote's now)
-            loadField(mv, owner, "localport", "I");
-            dispatch(mv, Entry.CONNECTED, SocketHooks.API_SOCKET, SocketHooks.CONNECTED);
+            // SocketImpl keeps the local port only (address is the remote's now).
+            connected(mv, TRUE, THIS, parameter(1), NULL, localPort, API, SocketHooks.CONNECTED);
           }
 
           @Override
           void onThrow(MethodVisitor mv) {
-            mv.visitInsn(Opcodes.DUP);
-            loadThis(mv);
-            mv.visitVarInsn(Opcodes.ALOAD, 1);
-            loadNull(mv);
-            dispatch(mv, Entry.CONNECT_OUTCOME, SocketHooks.API_SOCKET);
+            connectOutcome(mv, TOP, THIS, parameter(1), NULL, API);
           }
         });
     // close(): the port ledger's end of a socket's life. Declared by both implementations on JDK
     // 8-25; Socket.close() and the JDK 8-12 finalizer reach it, the JDK 13+ cleaner does not (the
     // ledger reconciles those sockets with the kernel table).
     if (shape.hasMethod("close", CLOSE)) {
-      hooks.add(
-          new MethodHook("close", CLOSE) {
-            @Override
-            void onEnter(MethodVisitor mv) {
-              loadThis(mv);
-              dispatch(mv, Entry.CLOSE, SocketHooks.API_SOCKET, SocketHooks.CLOSING);
-            }
-          });
+      hooks.add(MethodHook.closingHook("close", API));
     } else {
       problems.add(className + " has no close(); the port ledger relies on the kernel table alone");
     }
     return hooks;
+  }
+
+  /**
+   * JDK 8-12: a listener's implementation has its {@code SocketImpl.serverSocket} set; {@code
+   * instanceof} is exactly "not null" without a branch.
+   */
+  private static Value hasServerSocket(final String owner) {
+    final Value serverSocket = field(owner, "serverSocket", "Ljava/net/ServerSocket;");
+    return new Value() {
+      @Override
+      public void push(MethodVisitor mv) {
+        serverSocket.push(mv);
+        mv.visitTypeInsn(Opcodes.INSTANCEOF, "java/net/ServerSocket");
+      }
+    };
   }
 }

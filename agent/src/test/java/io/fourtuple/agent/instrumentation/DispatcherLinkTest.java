@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
  * Every call the weaver can emit links: the dispatcher has a public static method of that owner,
  * name and exactly that descriptor. A mismatch would throw {@code NoSuchMethodError} inside an
  * application's socket call; here it fails the build instead. The calls are collected from what the
- * weaver really emits into this JDK's socket classes and into stand-ins shaped like Netty's epoll
- * classes (which are also loaded, so the verifier checks the pushed arguments against the
- * descriptors); together they must use every {@link Entry}, and the dispatcher must offer nothing
- * else.
+ * weaver really emits into this JDK's socket classes and into stand-ins shaped like Netty's epoll,
+ * io_uring and NIO classes (which are also loaded, so the verifier checks the pushed arguments
+ * against the descriptors, io_uring's reshuffles of what is on the stack included); together they
+ * must use every {@link Entry}, and the dispatcher must offer nothing else.
  */
 class DispatcherLinkTest {
   /** The dispatcher's own lifecycle, called by the agent, never by woven code. */
@@ -122,6 +122,9 @@ class DispatcherLinkTest {
     for (Map.Entry<String, byte[]> standIn : NettyStandIns.all().entrySet()) {
       String name = standIn.getKey();
       byte[] result = netty.transform(null, name, null, null, standIn.getValue());
+      if (result == null && NettyStandIns.NOT_HOOKED.contains(name)) {
+        result = standIn.getValue();
+      }
       assertNotNull(result, () -> name + " not woven: " + netty.problems());
       seen.addAll(bootstrapCalls(result));
       nettyClasses.put(name.replace('/', '.'), result);
@@ -137,13 +140,28 @@ class DispatcherLinkTest {
     assertTrue(unused.isEmpty(), () -> "entries the weaver never emits: " + unused);
   }
 
-  /** Classes shaped like Netty's epoll transport (fields and methods the hooks need, no logic). */
+  /**
+   * Classes shaped like Netty's epoll and io_uring transports and its NIO channel (fields and
+   * methods the hooks need, no logic beyond the calls the io_uring hooks are woven around).
+   */
   static final class NettyStandIns {
     static final String UNIX_SOCKET = "io/netty/channel/unix/Socket";
     static final String LINUX_SOCKET = "io/netty/channel/epoll/LinuxSocket";
     static final String CHANNEL = "io/netty/channel/epoll/AbstractEpollChannel";
     static final String UNSAFE = CHANNEL + "$AbstractEpollUnsafe";
     static final String NIO_CHANNEL = "io/netty/channel/nio/AbstractNioChannel";
+    static final String URING_SOCKET = "io/netty/channel/uring/LinuxSocket";
+    static final String URING_CHANNEL = "io/netty/channel/uring/AbstractIoUringChannel";
+    static final String URING_UNSAFE = URING_CHANNEL + "$AbstractUringUnsafe";
+    static final String CHANNEL_PROMISE = "io/netty/channel/ChannelPromise";
+    private static final String PROMISE = "L" + CHANNEL_PROMISE + ";";
+
+    /**
+     * Loaded for the others to link against, not a hook target (its SO_LINGER is unix.Socket's).
+     */
+    static final Set<String> NOT_HOOKED = Set.of(URING_SOCKET, CHANNEL_PROMISE);
+
+    private static final String THROWABLE = "Ljava/lang/Throwable;";
     private static final String NETTY_CHANNEL = "io/netty/channel/Channel";
     private static final String ADDRESS = "Ljava/net/SocketAddress;";
 
@@ -163,14 +181,7 @@ class DispatcherLinkTest {
       empty(channel, "doBind", "(" + ADDRESS + ")V");
       returnTrue(channel, "doConnect", "(" + ADDRESS + ADDRESS + ")Z");
       empty(channel, "doClose", "()V");
-      MethodVisitor read =
-          channel.visitMethod(Opcodes.ACC_PUBLIC, "localAddress0", "()" + ADDRESS, null, null);
-      read.visitCode();
-      read.visitVarInsn(Opcodes.ALOAD, 0);
-      read.visitFieldInsn(Opcodes.GETFIELD, CHANNEL, "local", ADDRESS);
-      read.visitInsn(Opcodes.ARETURN);
-      read.visitMaxs(0, 0);
-      read.visitEnd();
+      localAddress0(channel, CHANNEL);
       out.put(CHANNEL, end(channel));
       ClassWriter unsafe = begin(UNSAFE, "java/lang/Object");
       unsafe.visitField(Opcodes.ACC_FINAL, "this$0", "L" + CHANNEL + ";", null, null);
@@ -179,7 +190,85 @@ class DispatcherLinkTest {
       ClassWriter nio = begin(NIO_CHANNEL, "java/lang/Object");
       constructor(nio, "(L" + NETTY_CHANNEL + ";Ljava/nio/channels/SelectableChannel;I)V");
       out.put(NIO_CHANNEL, end(nio));
+      uring(out);
       return out;
+    }
+
+    /**
+     * Netty 4.2's io_uring: the channel has no doConnect; its unsafe's {@code connect} binds the
+     * local address through the socket and reports a failure through {@code
+     * annotateConnectException}, the two calls whose stack the woven code reshuffles.
+     */
+    private static void uring(Map<String, byte[]> out) {
+      ClassWriter promise = new ClassWriter(0);
+      promise.visit(
+          Opcodes.V1_8,
+          Opcodes.ACC_PUBLIC | Opcodes.ACC_INTERFACE | Opcodes.ACC_ABSTRACT,
+          CHANNEL_PROMISE,
+          null,
+          "java/lang/Object",
+          null);
+      out.put(CHANNEL_PROMISE, end(promise));
+      ClassWriter socket = begin(URING_SOCKET, UNIX_SOCKET);
+      empty(socket, "bind", "(" + ADDRESS + ")V");
+      out.put(URING_SOCKET, end(socket));
+      ClassWriter channel = begin(URING_CHANNEL, "java/lang/Object");
+      channel.visitField(Opcodes.ACC_PUBLIC, "socket", "L" + URING_SOCKET + ";", null, null);
+      channel.visitField(Opcodes.ACC_PUBLIC, "local", ADDRESS, null, null);
+      constructor(channel, "(L" + NETTY_CHANNEL + ";L" + URING_SOCKET + ";)V");
+      empty(channel, "doBind", "(" + ADDRESS + ")V");
+      empty(channel, "doClose", "()V");
+      localAddress0(channel, URING_CHANNEL);
+      String annotate = "(" + THROWABLE + ADDRESS + ")" + THROWABLE;
+      MethodVisitor a =
+          channel.visitMethod(
+              Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC,
+              "annotateConnectException",
+              annotate,
+              null,
+              null);
+      a.visitCode();
+      a.visitVarInsn(Opcodes.ALOAD, 0);
+      a.visitInsn(Opcodes.ARETURN);
+      a.visitMaxs(0, 0);
+      a.visitEnd();
+      out.put(URING_CHANNEL, end(channel));
+      ClassWriter unsafe = begin(URING_UNSAFE, "java/lang/Object");
+      unsafe.visitField(Opcodes.ACC_FINAL, "this$0", "L" + URING_CHANNEL + ";", null, null);
+      // this$0.socket.bind(local); annotateConnectException(null, remote);
+      MethodVisitor connect =
+          unsafe.visitMethod(
+              Opcodes.ACC_PUBLIC, "connect", "(" + ADDRESS + ADDRESS + PROMISE + ")V", null, null);
+      connect.visitCode();
+      connect.visitVarInsn(Opcodes.ALOAD, 0);
+      connect.visitFieldInsn(Opcodes.GETFIELD, URING_UNSAFE, "this$0", "L" + URING_CHANNEL + ";");
+      connect.visitFieldInsn(Opcodes.GETFIELD, URING_CHANNEL, "socket", "L" + URING_SOCKET + ";");
+      connect.visitVarInsn(Opcodes.ALOAD, 2);
+      connect.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL, URING_SOCKET, "bind", "(" + ADDRESS + ")V", false);
+      connect.visitInsn(Opcodes.ACONST_NULL);
+      connect.visitVarInsn(Opcodes.ALOAD, 1);
+      connect.visitMethodInsn(
+          Opcodes.INVOKESTATIC, URING_CHANNEL, "annotateConnectException", annotate, false);
+      connect.visitInsn(Opcodes.POP);
+      connect.visitInsn(Opcodes.RETURN);
+      connect.visitMaxs(0, 0);
+      connect.visitEnd();
+      empty(unsafe, "fulfillConnectPromise", "(" + PROMISE + "Z)V");
+      empty(unsafe, "fulfillConnectPromise", "(" + PROMISE + THROWABLE + ")V");
+      out.put(URING_UNSAFE, end(unsafe));
+    }
+
+    /** {@code localAddress0()}: returns the field {@code local} of {@code owner}. */
+    private static void localAddress0(ClassWriter cw, String owner) {
+      MethodVisitor read =
+          cw.visitMethod(Opcodes.ACC_PUBLIC, "localAddress0", "()" + ADDRESS, null, null);
+      read.visitCode();
+      read.visitVarInsn(Opcodes.ALOAD, 0);
+      read.visitFieldInsn(Opcodes.GETFIELD, owner, "local", ADDRESS);
+      read.visitInsn(Opcodes.ARETURN);
+      read.visitMaxs(0, 0);
+      read.visitEnd();
     }
 
     /** Defines the classes and links them, so the JVM's verifier checks every woven call. */
