@@ -306,8 +306,7 @@ public final class SocketRecords {
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
-      Record r = find(s, socket, hash);
-      return r != null ? r : add(s, socket, hash);
+      return findOrAdd(s, socket, hash);
     }
   }
 
@@ -323,8 +322,8 @@ public final class SocketRecords {
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
-      Record r = find(s, socket, hash);
-      if (r == null && (r = add(s, socket, hash)) == null) {
+      Record r = findOrAdd(s, socket, hash);
+      if (r == null) {
         return null;
       }
       if (!r.followed()) {
@@ -350,8 +349,8 @@ public final class SocketRecords {
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
-      Record r = find(s, socket, hash);
-      if (r == null && (r = add(s, socket, hash)) == null) {
+      Record r = findOrAdd(s, socket, hash);
+      if (r == null) {
         return false;
       }
       r.flags = (byte) (r.flags | Record.OWN_SET);
@@ -480,8 +479,8 @@ public final class SocketRecords {
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
-      Record r = find(s, socket, hash);
-      if (r == null && (r = add(s, socket, hash)) == null) {
+      Record r = findOrAdd(s, socket, hash);
+      if (r == null) {
         return false;
       }
       Details d = r.detailsCreated();
@@ -539,8 +538,8 @@ public final class SocketRecords {
     int hash = System.identityHashCode(socket);
     Stripe s = stripe(hash);
     synchronized (s) {
-      Record r = find(s, socket, hash);
-      if (r == null && (r = add(s, socket, hash)) == null) {
+      Record r = findOrAdd(s, socket, hash);
+      if (r == null) {
         return false;
       }
       Details d = r.detailsCreated();
@@ -698,6 +697,12 @@ public final class SocketRecords {
       }
     }
     return null;
+  }
+
+  /** The record of {@code socket} in {@code s}, whose lock the caller holds, added if absent. */
+  private Record findOrAdd(Stripe s, Object socket, int hash) {
+    Record r = find(s, socket, hash);
+    return r != null ? r : add(s, socket, hash);
   }
 
   private Record add(Stripe s, Object socket, int hash) {
