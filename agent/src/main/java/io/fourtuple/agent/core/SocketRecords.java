@@ -238,10 +238,26 @@ public final class SocketRecords {
 
   private static final int STRIPES = 64;
 
+  /**
+   * Slots of the identity hash for {@link #present}: each slot's low bits are its stripe's, so a
+   * slot is only ever written under one stripe's lock.
+   */
+  private static final int SLOTS = 1 << 14;
+
   /** Origins kept at once, a few hundred bytes each until the stack is walked. */
   static final int MAX_ORIGINS = 4096;
 
   private final Stripe[] stripes = new Stripe[STRIPES];
+
+  /**
+   * Records per hash slot, written under the slot's stripe lock and read without it: a lookup of a
+   * socket whose slot holds none (an accepted socket's close, a client socket's first bind) takes
+   * no lock and walks no chain. A stale read can only miss a record made on another thread that did
+   * not hand the socket over to this one, which a lookup under the lock could miss just the same.
+   * 64 KB.
+   */
+  private final int[] present = new int[SLOTS];
+
   private final ReferenceQueue<Object> queue = new ReferenceQueue<Object>();
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicInteger followed = new AtomicInteger();
@@ -291,10 +307,22 @@ public final class SocketRecords {
       return null;
     }
     int hash = System.identityHashCode(socket);
+    if (absent(hash)) {
+      return null;
+    }
     Stripe s = stripe(hash);
     synchronized (s) {
       return find(s, socket, hash);
     }
+  }
+
+  /** No record has {@code hash}'s slot: none can be the socket's (read without a lock). */
+  private boolean absent(int hash) {
+    return present[slot(hash)] == 0;
+  }
+
+  private static int slot(int hash) {
+    return (hash ^ (hash >>> 16)) & (SLOTS - 1);
   }
 
   /** The record of {@code socket}, created if absent; null when the table is full. */
@@ -427,6 +455,9 @@ public final class SocketRecords {
       return null;
     }
     int hash = System.identityHashCode(socket);
+    if (absent(hash)) {
+      return null;
+    }
     Stripe s = stripe(hash);
     synchronized (s) {
       Record r = find(s, socket, hash);
@@ -450,6 +481,9 @@ public final class SocketRecords {
       return null;
     }
     int hash = System.identityHashCode(socket);
+    if (absent(hash)) {
+      return null;
+    }
     Stripe s = stripe(hash);
     synchronized (s) {
       Record r = find(s, socket, hash);
@@ -498,6 +532,9 @@ public final class SocketRecords {
       return null;
     }
     int hash = System.identityHashCode(socket);
+    if (absent(hash)) {
+      return null;
+    }
     Stripe s = stripe(hash);
     synchronized (s) {
       Record r = find(s, socket, hash);
@@ -602,6 +639,7 @@ public final class SocketRecords {
         }
         e.next = null;
         s.size--;
+        present[slot(e.hash)]--;
         size.decrementAndGet();
         Details d = e.details();
         if (d != null && d.origin != null) {
@@ -689,7 +727,10 @@ public final class SocketRecords {
     return untracked.sum();
   }
 
-  private static Record find(Stripe s, Object socket, int hash) {
+  private Record find(Stripe s, Object socket, int hash) {
+    if (absent(hash)) {
+      return null; // exact here: the slot is written under this stripe's lock
+    }
     Record[] t = s.table;
     for (Record e = t[index(hash, t.length)]; e != null; e = e.next) {
       if (e.hash == hash && e.get() == socket) {
@@ -720,6 +761,7 @@ public final class SocketRecords {
     r.next = t[i];
     t[i] = r;
     s.size++;
+    present[slot(hash)]++;
     return r;
   }
 

@@ -47,6 +47,39 @@ class SocketRecordsTest {
     assertNull(records.closed(lingering), "a second close is not timed again");
   }
 
+  /**
+   * Lookups that skip the lock when no record shares the socket's hash slot still find every
+   * record, and forget each one exactly when it is closed, with many records sharing slots.
+   */
+  @Test
+  void lookupsWithoutALockFindEveryRecordAndNoClosedOne() {
+    SocketRecords records = new SocketRecords(100_000);
+    Object[] sockets = new Object[60_000]; // more than the 16,384 slots: slots are shared
+    for (int i = 0; i < sockets.length; i++) {
+      sockets[i] = new Object();
+      assertNotNull(records.follow(sockets[i], SetupKind.PLAIN_CONNECT, false));
+    }
+    for (int i = 0; i < sockets.length; i += 2) {
+      assertNotNull(records.closing(sockets[i]));
+    }
+    for (int i = 0; i < sockets.length; i++) {
+      if (i % 2 == 0) {
+        assertNull(records.get(sockets[i]), "closed: " + i);
+        assertNull(records.closing(sockets[i]), "closed: " + i);
+      } else {
+        assertNotNull(records.get(sockets[i]), "open: " + i);
+      }
+    }
+    assertNull(records.get(new Object()), "a socket never seen");
+    for (int i = 1; i < sockets.length; i += 2) {
+      assertNotNull(records.closing(sockets[i]));
+    }
+    assertEquals(0, records.size());
+    for (Object socket : sockets) {
+      assertNull(records.get(socket));
+    }
+  }
+
   @Test
   void aCloseAndAReconciliationEndTheLedgersPartOnce() {
     SocketRecords records = new SocketRecords(10);
